@@ -1,0 +1,47 @@
+# Two entry points for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PO := $(wildcard bot/locales/*/LC_MESSAGES/*.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test lint typecheck pytest setup locales bench sandbox clean
+
+run: setup
+	$(BIN)/ayilbot run
+
+sandbox: setup
+	$(BIN)/ayilbot sandbox
+
+test: setup lint typecheck pytest
+
+setup: $(STAMP) locales
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Catalogs are compiled here, at set-up; the bot refuses to start with a .po newer than its .mo.
+locales: $(MO)
+
+bot/locales/%.mo: bot/locales/%.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(MO)

@@ -1,0 +1,117 @@
+"""The `ayilbot` command: run, sandbox, migrate and admin tasks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+
+Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ayilbot",
+        description="Telegram bot for incident reports and peer learning in rural Kyrgyzstan. "
+        "Settings come from the environment or .env (see .env.example).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="run the bot (long polling; the sandbox when no token)")
+    run.add_argument("--webhook", metavar="URL", help="public webhook URL instead of polling")
+    run.add_argument("--port", type=int, default=8443, help="local port for the webhook")
+    sub.add_parser("sandbox", help="try the bot in this terminal, without Telegram")
+    sub.add_parser("migrate", help="create or upgrade the database schema")
+    admin = sub.add_parser("admin", help="roles, users and invites")
+    admin_sub = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    grant = admin_sub.add_parser("grant", help="grant a role: grant USER_ID ROLE SCOPE")
+    grant.add_argument("user_id", type=int)
+    grant.add_argument("role", choices=("coordinator", "admin"))
+    grant.add_argument("scope", help="all, a gazetteer code such as BA-BAT, or group:ID")
+    revoke = admin_sub.add_parser("revoke", help="revoke a role: revoke USER_ID ROLE [SCOPE]")
+    revoke.add_argument("user_id", type=int)
+    revoke.add_argument("role", choices=("coordinator", "admin"))
+    revoke.add_argument("scope", nargs="?")
+    admin_sub.add_parser("users", help="list users with their roles")
+    deactivate = admin_sub.add_parser("deactivate", help="stop sending to a person")
+    deactivate.add_argument("user_id", type=int)
+    invite = admin_sub.add_parser("invite", help="make a one-time invite link")
+    invite.add_argument("role", choices=("coordinator", "admin"))
+    invite.add_argument("scope")
+    invite.add_argument("--bot-username", default="ayilbot")
+    return parser
+
+
+async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import Database
+
+    db = await Database.open(settings.db_path)
+    await db.close()
+    print(f"database {settings.db_path} is up to date")
+    return 0
+
+
+async def _admin(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.cli_admin import run_admin
+
+    return await run_admin(settings, args)
+
+
+async def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.sandbox import run_sandbox
+
+    return await run_sandbox(settings)
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.token is None:
+        print("TELEGRAM_BOT_TOKEN is not set: starting the sandbox instead.", file=sys.stderr)
+        return asyncio.run(_sandbox(settings, args))
+    from bot.app import build_application
+
+    app = build_application(settings)
+    if args.webhook:
+        app.run_webhook(
+            listen="0.0.0.0",
+            port=args.port,
+            webhook_url=args.webhook,
+            allowed_updates=["message", "callback_query", "my_chat_member"],
+        )
+    else:
+        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    return 0
+
+
+ASYNC_COMMANDS: dict[str, Command] = {
+    "migrate": _migrate,
+    "admin": _admin,
+    "sandbox": _sandbox,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"ayilbot: {exc}", file=sys.stderr)
+        return 2
+    command = args.command or "run"
+    if command == "run":
+        if not hasattr(args, "webhook"):
+            args.webhook, args.port = None, 8443
+        return _run(settings, args)
+    return asyncio.run(ASYNC_COMMANDS[command](settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

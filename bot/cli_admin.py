@@ -1,0 +1,53 @@
+"""`ayilbot admin ...`: roles, users and invites from the command line."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.gazetteer import Gazetteer
+from bot.services.access import Access, Actor
+from bot.services.users import BadScope, UserService
+from storage.db import Database
+
+
+async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
+    """Carry out one admin action; prints one line per result."""
+    db = await Database.open(settings.db_path)
+    gazetteer = Gazetteer.default()
+    users = UserService(db, settings, Clock(), gazetteer, Access(gazetteer))
+    try:
+        action = args.admin_command
+        if action == "users":
+            for user, roles in await users.list_users():
+                scopes = ", ".join(f"{r.role}:{r.scope_kind}:{r.scope_value}" for r in roles)
+                state = "active" if user.active else "inactive"
+                print(
+                    f"{user.id}\t{user.display_name}\t{user.language}\t{user.kind or '-'}\t"
+                    f"{user.place_code or user.place_other or '-'}\t{state}\t{scopes}"
+                )
+            return 0
+        if action == "deactivate":
+            await users.set_active(user_id=args.user_id, active=False)
+            print(f"user {args.user_id} deactivated")
+            return 0
+        scope = users.parse_scope(args.scope) if getattr(args, "scope", None) else None
+        if action == "grant":
+            assert scope is not None
+            added = await users.grant(user_id=args.user_id, role=args.role, scope=scope, by=None)
+            print("granted" if added else "already granted")
+        elif action == "revoke":
+            removed = await users.revoke(user_id=args.user_id, role=args.role, scope=scope)
+            print(f"revoked {removed} role(s)")
+        elif action == "invite":
+            assert scope is not None
+            system = Actor(user_id=0, locale="en", user=None, is_admin=True)
+            code = await users.create_invite(system, args.role, scope)
+            print(f"https://t.me/{args.bot_username}?start={code}")
+        return 0
+    except (BadScope, LookupError, ValueError) as exc:
+        print(f"ayilbot admin: {exc}")
+        return 1
+    finally:
+        await db.close()

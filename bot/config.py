@@ -1,0 +1,103 @@
+"""Settings: one pydantic-settings class, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LANGUAGES = ("ky", "ru", "en")
+TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """Everything ayilbot reads from its environment; `.env.example` documents each field."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(
+        default=TELEGRAM_API_BASE_URL, alias="TELEGRAM_API_BASE_URL"
+    )
+    db_path: Path = Field(default=Path("./ayilbot.db"), alias="AYILBOT_DB")
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), alias="AYILBOT_ADMIN_IDS"
+    )
+    timezone: str = Field(default="Asia/Bishkek", alias="AYILBOT_TIMEZONE")
+    default_language: str = Field(default="ky", alias="AYILBOT_DEFAULT_LANGUAGE")
+    concurrency: int = Field(default=32, ge=1, le=1024, alias="AYILBOT_CONCURRENCY")
+    flood_limit_per_minute: int = Field(default=60, ge=5, alias="AYILBOT_FLOOD_LIMIT")
+    coordinate_precision: int = Field(default=2, ge=0, le=6, alias="AYILBOT_COORD_DECIMALS")
+    media_retention_days: int = Field(default=0, ge=0, alias="AYILBOT_MEDIA_RETENTION_DAYS")
+    backup_dir: Path | None = Field(default=None, alias="AYILBOT_BACKUP_DIR")
+    backup_keep: int = Field(default=7, ge=1, alias="AYILBOT_BACKUP_KEEP")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("expected comma-separated Telegram user ids, e.g. 12345,67890")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Bishkek") from exc
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str | None:
+        """The bot token, or None when the sandbox should run instead."""
+        if self.telegram_bot_token is None:
+            return None
+        return self.telegram_bot_token.get_secret_value().strip() or None
+
+    @property
+    def base_file_url(self) -> str:
+        """File download URL that matches `telegram_api_base_url` (Telegram's or a local server)."""
+        base = self.telegram_api_base_url
+        return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation errors into one line that names the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        alias = Settings.model_fields[field].alias if field in Settings.model_fields else field
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {alias or field}: {message}") from None

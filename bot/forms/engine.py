@@ -1,0 +1,554 @@
+"""The one form engine: forms are data, the engine owns steps, drafts, resume and submit.
+
+State is derived from the answers: the current step is the first relevant step not yet
+answered, so Back, Change-from-summary and conditional steps need no stack. Every accepted
+answer is committed with the key of the update that carried it, so a redelivered update
+changes nothing and a restart continues at the same step.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.forms.kinds import Answers, Choice, Env, Input, Invalid, Kind, Option
+from bot.i18n import N_, Safe, Tr, translator
+from bot.screen import Button, Screen
+from bot.services.access import Actor
+from storage.db import Database
+from storage.drafts import DraftRepository, ProcessedUpdates
+from storage.records import Draft
+
+SUMMARY = ""
+CALLBACK_PREFIX = "f"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of a form (an XLSForm row)."""
+
+    key: str
+    kind: Kind
+    prompt: str
+    label: str | None = None  # short name in the summary; the prompt when absent
+    optional: bool = False
+    when: Callable[[Answers, Env], bool] | None = None
+    clears: tuple[str, ...] = ()  # answers that depend on this one
+    prompt_params: Callable[[Answers, Env], Mapping[str, Any]] | None = None
+
+    def relevant(self, answers: Answers, env: Env) -> bool:
+        return self.when is None or self.when(answers, env)
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    version: int
+    title: str
+    steps: tuple[Step, ...]
+    confirm: bool = True  # show the summary with Change buttons before submitting
+    locale_key: str | None = None  # an answer that switches the form's language
+
+    def __post_init__(self) -> None:
+        keys = [s.key for s in self.steps]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"form {self.id} repeats a step key")
+
+    def index(self, key: str) -> int:
+        return next(i for i, s in enumerate(self.steps) if s.key == key)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submit function reports back: the receipt shown and work for after commit."""
+
+    message: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    after_commit: Callable[[], Awaitable[None]] | None = None
+
+
+SubmitFn = Callable[[aiosqlite.Connection, Draft, Actor, Env], Awaitable[Submitted]]
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    form: Form
+    submit: SubmitFn
+
+
+class StaleButton(Exception):
+    """A button from an earlier question, form or message was pressed."""
+
+
+class AlreadySubmitted(Exception):
+    """A repeated Submit: the receipt is shown again instead of a second record."""
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__("already submitted")
+        self.screen = screen
+
+
+def callback(draft_id: str, where: str, action: str) -> str:
+    """Button data `f:<draft>:<step>:<action>`: 8 hex of the draft, far under 64 bytes."""
+    return f"{CALLBACK_PREFIX}:{draft_id[:8]}:{where}:{action}"
+
+
+class FormEngine:
+    """Runs any declared form for any person; knows nothing of Telegram."""
+
+    def __init__(
+        self,
+        db: Database,
+        specs: Mapping[str, FormSpec],
+        *,
+        env_for: Callable[[Tr, Actor, Mapping[str, Any]], Env],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db = db
+        self.specs = specs
+        self._env_for = env_for
+        self._clock = clock
+
+    # entry points -------------------------------------------------------------------------
+
+    async def start(
+        self,
+        actor: Actor,
+        *,
+        chat_id: int,
+        form_id: str,
+        context: Mapping[str, Any] | None = None,
+        restart: bool = False,
+    ) -> Screen:
+        """Open a form, or continue the person's unfinished one of the same form."""
+        spec = self.specs[form_id]
+        now = self._clock()
+        async with self.db.transaction() as conn:
+            drafts = DraftRepository(conn)
+            existing = await drafts.live_for_form(user_id=actor.user_id, form_id=form_id)
+            await drafts.pause_open(user_id=actor.user_id)
+            resumed = (
+                existing is not None
+                and not restart
+                and (existing.form_version == spec.form.version)
+            )
+            if existing is not None and not resumed:
+                await drafts.delete(existing.id)
+            if resumed and existing is not None:
+                draft = replace(existing, status="open")
+            else:
+                draft = Draft(
+                    id=uuid.uuid4().hex,
+                    user_id=actor.user_id,
+                    chat_id=chat_id,
+                    form_id=form_id,
+                    form_version=spec.form.version,
+                    answers={},
+                    step="",
+                    context=dict(context or {}),
+                )
+            draft = self._advance(spec.form, draft, actor)
+            await drafts.save(draft, now=now)
+        notice = N_("You have an unfinished form; let us continue where you stopped.")
+        return self._screen(spec.form, draft, actor, notice=notice if resumed else None)
+
+    async def active(self, actor: Actor) -> Draft | None:
+        """The draft that takes this person's typed input, if any."""
+        async with self.db.reading() as conn:
+            return await DraftRepository(conn).latest_open(user_id=actor.user_id)
+
+    async def current(self, actor: Actor) -> Screen | None:
+        """The question the person is at, to show again."""
+        draft = await self.active(actor)
+        if draft is None or draft.form_id not in self.specs:
+            return None
+        return self._screen(self.specs[draft.form_id].form, draft, actor)
+
+    async def on_input(self, actor: Actor, given: Input, *, event_key: str) -> Screen | None:
+        """Apply a typed message, location or file to the open form; None when none is open."""
+        async with self.db.transaction() as conn:
+            draft = await DraftRepository(conn).latest_open(user_id=actor.user_id)
+            if draft is None or draft.form_id not in self.specs:
+                return None
+            form = self.specs[draft.form_id].form
+            if not await ProcessedUpdates(conn).mark(event_key, now=self._clock()):
+                return self._screen(form, draft, actor)
+            if draft.step == SUMMARY:
+                return self._screen(
+                    form, draft, actor, error=N_("Please check the answers and press Submit.")
+                )
+            step = form.steps[form.index(draft.step)]
+            env = self._env(draft, actor)
+            try:
+                if step.kind.collects and hasattr(step.kind, "add"):
+                    pending = draft.context.get("pending", {}).get(step.key)
+                    added = step.kind.add(pending, given)
+                    draft = self._with_pending(draft, step.key, added)
+                    await DraftRepository(conn).save(draft, now=self._clock())
+                    return self._screen(form, draft, actor)
+                value = step.kind.parse(given, draft.answers, env)
+            except Invalid as exc:
+                return self._screen(form, draft, actor, error=exc.message, params=exc.params)
+            return await self._accept(conn, form, draft, actor, step, value)
+
+    async def on_button(self, actor: Actor, data: str, *, event_key: str) -> Screen:
+        """Apply a pressed form button; raises StaleButton or AlreadySubmitted."""
+        try:
+            _prefix, short_id, where, action = data.split(":", 3)
+        except ValueError:
+            raise StaleButton from None
+        async with self.db.transaction() as conn:
+            drafts = DraftRepository(conn)
+            draft = await drafts.get_by_prefix(user_id=actor.user_id, prefix=short_id)
+            if draft is None or draft.form_id not in self.specs:
+                raise StaleButton
+            form = self.specs[draft.form_id].form
+            if draft.status == "submitted":
+                raise AlreadySubmitted(self._receipt(form, draft, actor))
+            if not await ProcessedUpdates(conn).mark(event_key, now=self._clock()):
+                return self._screen(form, draft, actor)
+            if where == "R" and action == "r":
+                await drafts.pause_open(user_id=actor.user_id)
+                draft = replace(draft, status="open")
+                await drafts.save(draft, now=self._clock())
+                return self._screen(form, draft, actor)
+            if draft.status != "open" or where != self._where(form, draft):
+                raise StaleButton
+            return await self._press(conn, form, draft, actor, action)
+
+    async def cancel(self, actor: Actor) -> bool:
+        """Discard the open form; False when there was none."""
+        async with self.db.transaction() as conn:
+            drafts = DraftRepository(conn)
+            draft = await drafts.latest_open(user_id=actor.user_id)
+            if draft is None:
+                return False
+            await drafts.delete(draft.id)
+            return True
+
+    async def paused(self, actor: Actor) -> list[tuple[str, str]]:
+        """(title msgid, resume button data) of each form put aside."""
+        async with self.db.reading() as conn:
+            drafts = await DraftRepository(conn).paused(user_id=actor.user_id)
+        return [
+            (self.specs[d.form_id].form.title, callback(d.id, "R", "r"))
+            for d in drafts
+            if d.form_id in self.specs
+        ]
+
+    # transitions --------------------------------------------------------------------------
+
+    async def _press(
+        self, conn: aiosqlite.Connection, form: Form, draft: Draft, actor: Actor, action: str
+    ) -> Screen:
+        drafts = DraftRepository(conn)
+        now = self._clock()
+        if action == "x":
+            return self._cancel_question(form, draft, actor)
+        if action == "xd":
+            await drafts.delete(draft.id)
+            return Screen(
+                self._tr(form, draft, actor).gettext(
+                    N_("The form was cancelled and what you entered was deleted.")
+                ),
+                finished=True,
+            )
+        if action == "xk":
+            draft = replace(draft, status="paused")
+            await drafts.save(draft, now=now)
+            return Screen(
+                self._tr(form, draft, actor).gettext(
+                    N_("Saved. Open the same form from the menu to continue.")
+                ),
+                finished=True,
+            )
+        if action == "xc":
+            return self._screen(form, draft, actor)
+        if action == "b":
+            draft = self._back(form, draft, self._env(draft, actor))
+        elif draft.step == SUMMARY and action == "ok":
+            return await self._submit(conn, form, draft, actor)
+        elif draft.step == SUMMARY and action.startswith("e") and action[1:].isdigit():
+            draft = self._change(form, draft, int(action[1:]))
+        elif draft.step == SUMMARY:
+            raise StaleButton
+        else:
+            step = form.steps[form.index(draft.step)]
+            env = self._env(draft, actor)
+            if action == "s" and step.optional:
+                return await self._accept(conn, form, draft, actor, step, None)
+            if action == "d" and step.kind.collects:
+                return await self._finish_collecting(conn, form, draft, actor, step)
+            if action.startswith("o") and action[1:].isdigit():
+                options = step.kind.options(draft.answers, env)
+                index = int(action[1:])
+                if index >= len(options):
+                    raise StaleButton
+                if step.kind.collects:
+                    draft = self._toggle(draft, step, options[index].value)
+                    await drafts.save(draft, now=now)
+                    return self._screen(form, draft, actor)
+                return await self._accept(conn, form, draft, actor, step, options[index].value)
+            raise StaleButton
+        draft = self._advance(form, draft, actor)
+        await drafts.save(draft, now=now)
+        return self._screen(form, draft, actor)
+
+    async def _accept(
+        self,
+        conn: aiosqlite.Connection,
+        form: Form,
+        draft: Draft,
+        actor: Actor,
+        step: Step,
+        value: Any,
+    ) -> Screen:
+        answers = dict(draft.answers)
+        if answers.get(step.key, object()) != value:
+            for key in step.clears:
+                answers.pop(key, None)
+        answers[step.key] = value
+        pending = {k: v for k, v in draft.context.get("pending", {}).items() if k != step.key}
+        draft = replace(draft, answers=answers, context={**draft.context, "pending": pending})
+        draft = self._advance(form, draft, actor)
+        if draft.step == SUMMARY and not form.confirm:
+            return await self._submit(conn, form, draft, actor)
+        await DraftRepository(conn).save(draft, now=self._clock())
+        return self._screen(form, draft, actor)
+
+    async def _finish_collecting(
+        self, conn: aiosqlite.Connection, form: Form, draft: Draft, actor: Actor, step: Step
+    ) -> Screen:
+        pending = draft.context.get("pending", {}).get(step.key)
+        if not pending:
+            if not step.optional:
+                return self._screen(form, draft, actor, error=step.kind.wrong_type)
+            pending = None
+        return await self._accept(conn, form, draft, actor, step, pending)
+
+    async def _submit(
+        self, conn: aiosqlite.Connection, form: Form, draft: Draft, actor: Actor
+    ) -> Screen:
+        env = self._env(draft, actor)
+        relevant = {
+            s.key: draft.answers[s.key]
+            for s in form.steps
+            if s.relevant(draft.answers, env) and s.key in draft.answers
+        }
+        draft = replace(draft, answers=relevant)
+        spec = self.specs[form.id]
+        try:
+            submitted = await spec.submit(conn, draft, actor, self._env(draft, actor))
+        except Invalid as exc:
+            return self._screen(form, draft, actor, error=exc.message, params=exc.params)
+        result = {
+            "message": submitted.message,
+            "params": dict(submitted.params),
+            "locale": self._tr(form, draft, actor).locale,
+        }
+        # The receipt stays without the answers, which now live in their own record.
+        done = replace(draft, status="submitted", answers={}, context={}, result=result)
+        await DraftRepository(conn).save(done, now=self._clock())
+        screen = self._receipt(form, done, actor)
+        return replace(screen, after_commit=submitted.after_commit)
+
+    # derived state ------------------------------------------------------------------------
+
+    def _advance(self, form: Form, draft: Draft, actor: Actor) -> Draft:
+        env = self._env(draft, actor)
+        for step in form.steps:
+            if step.relevant(draft.answers, env) and step.key not in draft.answers:
+                return replace(draft, step=step.key)
+        return replace(draft, step=SUMMARY)
+
+    def _back(self, form: Form, draft: Draft, env: Env) -> Draft:
+        end = len(form.steps) if draft.step == SUMMARY else form.index(draft.step)
+        for step in reversed(form.steps[:end]):
+            if step.relevant(draft.answers, env) and step.key in draft.answers:
+                answers = {k: v for k, v in draft.answers.items() if k != step.key}
+                return replace(draft, answers=answers)
+        return draft
+
+    def _change(self, form: Form, draft: Draft, index: int) -> Draft:
+        if index >= len(form.steps):
+            raise StaleButton
+        key = form.steps[index].key
+        return replace(draft, answers={k: v for k, v in draft.answers.items() if k != key})
+
+    def _toggle(self, draft: Draft, step: Step, value: str) -> Draft:
+        chosen = list(draft.context.get("pending", {}).get(step.key) or [])
+        if value in chosen:
+            chosen.remove(value)
+        else:
+            limit = getattr(step.kind, "max_items", None)
+            if limit is None or len(chosen) < limit:
+                chosen.append(value)
+        return self._with_pending(draft, step.key, chosen)
+
+    @staticmethod
+    def _with_pending(draft: Draft, key: str, value: Any) -> Draft:
+        pending = {**draft.context.get("pending", {}), key: value}
+        return replace(draft, context={**draft.context, "pending": pending})
+
+    def _where(self, form: Form, draft: Draft) -> str:
+        return "S" if draft.step == SUMMARY else str(form.index(draft.step))
+
+    def _tr(self, form: Form, draft: Draft, actor: Actor) -> Tr:
+        chosen = draft.answers.get(form.locale_key) if form.locale_key else None
+        if chosen is None and draft.result:
+            chosen = draft.result.get("locale")
+        return translator(str(chosen) if chosen else actor.locale)
+
+    def _env(self, draft: Draft, actor: Actor) -> Env:
+        form = self.specs[draft.form_id].form
+        return self._env_for(self._tr(form, draft, actor), actor, draft.context)
+
+    # rendering ----------------------------------------------------------------------------
+
+    def _screen(
+        self,
+        form: Form,
+        draft: Draft,
+        actor: Actor,
+        *,
+        error: str | None = None,
+        notice: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Screen:
+        env = self._env(draft, actor)
+        tr = env.tr
+        head: list[str] = []
+        if notice:
+            head.append(tr.gettext(notice))
+        if error:
+            head.append("⚠️ " + tr.gettext(error, **(params or {})))
+        if draft.step == SUMMARY:
+            body, rows = self._summary(form, draft, env)
+        else:
+            body, rows = self._question(form, draft, env)
+        return Screen(Safe("\n\n".join([*head, body])), rows, toast=None)
+
+    def _question(
+        self, form: Form, draft: Draft, env: Env
+    ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+        tr = env.tr
+        index = form.index(draft.step)
+        step = form.steps[index]
+        where = str(index)
+        params = step.prompt_params(draft.answers, env) if step.prompt_params else {}
+        text = f"<b>{tr.gettext(form.title)}</b>\n{tr.gettext(step.prompt, **params)}"
+        pending = draft.context.get("pending", {}).get(step.key)
+        options = step.kind.options(draft.answers, env)
+        chosen = set(pending or ()) if isinstance(step.kind, Choice) and step.kind.collects else ()
+        option_buttons = [
+            Button(
+                ("✅ " if o.value in chosen else "") + o.text(tr),
+                callback(draft.id, where, f"o{i}"),
+            )
+            for i, o in enumerate(options)
+        ]
+        rows = [
+            tuple(option_buttons[i : i + step.kind.columns])
+            for i in range(0, len(option_buttons), step.kind.columns)
+        ]
+        if step.kind.collects:
+            if pending and not isinstance(step.kind, Choice):
+                text += "\n\n" + tr.gettext(
+                    N_("Received: {what}"), what=Safe(step.kind.render(pending, {}, env))
+                )
+            rows.append(
+                (Button("✔️ " + tr.pgettext("button", "Done"), callback(draft.id, where, "d")),)
+            )
+        rows.append(self._nav(form, draft, step, tr, where))
+        return text, tuple(rows)
+
+    def _nav(self, form: Form, draft: Draft, step: Step, tr: Tr, where: str) -> tuple[Button, ...]:
+        nav = []
+        if any(s.key in draft.answers for s in form.steps[: form.index(step.key)]):
+            nav.append(
+                Button("◀️ " + tr.pgettext("button", "Back"), callback(draft.id, where, "b"))
+            )
+        if step.optional and not step.kind.collects:
+            nav.append(
+                Button("⏭ " + tr.pgettext("button", "Skip"), callback(draft.id, where, "s"))
+            )
+        nav.append(Button("✖️ " + tr.pgettext("button", "Cancel"), callback(draft.id, where, "x")))
+        return tuple(nav)
+
+    def _summary(
+        self, form: Form, draft: Draft, env: Env
+    ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+        tr = env.tr
+        lines = [f"<b>{tr.gettext(form.title)}</b>", tr.gettext(N_("Please check your answers:"))]
+        changes = []
+        for i, step in enumerate(form.steps):
+            if not step.relevant(draft.answers, env) or step.key not in draft.answers:
+                continue
+            value = draft.answers[step.key]
+            shown = (
+                step.kind.render(value, draft.answers, env)
+                if value is not None
+                else tr.gettext(N_("skipped"))
+            )
+            label = tr.gettext(step.label or step.prompt)
+            lines.append(f"• <b>{label}</b>: {shown}")
+            changes.append(
+                Button(
+                    "✏️ " + tr.label(step.label or step.prompt), callback(draft.id, "S", f"e{i}")
+                )
+            )
+        rows = [tuple(changes[i : i + 2]) for i in range(0, len(changes), 2)]
+        rows.append(
+            (Button("✅ " + tr.pgettext("button", "Submit"), callback(draft.id, "S", "ok")),)
+        )
+        rows.append(
+            (
+                Button("◀️ " + tr.pgettext("button", "Back"), callback(draft.id, "S", "b")),
+                Button("✖️ " + tr.pgettext("button", "Cancel"), callback(draft.id, "S", "x")),
+            )
+        )
+        return "\n".join(lines), tuple(rows)
+
+    def _cancel_question(self, form: Form, draft: Draft, actor: Actor) -> Screen:
+        tr = self._tr(form, draft, actor)
+        where = self._where(form, draft)
+        return Screen(
+            tr.gettext(
+                N_("Leave this form? You can delete what you entered or keep it to finish later.")
+            ),
+            (
+                (Button("🗑 " + tr.pgettext("button", "Delete"), callback(draft.id, where, "xd")),),
+                (
+                    Button(
+                        "💾 " + tr.pgettext("button", "Keep for later"),
+                        callback(draft.id, where, "xk"),
+                    ),
+                ),
+                (
+                    Button(
+                        "↩️ " + tr.pgettext("button", "Continue the form"),
+                        callback(draft.id, where, "xc"),
+                    ),
+                ),
+            ),
+        )
+
+    def _receipt(self, form: Form, draft: Draft, actor: Actor) -> Screen:
+        tr = self._tr(form, draft, actor)
+        result = draft.result or {}
+        return Screen(
+            tr.gettext(
+                result.get("message", N_("Received. Thank you!")), **result.get("params", {})
+            ),
+            finished=True,
+        )
+
+
+def option_list(pairs: Sequence[tuple[str, str]]) -> tuple[Option, ...]:
+    """Options from (value, msgid) pairs."""
+    return tuple(Option(value, label) for value, label in pairs)

@@ -1,0 +1,69 @@
+"""What the bot stores about a person (/mydata) and erasing it (/deleteme)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.services.access import Actor, NotRegistered
+from storage.db import Database
+from storage.privacy import PrivacyRepository
+from storage.users import RoleRepository, UserRepository
+
+Exporter = Callable[[aiosqlite.Connection, int], Awaitable[Any]]
+Eraser = Callable[[aiosqlite.Connection, int, str], Awaitable[None]]
+
+
+class PrivacyService:
+    """Each feature registers how to export and erase its part; the core owns the rest."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._exporters: dict[str, Exporter] = {}
+        self._erasers: list[Eraser] = []
+
+    def register(self, name: str, *, export: Exporter, erase: Eraser) -> None:
+        """Add a feature's part (reports, practices, ...)."""
+        self._exporters[name] = export
+        self._erasers.append(erase)
+
+    async def export_for(self, actor: Actor) -> dict[str, Any]:
+        """Everything stored about the person, as JSON-ready data."""
+        async with self.db.reading() as conn:
+            user = await UserRepository(conn).get(actor.user_id)
+            if user is None:
+                raise NotRegistered
+            roles = await RoleRepository(conn).for_user(actor.user_id)
+            data: dict[str, Any] = {
+                "profile": _jsonable(asdict(user)),
+                "roles": [_jsonable(asdict(r)) for r in roles],
+            }
+            for name, export in self._exporters.items():
+                data[name] = _jsonable(await export(conn, actor.user_id))
+        return data
+
+    async def erase(self, actor: Actor) -> None:
+        """Erase the person; features anonymise what the community's record must keep."""
+        async with self.db.transaction() as conn:
+            user = await UserRepository(conn).get(actor.user_id)
+            if user is None:
+                raise NotRegistered
+            for erase in self._erasers:
+                await erase(conn, actor.user_id, user.pseudonym)
+            await PrivacyRepository(conn).erase_core(actor.user_id)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,257 @@
+"""People: who is behind an update, onboarding, languages, roles and invites."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.config import LANGUAGES, Settings
+from bot.forms.engine import Submitted
+from bot.forms.kinds import Env, Invalid
+from bot.forms.onboarding import NOT_LISTED
+from bot.gazetteer import Gazetteer
+from bot.i18n import N_, guess_language
+from bot.services.access import Access, Actor, NotAllowed, Permission, Scope, scopes_from_roles
+from storage.db import Database
+from storage.groups import GroupRepository
+from storage.records import Draft, Role, User
+from storage.users import InviteRepository, RoleRepository, UserRepository
+
+GRANTABLE_ROLES = ("coordinator", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A Telegram user as the update shows them."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+class BadScope(ValueError):
+    """A scope given to /invite or `ayilbot admin` names no place or group."""
+
+
+class UserService:
+    """Reads and changes people and their roles."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        gazetteer: Gazetteer,
+        access: Access,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.gazetteer = gazetteer
+        self.access = access
+
+    async def resolve(self, person: Person) -> Actor:
+        """The actor for an update: stored profile, roles and scopes (no writes)."""
+        async with self.db.reading() as conn:
+            user = await UserRepository(conn).get(person.id)
+            roles = await RoleRepository(conn).for_user(person.id) if user else []
+            groups = await self._group_ids(conn, person.id) if user else frozenset()
+        locale = (
+            user.language
+            if user
+            else guess_language(person.language_code, self.settings.default_language)
+        )
+        return self._actor(person.id, locale, user, roles, groups)
+
+    def _actor(
+        self,
+        user_id: int,
+        locale: str,
+        user: User | None,
+        roles: list[Role],
+        groups: frozenset[int],
+    ) -> Actor:
+        is_admin = user_id in self.settings.admin_ids or any(r.role == "admin" for r in roles)
+        return Actor(
+            user_id=user_id,
+            locale=locale,
+            user=user,
+            is_admin=is_admin,
+            coordinator_scopes=scopes_from_roles(roles),
+            group_ids=groups,
+        )
+
+    async def _group_ids(self, conn: aiosqlite.Connection, user_id: int) -> frozenset[int]:
+        return frozenset(await GroupRepository(conn).group_ids_of(user_id))
+
+    async def register_contact(self, person: Person) -> Actor:
+        """Create the person's row on first /start, in the language Telegram suggests."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await UserRepository(conn).create(
+                user_id=person.id,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                username=person.username,
+                language=guess_language(person.language_code, self.settings.default_language),
+                pseudonym="P-" + secrets.token_hex(4).upper(),
+                now=now,
+            )
+        return await self.resolve(person)
+
+    async def submit_onboarding(
+        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+    ) -> Submitted:
+        """Store the profile, the accepted privacy notice and any invite's role."""
+        answers = draft.answers
+        place = next(
+            (
+                str(answers[k])
+                for k in ("aiyl_aimak", "rayon", "oblast")
+                if answers.get(k) not in (None, NOT_LISTED)
+            ),
+            None,
+        )
+        now = self.clock.now()
+        users = UserRepository(conn)
+        await users.update_profile(
+            user_id=actor.user_id,
+            now=now,
+            language=str(answers["language"]),
+            kind=str(answers["kind"]),
+            place_code=place,
+            place_other=answers.get("place_other"),
+        )
+        await users.accept_privacy(user_id=actor.user_id, now=now)
+        granted = await self._claim_invite(conn, draft.context.get("invite"), actor.user_id)
+        if granted:
+            return Submitted(
+                N_("Welcome! You are registered as a coordinator. /menu shows what you can do.")
+            )
+        return Submitted(N_("Welcome! You are registered. /menu shows what you can do."))
+
+    async def submit_language(
+        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+    ) -> Submitted:
+        """Change the person's language."""
+        language = str(draft.answers["language"])
+        if language not in LANGUAGES:
+            raise Invalid(N_("Please use the buttons below."))
+        await UserRepository(conn).update_profile(
+            user_id=actor.user_id, now=self.clock.now(), language=language
+        )
+        return Submitted(N_("Done: I will speak to you in this language."))
+
+    async def accept_invite(self, actor: Actor, code: str) -> bool:
+        """Use an invite code for a person who is already registered."""
+        async with self.db.transaction() as conn:
+            return await self._claim_invite(conn, code, actor.user_id)
+
+    async def _claim_invite(self, conn: aiosqlite.Connection, code: Any, user_id: int) -> bool:
+        if not isinstance(code, str) or not code:
+            return False
+        invites = InviteRepository(conn)
+        invite = await invites.get(code)
+        if invite is None or not await invites.claim(
+            code=code, user_id=user_id, now=self.clock.now()
+        ):
+            return False
+        await RoleRepository(conn).grant(
+            user_id=user_id,
+            role=invite.role,
+            scope_kind=invite.scope_kind,
+            scope_value=invite.scope_value,
+            granted_by=invite.created_by,
+            now=self.clock.now(),
+        )
+        return True
+
+    def parse_scope(self, text: str) -> Scope:
+        """`all`, a gazetteer code (`BA-BAT`) or `group:<id>`."""
+        text = text.strip()
+        if text.lower() == "all":
+            return Scope("all")
+        if text.lower().startswith("group:") and text[6:].isdigit():
+            return Scope("group", text[6:])
+        if self.gazetteer.get(text.upper()) is not None:
+            return Scope("place", text.upper())
+        raise BadScope(text)
+
+    async def create_invite(self, actor: Actor, role: str, scope: Scope) -> str:
+        """A one-time code that grants `role` within `scope` to whoever opens it."""
+        self.access.require(actor, Permission.INVITE)
+        if role not in GRANTABLE_ROLES:
+            raise NotAllowed(Permission.INVITE)
+        code = secrets.token_urlsafe(12)
+        async with self.db.transaction() as conn:
+            await InviteRepository(conn).create(
+                code=code,
+                role=role,
+                scope_kind=scope.kind,
+                scope_value=scope.value,
+                created_by=actor.user_id,
+                now=self.clock.now(),
+            )
+        return code
+
+    async def grant(self, *, user_id: int, role: str, scope: Scope, by: int | None) -> bool:
+        """Grant a role (admin command line)."""
+        if role not in GRANTABLE_ROLES:
+            raise ValueError(f"role must be one of {', '.join(GRANTABLE_ROLES)}")
+        async with self.db.transaction() as conn:
+            if await UserRepository(conn).get(user_id) is None:
+                raise LookupError(f"no user {user_id}: they must /start the bot first")
+            return await RoleRepository(conn).grant(
+                user_id=user_id,
+                role=role,
+                scope_kind=scope.kind,
+                scope_value=scope.value,
+                granted_by=by,
+                now=self.clock.now(),
+            )
+
+    async def revoke(self, *, user_id: int, role: str, scope: Scope | None) -> int:
+        """Revoke a role, in one scope or in all."""
+        async with self.db.transaction() as conn:
+            return await RoleRepository(conn).revoke(
+                user_id=user_id,
+                role=role,
+                scope_kind=scope.kind if scope else None,
+                scope_value=scope.value if scope else None,
+            )
+
+    async def set_active(self, *, user_id: int, active: bool) -> None:
+        """Deactivate (blocked the bot, or by an admin) or reactivate a person."""
+        async with self.db.transaction() as conn:
+            await UserRepository(conn).update_profile(
+                user_id=user_id, now=self.clock.now(), active=int(active)
+            )
+
+    async def list_users(self) -> list[tuple[User, list[Role]]]:
+        """Everyone with their roles (admin command line)."""
+        async with self.db.reading() as conn:
+            users = await UserRepository(conn).list_all(limit=100_000)
+            roles = RoleRepository(conn)
+            return [(u, await roles.for_user(u.id)) for u in users]
+
+    async def coordinators_covering(self, place: str) -> list[int]:
+        """Active coordinators whose scope includes the place (and admins with a profile)."""
+        async with self.db.reading() as conn:
+            holders = await RoleRepository(conn).holders("coordinator")
+        found: list[int] = []
+        for role in holders:
+            if role.user_id in found:
+                continue
+            if role.scope_kind == "all" or (
+                role.scope_kind == "place"
+                and self.gazetteer.get(place) is not None
+                and self.gazetteer.covers(role.scope_value, place)
+            ):
+                found.append(role.user_id)
+        return found

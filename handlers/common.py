@@ -1,0 +1,171 @@
+"""Start, menu, help, language, cancel, my data and deleting oneself."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.context import AppContext
+from bot.i18n import N_
+from bot.menu import menu_screen
+from bot.screen import Button, Screen
+from bot.services.access import Permission
+from bot.services.users import Person
+from handlers.render import reply, reply_document
+
+
+def person_of(update: Update) -> Person:
+    """The Telegram user behind an update, as the services see people."""
+    user = update.effective_user
+    assert user is not None
+    return Person(
+        id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+async def resolve_actor(update: Update, context: AppContext) -> None:
+    """Group -1: load who is behind the update, once, for every later handler."""
+    if update.effective_user is not None:
+        context.actor = await context.services.users.resolve(person_of(update))
+
+
+async def on_start(update: Update, context: AppContext) -> None:
+    """/start [code]: onboarding for newcomers, an invite for the registered, else the menu."""
+    code = context.args[0] if context.args else None
+    services = context.services
+    if not context.actor.registered:
+        context.actor = await services.users.register_contact(person_of(update))
+        screen = await services.forms.start(
+            context.actor,
+            chat_id=update.effective_chat.id if update.effective_chat else 0,
+            form_id="onboarding",
+            context={"invite": code} if code else None,
+        )
+        await reply(update, context, screen)
+        return
+    if code and await services.users.accept_invite(context.actor, code):
+        await reply(
+            update,
+            context,
+            Screen(
+                context.tr.gettext(
+                    N_("The invitation is accepted: you now have the coordinator role.")
+                )
+            ),
+        )
+    await on_menu(update, context)
+
+
+async def on_group_start(update: Update, context: AppContext) -> None:
+    """Any command in a group chat: forms are filled in private, with a button that opens it."""
+    link = f"https://t.me/{context.bot.username}?start="
+    await reply(
+        update,
+        context,
+        Screen(
+            context.tr.gettext(N_("Forms are filled in a private chat with me.")),
+            ((Button(context.tr.pgettext("button", "Open a private chat"), url=link),),),
+        ),
+    )
+
+
+async def on_menu(update: Update, context: AppContext) -> None:
+    """/menu: the entries the person's role allows."""
+    services = context.services
+    paused = await services.forms.paused(context.actor)
+    await reply(update, context, menu_screen(context.actor, services.access, context.tr, paused))
+
+
+async def on_help(update: Update, context: AppContext) -> None:
+    """/help: what the bot does and its commands."""
+    text = context.tr.gettext(
+        N_(
+            "I help village leaders report incidents over water, pasture and land, and peers "
+            "share what worked.\n\n/menu — main menu\n/report — report an incident\n"
+            "/practice — share a practice\n/language — change the language\n"
+            "/cancel — leave a form\n/mydata — what I store about you\n"
+            "/deleteme — erase your data"
+        )
+    )
+    await reply(update, context, Screen(text))
+
+
+async def on_language(update: Update, context: AppContext) -> None:
+    """/language: choose the language again."""
+    context.services.access.require(context.actor, Permission.USE_FORMS)
+    screen = await context.services.forms.start(
+        context.actor, chat_id=context.actor.user_id, form_id="language", restart=True
+    )
+    await reply(update, context, screen)
+
+
+async def on_cancel(update: Update, context: AppContext) -> None:
+    """/cancel: leave the open form, deleting what was entered."""
+    cancelled = await context.services.forms.cancel(context.actor)
+    text = (
+        N_("The form was cancelled and what you entered was deleted.")
+        if cancelled
+        else N_("There is no open form to cancel.")
+    )
+    await reply(update, context, Screen(context.tr.gettext(text)))
+
+
+async def on_mydata(update: Update, context: AppContext) -> None:
+    """/mydata: a file of everything stored about the person."""
+    data = await context.services.privacy.export_for(context.actor)
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    await reply_document(
+        update,
+        context,
+        body,
+        "mydata.json",
+        context.tr.gettext(N_("Everything I store about you is in this file.")),
+    )
+
+
+async def on_deleteme(update: Update, context: AppContext) -> None:
+    """/deleteme: ask for confirmation, saying plainly what stays."""
+    context.services.access.require(context.actor, Permission.USE_FORMS)
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        Screen(
+            tr.gettext(
+                N_(
+                    "Erase your account and personal data? Your name, profile, drafts and "
+                    "memberships are deleted. Incident reports you sent stay, without your "
+                    "name, because the community's record must not vanish."
+                )
+            ),
+            (
+                (
+                    Button(tr.pgettext("button", "Yes, erase me"), "del:yes"),
+                    Button(tr.pgettext("button", "No"), "del:no"),
+                ),
+            ),
+        ),
+    )
+
+
+async def on_deleteme_button(update: Update, context: AppContext) -> None:
+    """The confirmation buttons of /deleteme."""
+    query = update.callback_query
+    assert query is not None
+    if query.data == "del:yes":
+        await context.services.privacy.erase(context.actor)
+        text = N_("Your data is erased. Goodbye, and thank you. /start registers you again.")
+    else:
+        text = N_("Nothing was erased.")
+    await reply(update, context, Screen(context.tr.gettext(text)))
+
+
+def in_private(update: Update) -> bool:
+    """Whether the update comes from a private chat."""
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE

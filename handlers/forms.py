@@ -1,0 +1,76 @@
+"""Form input: pressed form buttons and messages typed into an open form."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Message, Update
+
+from bot.context import AppContext
+from bot.forms.engine import AlreadySubmitted, StaleButton
+from bot.forms.kinds import Input
+from bot.i18n import N_
+from bot.screen import Screen
+from handlers.render import reply
+
+
+def _seconds(duration: int | timedelta) -> int:
+    return duration if isinstance(duration, int) else int(duration.total_seconds())
+
+
+def input_of(message: Message) -> Input:
+    """What the person sent, without Telegram types; anything unsupported is `other`."""
+    if message.location is not None:
+        return Input("location", lat=message.location.latitude, lon=message.location.longitude)
+    if message.photo:
+        best = message.photo[-1]
+        return Input("photo", file_id=best.file_id, file_unique_id=best.file_unique_id)
+    if message.voice is not None:
+        v = message.voice
+        return Input(
+            "voice",
+            file_id=v.file_id,
+            file_unique_id=v.file_unique_id,
+            mime_type=v.mime_type,
+            duration=v.duration,
+        )
+    if message.document is not None:
+        d = message.document
+        return Input(
+            "document",
+            file_id=d.file_id,
+            file_unique_id=d.file_unique_id,
+            mime_type=d.mime_type,
+            file_name=d.file_name,
+        )
+    if message.text is not None:
+        return Input("text", text=message.text)
+    return Input("other")
+
+
+async def on_form_button(update: Update, context: AppContext) -> None:
+    """A button of a form (`f:` data): the engine checks it belongs to the open question."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    try:
+        screen = await context.services.forms.on_button(
+            context.actor, query.data, event_key=f"c:{query.id}"
+        )
+    except AlreadySubmitted as repeat:
+        screen = repeat.screen
+    except StaleButton:
+        await query.answer(context.tr.gettext(N_("This button is no longer active.")))
+        return
+    await reply(update, context, screen)
+
+
+async def on_form_input(update: Update, context: AppContext) -> None:
+    """A message in a private chat: an answer to the open form, or a pointer to the menu."""
+    message = update.effective_message
+    assert message is not None
+    screen = await context.services.forms.on_input(
+        context.actor, input_of(message), event_key=f"m:{message.chat_id}:{message.message_id}"
+    )
+    if screen is None:
+        screen = Screen(context.tr.gettext(N_("Please choose what to do from /menu.")))
+    await reply(update, context, screen)

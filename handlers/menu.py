@@ -1,0 +1,39 @@
+"""Menu buttons (`m:<key>`): each runs the same handler as its command."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+from bot.context import AppContext
+from bot.i18n import N_
+from handlers import common
+
+Action = Callable[[Update, AppContext], Awaitable[None]]
+
+# Features add their entries here and in bot/menu.py's MENU.
+ACTIONS: dict[str, Action] = {
+    "language": common.on_language,
+    "mydata": common.on_mydata,
+    "help": common.on_help,
+    "menu": common.on_menu,
+}
+
+
+async def on_menu_button(update: Update, context: AppContext) -> None:
+    """Dispatch a menu button to its command's handler; permissions are checked there."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    action = ACTIONS.get(query.data.removeprefix("m:"))
+    if action is None:
+        await query.answer(context.tr.gettext(N_("This button is no longer active.")))
+        return
+    await action(update, context)
+
+
+async def on_stale_button(update: Update, context: AppContext) -> None:
+    """Any other button: from an old message or a version that no longer exists."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(context.tr.gettext(N_("This button is no longer active.")))

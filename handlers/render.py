@@ -1,0 +1,96 @@
+"""Turning a Screen into Telegram messages: the one place that builds keyboards."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageLimit, ParseMode
+
+from bot.screen import Screen
+
+if TYPE_CHECKING:
+    from bot.context import AppContext
+
+
+def markup(screen: Screen) -> InlineKeyboardMarkup | None:
+    """Inline keyboard for the screen's buttons, or None."""
+    if not screen.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
+            for row in screen.buttons
+        ]
+    )
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split at paragraph, then line breaks so that no HTML tag is cut (tags never span lines)."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single enormous line: cut hard, rare and tag-free
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
+async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> Message:
+    """Send the screen: text (split when long), then attachments; buttons on the last part."""
+    chunks = split_text(screen.text)
+    message: Message | None = None
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        message = await bot.send_message(
+            chat_id,
+            chunk,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(screen) if last and not screen.attachments else None,
+        )
+    for j, attachment in enumerate(screen.attachments):
+        last = j == len(screen.attachments) - 1
+        keyboard = markup(screen) if last else None
+        if attachment.kind == "photo":
+            message = await bot.send_photo(chat_id, attachment.data, reply_markup=keyboard)
+        else:
+            message = await bot.send_document(
+                chat_id, attachment.data, filename=attachment.filename, reply_markup=keyboard
+            )
+    assert message is not None
+    return message
+
+
+async def reply(update: Update, context: AppContext, screen: Screen) -> None:
+    """Answer a pressed button (its toast), send the screen, then run its after-commit work."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(screen.toast)
+    chat = update.effective_chat
+    if chat is not None:
+        await send_screen(context.bot, chat.id, screen)
+    if screen.after_commit is not None:
+        await screen.after_commit()
+
+
+async def reply_document(
+    update: Update, context: AppContext, data: bytes, filename: str, caption: str
+) -> None:
+    """Send a file into the update's chat."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_document(
+        chat.id, data, filename=filename, caption=caption, parse_mode=ParseMode.HTML
+    )

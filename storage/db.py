@@ -1,0 +1,142 @@
+"""The SQLite database: one writer connection, one reader, numbered migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_MS = 5000
+
+
+class StorageUnavailable(Exception):
+    """The database cannot take a write now (locked by another process, disk full)."""
+
+
+class SchemaMismatch(Exception):
+    """A database file's schema version is newer than this code knows."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The shipped migrations as (version, name, sql), in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        match = MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
+    return found
+
+
+def latest_version() -> int:
+    """The schema version this code writes."""
+    return len(migrations())
+
+
+async def _open(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA journal_mode = WAL")
+    # NORMAL in WAL survives a process crash; FULL is kept for power loss in the field.
+    await conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+class Database:
+    """Owns the connections; writes are serialised and begun IMMEDIATE."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path, *, migrate: bool = True) -> Database:
+        """Open (creating if needed) the file and bring its schema up to date."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _open(path)
+        try:
+            if migrate:
+                await apply_migrations(writer)
+            reader = await _open(path)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path, writer, reader)
+
+    async def close(self) -> None:
+        """Close both connections."""
+        await self._reader.close()
+        await self._writer.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: committed on exit, rolled back on any exception."""
+        async with self._write_lock:
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StorageUnavailable(str(exc)) from exc
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            try:
+                await self._writer.commit()
+            except sqlite3.OperationalError as exc:
+                await self._writer.rollback()
+                raise StorageUnavailable(str(exc)) from exc
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A connection for reads; WAL lets it run beside the writer."""
+        yield self._reader
+
+    async def backup(self, target: Path) -> None:
+        """Copy a consistent snapshot to `target` with SQLite's online backup API."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(target) as dest:
+            await self._reader.backup(dest)
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    """The file's `PRAGMA user_version`."""
+    async with conn.execute("PRAGMA user_version") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def apply_migrations(conn: aiosqlite.Connection, *, up_to: int | None = None) -> int:
+    """Apply every migration newer than the file's version, each in its own transaction."""
+    current = await schema_version(conn)
+    known = migrations()
+    if current > len(known):
+        raise SchemaMismatch(f"database schema {current} is newer than this code ({len(known)})")
+    for version, _name, sql in known:
+        if version <= current or (up_to is not None and version > up_to):
+            continue
+        # executescript commits first; the migration's own statements run in one transaction.
+        try:
+            await conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except BaseException:
+            if conn.in_transaction:
+                await conn.rollback()
+            raise
+        current = version
+    return current

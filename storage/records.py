@@ -1,0 +1,80 @@
+"""Typed records the core repositories return."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language: str
+    kind: str | None
+    place_code: str | None
+    place_other: str | None
+    privacy_accepted_at: datetime | None
+    pseudonym: str
+    active: bool
+    created_at: datetime
+
+    @property
+    def onboarded(self) -> bool:
+        """Whether the person finished onboarding (accepted the privacy notice)."""
+        return self.privacy_accepted_at is not None
+
+    @property
+    def display_name(self) -> str:
+        """Name as coordinators see it (never for anonymous reports)."""
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return f"{name} (@{self.username})" if self.username else name
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    user_id: int
+    role: str
+    scope_kind: str
+    scope_value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    code: str
+    role: str
+    scope_kind: str
+    scope_value: str
+    created_by: int
+    used_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    id: str
+    user_id: int
+    chat_id: int
+    form_id: str
+    form_version: int
+    answers: Mapping[str, Any]
+    step: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    status: str = "open"
+    result: Mapping[str, Any] | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor_id: int | None
+    entity: str
+    entity_id: str
+    action: str
+    from_value: str | None
+    to_value: str | None
+    reason: str | None

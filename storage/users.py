@@ -1,0 +1,191 @@
+"""People, their roles with scopes, and invite codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storage.base import Repository, from_db_time, to_db_time
+from storage.records import Invite, Role, User
+
+
+def _user(row: Any) -> User:
+    return User(
+        id=row["id"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        username=row["username"],
+        language=row["language"],
+        kind=row["kind"],
+        place_code=row["place_code"],
+        place_other=row["place_other"],
+        privacy_accepted_at=from_db_time(row["privacy_accepted_at"]),
+        pseudonym=row["pseudonym"],
+        active=bool(row["active"]),
+        created_at=from_db_time(row["created_at"]) or datetime.min,
+    )
+
+
+class UserRepository(Repository):
+    """The `users` table."""
+
+    async def get(self, user_id: int) -> User | None:
+        row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
+        return _user(row) if row else None
+
+    async def create(
+        self,
+        *,
+        user_id: int,
+        first_name: str,
+        last_name: str | None,
+        username: str | None,
+        language: str,
+        pseudonym: str,
+        now: datetime,
+    ) -> None:
+        await self._run(
+            "INSERT INTO users (id, first_name, last_name, username, language, pseudonym,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO NOTHING",
+            (
+                user_id,
+                first_name,
+                last_name,
+                username,
+                language,
+                pseudonym,
+                to_db_time(now),
+                to_db_time(now),
+            ),
+        )
+
+    async def update_profile(self, *, user_id: int, now: datetime, **fields: Any) -> None:
+        allowed = {
+            "first_name",
+            "last_name",
+            "username",
+            "language",
+            "kind",
+            "place_code",
+            "place_other",
+            "active",
+        }
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown user fields {sorted(unknown)}")
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        await self._run(
+            f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
+            (*fields.values(), to_db_time(now), user_id),
+        )
+
+    async def accept_privacy(self, *, user_id: int, now: datetime) -> None:
+        await self._run(
+            "UPDATE users SET privacy_accepted_at = ?, updated_at = ? WHERE id = ?",
+            (to_db_time(now), to_db_time(now), user_id),
+        )
+
+    async def list_all(self, *, limit: int = 1000) -> list[User]:
+        rows = await self._all("SELECT * FROM users ORDER BY id LIMIT ?", (limit,))
+        return [_user(r) for r in rows]
+
+    async def count(self) -> int:
+        row = await self._one("SELECT count(*) FROM users")
+        return int(row[0])
+
+    async def erase(self, *, user_id: int) -> None:
+        """Delete the person's row; records that must outlive them were anonymised first."""
+        await self._run("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+class RoleRepository(Repository):
+    """Roles granted beyond the default reporter, each with one scope."""
+
+    async def for_user(self, user_id: int) -> list[Role]:
+        rows = await self._all(
+            "SELECT user_id, role, scope_kind, scope_value FROM roles WHERE user_id = ?"
+            " ORDER BY role, scope_kind, scope_value",
+            (user_id,),
+        )
+        return [Role(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def grant(
+        self,
+        *,
+        user_id: int,
+        role: str,
+        scope_kind: str,
+        scope_value: str,
+        granted_by: int | None,
+        now: datetime,
+    ) -> bool:
+        changed = await self._run(
+            "INSERT INTO roles (user_id, role, scope_kind, scope_value, granted_by, granted_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (user_id, role, scope_kind, scope_value, granted_by, to_db_time(now)),
+        )
+        return changed > 0
+
+    async def revoke(
+        self,
+        *,
+        user_id: int,
+        role: str,
+        scope_kind: str | None = None,
+        scope_value: str | None = None,
+    ) -> int:
+        if scope_kind is None:
+            return await self._run(
+                "DELETE FROM roles WHERE user_id = ? AND role = ?", (user_id, role)
+            )
+        return await self._run(
+            "DELETE FROM roles WHERE user_id = ? AND role = ? AND scope_kind = ?"
+            " AND scope_value = ?",
+            (user_id, role, scope_kind, scope_value or ""),
+        )
+
+    async def holders(self, role: str) -> list[Role]:
+        rows = await self._all(
+            "SELECT r.user_id, r.role, r.scope_kind, r.scope_value FROM roles r"
+            " JOIN users u ON u.id = r.user_id WHERE r.role = ? AND u.active = 1"
+            " ORDER BY r.user_id",
+            (role,),
+        )
+        return [Role(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+class InviteRepository(Repository):
+    """One-time invite codes that grant a role on /start."""
+
+    async def create(
+        self,
+        *,
+        code: str,
+        role: str,
+        scope_kind: str,
+        scope_value: str,
+        created_by: int,
+        now: datetime,
+    ) -> None:
+        await self._run(
+            "INSERT INTO invites (code, role, scope_kind, scope_value, created_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (code, role, scope_kind, scope_value, created_by, to_db_time(now)),
+        )
+
+    async def get(self, code: str) -> Invite | None:
+        row = await self._one(
+            "SELECT code, role, scope_kind, scope_value, created_by, used_by FROM invites"
+            " WHERE code = ?",
+            (code,),
+        )
+        return Invite(*row) if row else None
+
+    async def claim(self, *, code: str, user_id: int, now: datetime) -> bool:
+        """Mark the invite used by this person; False when it was already used."""
+        changed = await self._run(
+            "UPDATE invites SET used_by = ?, used_at = ? WHERE code = ? AND used_by IS NULL",
+            (user_id, to_db_time(now), code),
+        )
+        return changed == 1
