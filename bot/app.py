@@ -27,6 +27,7 @@ from bot.forms.onboarding import LANGUAGE, ONBOARDING
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, check_compiled
 from bot.processor import PerChatUpdateProcessor
+from bot.scheduling import register_jobs
 from bot.services.access import Access, Actor
 from bot.services.privacy import PrivacyService
 from bot.services.users import UserService
@@ -45,6 +46,7 @@ async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Serv
     db = await Database.open(settings.db_path)
     gazetteer = Gazetteer.default()
     access = Access(gazetteer)
+    notifier = TelegramNotifier(app.bot)
     users = UserService(db, settings, clock, gazetteer, access)
     privacy = PrivacyService(db, clock)
     specs: dict[str, FormSpec] = {
@@ -53,25 +55,15 @@ async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Serv
     }
 
     def env_for(tr: Tr, actor: Actor, context: Any) -> Env:
-        return Env(
-            tr=tr,
-            user=actor.user,
-            gazetteer=gazetteer,
-            today=clock.now().astimezone(settings.zone).date(),
-            context=context,
-        )
+        return Env(tr=tr, user=actor.user, gazetteer=gazetteer,
+                   today=clock.now().astimezone(settings.zone).date(), context=context)
 
     engine = FormEngine(db, specs, env_for=env_for, clock=clock.now)
+    # Features: each builds its service, adds its forms to `specs` and its personal data
+    # to `privacy`, and is passed to Services below.
     return Services(
-        settings=settings,
-        db=db,
-        clock=clock,
-        gazetteer=gazetteer,
-        access=access,
-        users=users,
-        privacy=privacy,
-        forms=engine,
-        notifier=TelegramNotifier(app.bot),
+        settings=settings, db=db, clock=clock, gazetteer=gazetteer, access=access,
+        users=users, privacy=privacy, forms=engine, notifier=notifier,
     )
 
 
@@ -110,6 +102,7 @@ def build_application(
 
     async def post_init(app: AyilApp) -> None:
         app.bot_data.services = await build_services(settings, app, clock)
+        register_jobs(app)
         await app.bot.set_my_commands([BotCommand(c, c) for c in COMMANDS])
 
     async def post_shutdown(app: AyilApp) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -32,7 +32,7 @@ class Services:
     privacy: PrivacyService
     forms: FormEngine
     notifier: Notifier
-    features: dict[str, Any] = field(default_factory=dict)
+    # Features add one typed field each here.
 
 
 class BotData:

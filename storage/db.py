@@ -33,14 +33,14 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     versions = [v for v, _, _ in found]
-    if versions != list(range(1, len(versions) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations share a number: {versions}")
     return found
 
 
 def latest_version() -> int:
-    """The schema version this code writes."""
-    return len(migrations())
+    """The schema version this code writes: the highest migration number."""
+    return max((v for v, _, _ in migrations()), default=0)
 
 
 async def _open(path: Path) -> aiosqlite.Connection:
@@ -124,8 +124,10 @@ async def apply_migrations(conn: aiosqlite.Connection, *, up_to: int | None = No
     """Apply every migration newer than the file's version, each in its own transaction."""
     current = await schema_version(conn)
     known = migrations()
-    if current > len(known):
-        raise SchemaMismatch(f"database schema {current} is newer than this code ({len(known)})")
+    if current > latest_version():
+        raise SchemaMismatch(
+            f"database schema {current} is newer than this code ({latest_version()})"
+        )
     for version, _name, sql in known:
         if version <= current or (up_to is not None and version > up_to):
             continue

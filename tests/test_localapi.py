@@ -12,8 +12,15 @@ import aiohttp
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, RetryAfter
-from telegram.error import TimedOut
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -26,6 +33,11 @@ from telegram.ext import (
 
 from bot.localapi import FakeUser, LocalBotApi
 from bot.localapi.html_check import HtmlParseError, check_html, html_error, parse_html
+
+# RetryAfter's constructor itself reads its deprecated int `retry_after` (PTB 22.2+).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
+)
 
 KEYBOARD = InlineKeyboardMarkup(
     [
@@ -160,7 +172,7 @@ def test_parse_html_gives_text_and_utf16_entities() -> None:
     parsed = parse_html("😀 <b>Саламатсызбы</b> &lt;3")
     assert parsed.text == "😀 Саламатсызбы <3"
     assert parsed.entities == [{"type": "bold", "offset": 3, "length": 12}]
-    assert check_html(html.escape("a < b & <script>")) is None
+    check_html(html.escape("a < b & <script>"))
 
 
 # ---------------------------------------------------------------- bot over HTTP
@@ -244,20 +256,20 @@ async def test_text_limits_and_edit_errors(
     bot = app.bot
     await bot.send_message(user.id, "x" * 4096)
     await bot.send_message(user.id, f"<b>{'x' * 4096}</b>", parse_mode=ParseMode.HTML)
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(user.id, "x" * 4097)
-    with pytest.raises(BadRequest, match="(?i)message text is empty"):
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
         await bot.send_message(user.id, "  ")
-    with pytest.raises(BadRequest, match="(?i)caption is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
         await bot.send_document(user.id, b"d", filename="d.txt", caption="c" * 1025)
     sent = await bot.send_message(user.id, "same", reply_markup=KEYBOARD)
-    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("same", user.id, sent.message_id, reply_markup=KEYBOARD)
     await bot.edit_message_reply_markup(user.id, sent.message_id, reply_markup=None)
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("new", user.id, 999)
     assert await bot.delete_message(user.id, sent.message_id)
-    with pytest.raises(BadRequest, match="(?i)message to delete not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
         await bot.delete_message(user.id, sent.message_id)
     assert api.messages(user)[-1].deleted
     assert [e.method for e in api.drain(user)][-2:] == ["sendMessage", "editMessageReplyMarkup"]
@@ -267,9 +279,9 @@ async def test_bad_html_is_rejected(
     app: Application,  # type: ignore[type-arg]
     user: FakeUser,
 ) -> None:
-    with pytest.raises(BadRequest, match="(?i)can't parse entities: unsupported start tag"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities: unsupported start tag"):
         await app.bot.send_message(user.id, "1 < 2", parse_mode=ParseMode.HTML)
-    with pytest.raises(BadRequest, match="(?i)can't parse entities: unmatched end tag"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities: unmatched end tag"):
         await app.bot.send_message(user.id, "<b>x</i>", parse_mode=ParseMode.HTML)
 
 
@@ -281,7 +293,7 @@ async def test_callback_data_over_64_bytes_is_rejected(
     ok = InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="я" * 32)]])
     await app.bot.send_message(user.id, "64 bytes", reply_markup=ok)
     bad = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="a" * 65)]])
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await app.bot.send_message(user.id, "65 bytes", reply_markup=bad)
     assert api.calls[-1].description == "Bad Request: BUTTON_DATA_INVALID"
 
@@ -354,18 +366,30 @@ async def test_timeout_fault_delivers_but_answers_late(
     assert (await api.next_message(user)).text == "maybe"  # the send took effect
 
 
+async def test_random_faults_are_seeded_and_can_be_turned_off(
+    app: Application,  # type: ignore[type-arg]
+    api: LocalBotApi,
+    user: FakeUser,
+) -> None:
+    api.random_faults(1.0, kinds=["500"], seed=7)
+    with pytest.raises(NetworkError, match="Internal Server Error"):
+        await app.bot.send_message(user.id, "x")
+    api.random_faults(0)
+    await app.bot.send_message(user.id, "x")
+    assert [c.status for c in api.calls_of("sendMessage")] == [500, 200]
+
+
 async def test_strict_limits_answer_429_beyond_30_per_second(
     app: Application,  # type: ignore[type-arg]
     api: LocalBotApi,
 ) -> None:
     api.strict_limits = True
     users = [api.user(2000 + i) for i in range(35)]
-    delivered = 0
+    for u in users[:30]:
+        await app.bot.send_message(u.id, "broadcast")
     with pytest.raises(RetryAfter):
-        for u in users:
-            await app.bot.send_message(u.id, "broadcast")
-            delivered += 1
-    assert delivered == 30 and api.too_many_requests == 1
+        await app.bot.send_message(users[30].id, "broadcast")
+    assert api.too_many_requests == 1 and api.sent_count() == 30
 
 
 async def test_strict_limits_per_group_and_private_burst(
@@ -415,7 +439,7 @@ async def test_unknown_method_chat_and_token(
 ) -> None:
     with pytest.raises(EndPointNotFound):
         await app.bot.do_api_request("noSuchMethod")
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await app.bot.send_message(42, "x")
     stranger = Bot("999:WRONG", base_url=api.base_url, base_file_url=api.base_file_url)
     with pytest.raises(InvalidToken):
@@ -456,3 +480,34 @@ async def test_get_updates_long_poll_wakes_and_offset_confirms(api: LocalBotApi)
             body = await response.json()
         assert [u["update_id"] for u in body["result"]] == [second]
         assert api.pending_updates() == 1
+
+
+async def test_a_newer_long_poll_ends_the_older_with_conflict(api: LocalBotApi) -> None:
+    url = f"{api.base_url}{api.token}/getUpdates"
+    async with aiohttp.ClientSession() as session:
+        older = asyncio.create_task(session.post(url, json={"timeout": 10}))
+        await asyncio.sleep(0.05)
+        async with session.post(url, data={"timeout": "0"}) as response:
+            assert response.status == 200
+        async with await older as response:
+            body = await response.json()
+        assert response.status == 409 and body["error_code"] == 409
+        assert body["description"].startswith("Conflict: terminated by other getUpdates")
+
+
+async def test_forward_and_copy_put_the_content_into_another_chat(
+    app: Application,  # type: ignore[type-arg]
+    api: LocalBotApi,
+    user: FakeUser,
+) -> None:
+    group = api.group(-100777, "Модераторлор")
+    await api.send_document(user, b"%PDF-1.4", "act.pdf", "application/pdf")
+    await api.wait_idle()
+    forwarded = await app.bot.forward_message(group.id, user.id, 1)
+    copied = await app.bot.copy_message(
+        group.id, user.id, 1, caption="<i>копия</i>", parse_mode=ParseMode.HTML
+    )
+    first, second = await api.next_message(group), await api.next_message(group)
+    assert forwarded.forward_origin is not None and first.document == b"%PDF-1.4"
+    assert second.message_id == copied.message_id and second.plain_text == "копия"
+    assert second.filename == "act.pdf"

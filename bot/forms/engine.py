@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -240,6 +240,13 @@ class FormEngine:
             for d in drafts
             if d.form_id in self.specs
         ]
+
+    async def housekeeping(self) -> None:
+        """Forget redelivery keys and receipts old enough that Telegram cannot redeliver."""
+        now = self._clock()
+        async with self.db.transaction() as conn:
+            await ProcessedUpdates(conn).prune(now=now)
+            await DraftRepository(conn).forget_submitted_before(before=now - timedelta(days=2))
 
     # transitions --------------------------------------------------------------------------
 

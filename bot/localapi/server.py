@@ -374,6 +374,7 @@ class LocalBotApi:
         self._sticky = 0
         self._delivered: dict[int, JSON] = {}
         self._next_update_id = 1
+        self._poll_seq = 0
         self._queue_event = asyncio.Event()
         self._query_seq = itertools.count(1)
         self._open_queries: set[str] = set()
@@ -995,7 +996,12 @@ class LocalBotApi:
             return self._json_response(
                 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
             )
-        req = await self._read_request(request)
+        try:
+            req = await self._read_request(request)
+        except ValueError:
+            return self._json_response(
+                400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid JSON"}
+            )
         entry = self._methods.get(request.match_info["method"].lower())
         name = entry[0] if entry else request.match_info["method"]
         call = ApiCall(name, self._recorded_params(req), time.monotonic())
@@ -1011,6 +1017,9 @@ class LocalBotApi:
             status, payload = await self._dispatch(name, entry, req)
             if half > 0:
                 await asyncio.sleep(half)
+        except asyncio.CancelledError:
+            call.status, call.description = 499, "client closed the connection"
+            raise
         finally:
             if not is_poll:
                 self._inflight -= 1
@@ -1049,7 +1058,11 @@ class LocalBotApi:
             if name == "getUpdates":
                 result = await self._get_updates(req)
             else:
-                result = entry[1](req)
+                try:
+                    result = entry[1](req)
+                except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                    # Malformed parameters the checks above missed: answer like Telegram would.
+                    raise _bad(f"wrong parameters: {exc!r}") from exc
             if fault is not None:
                 # The call took effect; only the answer is late, as after a real timeout.
                 hold = fault.hold_s if fault.hold_s is not None else self.fault_hold_s
@@ -1307,20 +1320,30 @@ class LocalBotApi:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
+        # A newer long poll ends the older one with 409, as Telegram does.
+        self._poll_seq += 1
+        my_seq = self._poll_seq
+        self._queue_event.set()
         offset = req.params.get("offset")
         limit = req.params.get("limit")
         timeout = req.params.get("timeout")
-        limit_n = min(max(int(limit), 1), 100) if isinstance(limit, int | str) else 100
-        wait_s = float(timeout) if isinstance(timeout, int | float | str) else 0.0
-        if isinstance(offset, int | str) and str(offset).lstrip("-").isdigit():
+        limit_n = min(max(int(limit), 1), 100) if isinstance(limit, int) else 100
+        wait_s = float(timeout) if isinstance(timeout, int | float) else 0.0
+        if isinstance(offset, int):
             before = len(self._queue)
-            self._confirm(int(offset))
+            self._confirm(offset)
             if len(self._queue) != before:
                 self._touch()  # wake wait_for() callers watching pending_updates()
         if not self._queue and wait_s > 0 and not self._closing.is_set():
             self._queue_event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._queue_event.wait(), wait_s)
+            if self._poll_seq != my_seq:
+                raise _ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running",
+                )
         batch: list[JSON] = []
         for queued in self._queue:
             if len(batch) >= limit_n:
