@@ -55,15 +55,27 @@ async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Serv
     }
 
     def env_for(tr: Tr, actor: Actor, context: Any) -> Env:
-        return Env(tr=tr, user=actor.user, gazetteer=gazetteer,
-                   today=clock.now().astimezone(settings.zone).date(), context=context)
+        return Env(
+            tr=tr,
+            user=actor.user,
+            gazetteer=gazetteer,
+            today=clock.now().astimezone(settings.zone).date(),
+            context=context,
+        )
 
     engine = FormEngine(db, specs, env_for=env_for, clock=clock.now)
     # Features: each builds its service, adds its forms to `specs` and its personal data
     # to `privacy`, and is passed to Services below.
     return Services(
-        settings=settings, db=db, clock=clock, gazetteer=gazetteer, access=access,
-        users=users, privacy=privacy, forms=engine, notifier=notifier,
+        settings=settings,
+        db=db,
+        clock=clock,
+        gazetteer=gazetteer,
+        access=access,
+        users=users,
+        privacy=privacy,
+        forms=engine,
+        notifier=notifier,
     )
 
 

@@ -20,6 +20,6 @@ async def housekeeping(context: AppContext) -> None:
 def register_jobs(app: Application[Any, AppContext, Any, Any, Any, Any]) -> None:
     """Every repeating job; features add theirs here."""
     assert app.job_queue is not None
-    app.job_queue.run_repeating(housekeeping, interval=HOUSEKEEPING_EVERY, first=60,
-                                name="housekeeping")
-
+    app.job_queue.run_repeating(
+        housekeeping, interval=HOUSEKEEPING_EVERY, first=60, name="housekeeping"
+    )

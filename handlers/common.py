@@ -64,7 +64,7 @@ async def on_start(update: Update, context: AppContext) -> None:
 
 async def on_group_start(update: Update, context: AppContext) -> None:
     """Any command in a group chat: forms are filled in private, with a button that opens it."""
-    link = f"https://t.me/{context.bot.username}?start="
+    link = f"https://t.me/{context.bot.username}"
     await reply(
         update,
         context,

@@ -11,6 +11,7 @@ from bot.context import AppContext
 from bot.i18n import N_
 from bot.screen import Screen
 from bot.services.access import NotAllowed, NotRegistered
+from handlers.common import person_of
 from handlers.render import reply
 from storage.db import StorageUnavailable
 
@@ -42,8 +43,11 @@ async def on_error(update: object, context: AppContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
+        # PTB gives error handlers a fresh context: resolve the actor again for the language.
+        if update.effective_user is not None and not context.has_actor:
+            context.actor = await context.services.users.resolve(person_of(update))
         await reply(update, context, Screen(context.tr.gettext(refusal)))
-    except TelegramError as exc:
+    except (TelegramError, StorageUnavailable) as exc:
         log.warning(
             "update %s: could not tell the user about the error: %s", update_id, type(exc).__name__
         )

@@ -119,11 +119,12 @@ class ProcessedUpdates(Repository):
     async def seen(self, key: str) -> bool:
         return await self._one("SELECT 1 FROM processed_updates WHERE key = ?", (key,)) is not None
 
-    async def mark(self, key: str, *, now: datetime) -> bool:
+    async def mark(self, key: str, *, user_id: int, now: datetime) -> bool:
         """Record the key; False when it was already there."""
         changed = await self._run(
-            "INSERT INTO processed_updates (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (key, to_db_time(now)),
+            "INSERT INTO processed_updates (key, user_id, at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (key, user_id, to_db_time(now)),
         )
         return changed == 1
 

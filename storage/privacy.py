@@ -10,7 +10,7 @@ class PrivacyRepository(Repository):
 
     async def erase_core(self, user_id: int) -> None:
         await self._run("DELETE FROM drafts WHERE user_id = ?", (user_id,))
-        await self._run("DELETE FROM processed_updates WHERE key LIKE ?", (f"m:{user_id}:%",))
+        await self._run("DELETE FROM processed_updates WHERE user_id = ?", (user_id,))
         await self._run("UPDATE invites SET used_by = NULL WHERE used_by = ?", (user_id,))
         await self._run("UPDATE invites SET created_by = 0 WHERE created_by = ?", (user_id,))
         await self._run("UPDATE audit_log SET actor_id = NULL WHERE actor_id = ?", (user_id,))

@@ -176,7 +176,9 @@ class FormEngine:
             if draft is None or draft.form_id not in self.specs:
                 return None
             form = self.specs[draft.form_id].form
-            if not await ProcessedUpdates(conn).mark(event_key, now=self._clock()):
+            if not await ProcessedUpdates(conn).mark(
+                event_key, user_id=actor.user_id, now=self._clock()
+            ):
                 return self._screen(form, draft, actor)
             if draft.step == SUMMARY:
                 return self._screen(
@@ -210,7 +212,9 @@ class FormEngine:
             form = self.specs[draft.form_id].form
             if draft.status == "submitted":
                 raise AlreadySubmitted(self._receipt(form, draft, actor))
-            if not await ProcessedUpdates(conn).mark(event_key, now=self._clock()):
+            if not await ProcessedUpdates(conn).mark(
+                event_key, user_id=actor.user_id, now=self._clock()
+            ):
                 return self._screen(form, draft, actor)
             if where == "R" and action == "r":
                 await drafts.pause_open(user_id=actor.user_id)

@@ -58,6 +58,7 @@ CREATE INDEX drafts_user_updated ON drafts(user_id, status, updated_at);
 
 CREATE TABLE processed_updates (
     key TEXT PRIMARY KEY,                   -- chat:message or callback query id
+    user_id INTEGER NOT NULL,               -- whose update, so /deleteme removes the keys
     at TEXT NOT NULL
 );
 
