@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -273,6 +273,20 @@ async def test_text_limits_and_edit_errors(
         await bot.delete_message(user.id, sent.message_id)
     assert api.messages(user)[-1].deleted
     assert [e.method for e in api.drain(user)][-2:] == ["sendMessage", "editMessageReplyMarkup"]
+
+
+async def test_reply_to_needs_an_existing_message(
+    app: Application,  # type: ignore[type-arg]
+    api: LocalBotApi,
+    user: FakeUser,
+) -> None:
+    group = api.group(-100321, "Топ")
+    await api.send_text(user, "/start", chat=group)
+    assert await api.next_text(group) == "started"
+    reply = await app.bot.send_message(group.id, "ok", reply_parameters=ReplyParameters(1))
+    assert reply.reply_to_message is not None and reply.reply_to_message.text == "/start"
+    with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
+        await app.bot.send_message(group.id, "x", reply_parameters=ReplyParameters(99))
 
 
 async def test_bad_html_is_rejected(

@@ -319,6 +319,7 @@ class FormEngine:
         step: Step,
         value: Any,
     ) -> Screen:
+        asked = draft
         answers = dict(draft.answers)
         if answers.get(step.key, object()) != value:
             for key in step.clears:
@@ -328,7 +329,7 @@ class FormEngine:
         draft = replace(draft, answers=answers, context={**draft.context, "pending": pending})
         draft = self._advance(form, draft, actor)
         if draft.step == SUMMARY and not form.confirm:
-            return await self._submit(conn, form, draft, actor)
+            return await self._submit(conn, form, draft, actor, asked=asked)
         await DraftRepository(conn).save(draft, now=self._clock())
         return self._screen(form, draft, actor)
 
@@ -343,8 +344,15 @@ class FormEngine:
         return await self._accept(conn, form, draft, actor, step, pending)
 
     async def _submit(
-        self, conn: aiosqlite.Connection, form: Form, draft: Draft, actor: Actor
+        self,
+        conn: aiosqlite.Connection,
+        form: Form,
+        draft: Draft,
+        actor: Actor,
+        *,
+        asked: Draft | None = None,
     ) -> Screen:
+        """Hand the answers to the form's submit; `asked`: the question to repeat if refused."""
         env = self._env(draft, actor)
         relevant = {
             s.key: draft.answers[s.key]
@@ -356,7 +364,9 @@ class FormEngine:
         try:
             submitted = await spec.submit(conn, draft, actor, self._env(draft, actor))
         except Invalid as exc:
-            return self._screen(form, draft, actor, error=exc.message, params=exc.params)
+            # Without a summary the last answer was never saved: ask that question again.
+            shown = asked if asked is not None else draft
+            return self._screen(form, shown, actor, error=exc.message, params=exc.params)
         result = {
             "message": submitted.message,
             "params": dict(submitted.params),
@@ -472,19 +482,22 @@ class FormEngine:
                 text += "\n\n" + tr.gettext(
                     N_("Received: {what}"), what=Safe(step.kind.render(pending, {}, env))
                 )
-            rows.append(
-                (Button("✔️ " + tr.pgettext("button", "Done"), callback(draft.id, where, "d")),)
-            )
-        rows.append(self._nav(form, draft, step, tr, where))
+            if pending or not step.optional:
+                done = tr.pgettext("button", "Done")
+                rows.append((Button("✔️ " + done, callback(draft.id, where, "d")),))
+        rows.append(self._nav(form, draft, step, tr, where, has_pending=bool(pending)))
         return text, tuple(rows)
 
-    def _nav(self, form: Form, draft: Draft, step: Step, tr: Tr, where: str) -> tuple[Button, ...]:
+    def _nav(
+        self, form: Form, draft: Draft, step: Step, tr: Tr, where: str, *, has_pending: bool
+    ) -> tuple[Button, ...]:
         nav = []
         if any(s.key in draft.answers for s in form.steps[: form.index(step.key)]):
             nav.append(
                 Button("◀️ " + tr.pgettext("button", "Back"), callback(draft.id, where, "b"))
             )
-        if step.optional and not step.kind.collects:
+        # Skip while nothing is collected yet; once something is, Done keeps it.
+        if step.optional and not has_pending:
             nav.append(
                 Button("⏭ " + tr.pgettext("button", "Skip"), callback(draft.id, where, "s"))
             )

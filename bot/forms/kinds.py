@@ -214,16 +214,21 @@ class Number(Kind):
 
 
 class Date(Kind):
-    """A date: Today or Yesterday buttons, or typed as dd.mm.yyyy; never in the future."""
+    """A date: Today, Yesterday, `recent_days` more days as buttons, or typed; never future."""
 
     accepts = frozenset({"text"})
     wrong_type = N_("Please press a button or type the date as dd.mm.yyyy, e.g. 07.03.2026.")
     columns = 2
 
+    def __init__(self, *, recent_days: int = 0) -> None:
+        self.recent_days = recent_days
+
     def options(self, answers: Answers, env: Env) -> Sequence[Option]:
+        earlier = (env.today - timedelta(days=n) for n in range(2, 2 + self.recent_days))
         return (
             Option(env.today.isoformat(), N_("Today")),
             Option((env.today - timedelta(days=1)).isoformat(), N_("Yesterday")),
+            *(Option(d.isoformat(), env.tr.short_date(d), translate=False) for d in earlier),
         )
 
     def parse(self, given: Input, answers: Answers, env: Env) -> Any:

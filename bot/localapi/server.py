@@ -408,10 +408,8 @@ class LocalBotApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
         self._host = host
-        self._port = sockets[0].getsockname()[1] if sockets else port
+        self._port = int(self._runner.addresses[0][1])
         self._closing.clear()
 
     async def stop(self) -> None:
@@ -1141,6 +1139,33 @@ class LocalBotApi:
             raise _ApiError(403, "Forbidden: bot was blocked by the user")
         return state
 
+    def _admit(self, state: _ChatState, req: _Request) -> JSON | None:
+        """Check the replied-to message and flood limits; return the reply_to_message."""
+        reply = self._replied(state, req)
+        self._check_flood(state)
+        return reply
+
+    @staticmethod
+    def _replied(state: _ChatState, req: _Request) -> JSON | None:
+        params = req.params.get("reply_parameters")
+        if isinstance(params, dict):
+            message_id, lenient = (
+                params.get("message_id"),
+                params.get("allow_sending_without_reply"),
+            )
+        else:
+            message_id = req.params.get("reply_to_message_id")
+            lenient = req.params.get("allow_sending_without_reply")
+        if not isinstance(message_id, int):
+            return None
+        bot_message = state.messages.get(message_id)
+        if bot_message is not None and not bot_message.deleted:
+            return bot_message.raw
+        user_message = state.user_messages.get(message_id)
+        if user_message is None and lenient is not True:
+            raise _bad("message to be replied not found")
+        return user_message
+
     def _check_flood(self, state: _ChatState) -> None:
         """Answer 429 like Telegram when a send would break its flood limits."""
         if not self.strict_limits:
@@ -1428,6 +1453,7 @@ class LocalBotApi:
         text: str | None,
         parse_mode: str | None,
         markup: JSON | None,
+        reply: JSON | None,
         stored: _StoredFile | None = None,
     ) -> JSON:
         message_id = state.next_message_id
@@ -1439,6 +1465,8 @@ class LocalBotApi:
             "date": int(time.time()),
             **content,
         }
+        if reply is not None:
+            raw["reply_to_message"] = reply
         if markup is not None and "inline_keyboard" in markup:
             raw["reply_markup"] = markup
         self._push_event(
@@ -1493,7 +1521,7 @@ class LocalBotApi:
             req, "text", limit=TEXT_LIMIT, too_long="message is too long", required=True
         )
         markup = self._markup(req)
-        self._check_flood(state)
+        reply = self._admit(state, req)
         content: JSON = {"text": plain}
         if entities:
             content["entities"] = entities
@@ -1504,6 +1532,7 @@ class LocalBotApi:
             text=req.params.get("text"),
             parse_mode=parse_mode,
             markup=markup,
+            reply=reply,
         )
 
     def _caption_content(self, req: _Request) -> tuple[JSON, str | None, str | None]:
@@ -1527,7 +1556,7 @@ class LocalBotApi:
         content, caption, parse_mode = self._caption_content(req)
         markup = self._markup(req)
         stored, _ = self._input_file(req, key)
-        self._check_flood(state)
+        reply = self._admit(state, req)
         if key == "photo":
             content["photo"] = self._photo_sizes(stored.data, stored.filename, stored.mime_type)
         elif key == "voice":
@@ -1549,6 +1578,7 @@ class LocalBotApi:
             parse_mode=parse_mode,
             markup=markup,
             stored=stored,
+            reply=reply,
         )
 
     def _send_photo(self, req: _Request) -> JSON:
@@ -1568,10 +1598,10 @@ class LocalBotApi:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise _bad("wrong latitude or longitude specified")
         markup = self._markup(req)
-        self._check_flood(state)
+        reply = self._admit(state, req)
         content = {"location": {"latitude": float(lat), "longitude": float(lon)}}
         return self._new_message(
-            state, "sendLocation", content, text=None, parse_mode=None, markup=markup
+            state, "sendLocation", content, text=None, parse_mode=None, markup=markup, reply=reply
         )
 
     def _send_chat_action(self, req: _Request) -> bool:
@@ -1801,7 +1831,7 @@ class LocalBotApi:
     def _forward_message(self, req: _Request) -> JSON:
         state = self._target(req, "forwardMessage")
         source = self._source_message(req, "message to forward not found")
-        self._check_flood(state)
+        reply = self._admit(state, req)
         content = {k: source[k] for k in self._COPIED if k in source}
         content["forward_origin"] = {
             "type": "user",
@@ -1815,6 +1845,7 @@ class LocalBotApi:
             text=source.get("text", source.get("caption")),
             parse_mode=None,
             markup=None,
+            reply=reply,
         )
 
     def _copy_message(self, req: _Request) -> JSON:
@@ -1829,8 +1860,14 @@ class LocalBotApi:
             content.pop("caption", None)
             content.pop("caption_entities", None)
             content.update(extra)
-        self._check_flood(state)
+        reply = self._admit(state, req)
         raw = self._new_message(
-            state, "copyMessage", content, text=text, parse_mode=parse_mode, markup=markup
+            state,
+            "copyMessage",
+            content,
+            text=text,
+            parse_mode=parse_mode,
+            markup=markup,
+            reply=reply,
         )
         return {"message_id": raw["message_id"]}
