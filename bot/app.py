@@ -19,13 +19,14 @@ from telegram.ext import (
 )
 
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import LANGUAGES, Settings
 from bot.context import AppContext, BotData, Services
 from bot.forms.engine import FormEngine, FormSpec
 from bot.forms.kinds import Env
 from bot.forms.onboarding import LANGUAGE, ONBOARDING
 from bot.gazetteer import Gazetteer
-from bot.i18n import Tr, check_compiled
+from bot.i18n import Tr, check_compiled, translator
+from bot.menu import COMMANDS
 from bot.processor import PerChatUpdateProcessor
 from bot.scheduling import register_jobs
 from bot.services.access import Access, Actor
@@ -38,7 +39,6 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 AyilApp = Application[Any, AppContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 PRIVATE = filters.ChatType.PRIVATE
-COMMANDS = ("start", "menu", "help", "language", "cancel", "mydata", "deleteme")
 
 
 async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Services:
@@ -115,7 +115,13 @@ def build_application(
     async def post_init(app: AyilApp) -> None:
         app.bot_data.services = await build_services(settings, app, clock)
         register_jobs(app)
-        await app.bot.set_my_commands([BotCommand(c, c) for c in COMMANDS])
+        for language in LANGUAGES:
+            tr = translator(language)
+            commands = [BotCommand(name, tr.label(text)) for name, text in COMMANDS]
+            default = language == settings.default_language
+            await app.bot.set_my_commands(commands, language_code=language)
+            if default:
+                await app.bot.set_my_commands(commands)
 
     async def post_shutdown(app: AyilApp) -> None:
         await app.bot_data.services.db.close()

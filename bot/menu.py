@@ -24,6 +24,18 @@ MENU: list[MenuEntry] = [
 ]
 
 
+# Commands shown in Telegram's command menu, with their descriptions; features append theirs.
+COMMANDS: list[tuple[str, str]] = [
+    ("start", N_("Start or register")),
+    ("menu", N_("Main menu")),
+    ("help", N_("What I can do")),
+    ("language", N_("Change the language")),
+    ("cancel", N_("Leave the form")),
+    ("mydata", N_("What I store about you")),
+    ("deleteme", N_("Erase your data")),
+]
+
+
 def menu_screen(actor: Actor, access: Access, tr: Tr, paused: list[tuple[str, str]]) -> Screen:
     """The menu for this person: what their role allows, and forms they put aside."""
     buttons = [

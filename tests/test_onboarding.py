@@ -190,3 +190,11 @@ async def test_group_chat_start_points_to_private_chat(
     assert answer.flat_buttons == [("Жеке чатты ачуу", f"https://t.me/{server.bot_username}")]
     async with services_of(bot).db.reading() as conn:
         assert await UserRepository(conn).get(111) is None  # no form was started there
+
+
+async def test_command_menu_is_translated(bot: AyilApp, server: LocalBotApi) -> None:
+    described = {key: {c["command"]: c["description"] for c in value}
+                 for key, value in server.commands.items()}
+    ru = next(v for k, v in described.items() if "ru" in k)
+    ky = next(v for k, v in described.items() if "ky" in k)
+    assert ru["language"] == "Сменить язык" and ky["language"] == "Тилди өзгөртүү"
