@@ -72,10 +72,10 @@ def missing(language: str) -> tuple[list[MessageKey], list[MessageKey]]:
         )
         if entry is None:
             absent.append(key)
-        elif not entry.string or (isinstance(entry.string, tuple) and not all(entry.string)):
-            untranslated.append(key)
-        elif entry.fuzzy:
-            untranslated.append(key)
+        else:
+            strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+            if entry.fuzzy or not all(strings):
+                untranslated.append(key)
     return absent, untranslated
 
 

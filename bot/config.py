@@ -86,7 +86,7 @@ class Settings(BaseSettings):
 
     @property
     def base_file_url(self) -> str:
-        """File download URL that matches `telegram_api_base_url` (Telegram's or a local server)."""
+        """File download URL matching `telegram_api_base_url` (Telegram's or a local server)."""
         base = self.telegram_api_base_url
         return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import html
 from dataclasses import dataclass
-import datetime as dt
 from functools import cache
 from pathlib import Path
 from typing import Any

@@ -65,7 +65,7 @@ class Terminal:
             if not 0 <= index < len(self.last_buttons):
                 print(f"  no button {line}", file=self.out)
                 return True
-            label, target = self.last_buttons[index]
+            _label, target = self.last_buttons[index]
             if target is not None and target.startswith("http"):
                 print(f"  (a link: {target})", file=self.out)
                 return True
@@ -91,7 +91,7 @@ class Terminal:
         return True
 
     async def _send_file(self, command: str, path: Path) -> None:
-        data = path.read_bytes()
+        data = await asyncio.to_thread(path.read_bytes)
         if command == "/photo":
             await self.server.send_photo(self.user, data)
         elif command == "/voice":

@@ -25,8 +25,8 @@ async def on_invite(update: Update, context: AppContext) -> None:
             Screen(
                 tr.gettext(
                     N_(
-                        "Usage: /invite coordinator SCOPE, where SCOPE is all, a place code such as "
-                        "BA-BAT, or group:ID."
+                        "Usage: /invite coordinator SCOPE, where SCOPE is all, a place code "
+                        "such as BA-BAT, or group:ID."
                     )
                 )
             ),

@@ -32,7 +32,7 @@ def input_of(message: Message) -> Input:
             file_id=v.file_id,
             file_unique_id=v.file_unique_id,
             mime_type=v.mime_type,
-            duration=v.duration,
+            duration=_seconds(v.duration),
         )
     if message.document is not None:
         d = message.document

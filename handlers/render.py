@@ -61,11 +61,17 @@ async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> Message:
     for j, attachment in enumerate(screen.attachments):
         last = j == len(screen.attachments) - 1
         keyboard = markup(screen) if last else None
+        media = attachment.file_id or attachment.data
         if attachment.kind == "photo":
-            message = await bot.send_photo(chat_id, attachment.data, reply_markup=keyboard)
+            message = await bot.send_photo(chat_id, media, reply_markup=keyboard)
+        elif attachment.kind == "voice":
+            message = await bot.send_voice(chat_id, media, reply_markup=keyboard)
         else:
             message = await bot.send_document(
-                chat_id, attachment.data, filename=attachment.filename, reply_markup=keyboard
+                chat_id,
+                media,
+                filename=None if attachment.file_id else attachment.filename,
+                reply_markup=keyboard,
             )
     assert message is not None
     return message

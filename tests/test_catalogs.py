@@ -21,6 +21,13 @@ def test_no_message_is_missing_or_untranslated(language: str) -> None:
     assert untranslated == [], f"{language} leaves untranslated {untranslated[:5]}"
 
 
+def _texts(value: object) -> tuple[str, ...]:
+    """A message's id or string as a tuple of its singular and plural forms."""
+    if isinstance(value, tuple | list):
+        return tuple(str(v) for v in value)
+    return (str(value or ""),)
+
+
 def _entries(language: str) -> list[Message]:
     return [m for c in load_catalogs(language).values() for m in c if m.id]
 
@@ -28,8 +35,7 @@ def _entries(language: str) -> list[Message]:
 @pytest.mark.parametrize("language", ["ky", "ru"])
 def test_translations_keep_placeholders_and_tags(language: str) -> None:
     for message in _entries(language):
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids, strings = _texts(message.id), _texts(message.string)
         wanted = set(PLACEHOLDER.findall(ids[-1]))
         for string in strings:
             assert set(PLACEHOLDER.findall(string)) == wanted, (message.id, string)
@@ -38,19 +44,25 @@ def test_translations_keep_placeholders_and_tags(language: str) -> None:
 
 def test_kyrgyz_uses_kyrgyz_letters_not_latin_lookalikes() -> None:
     for message in _entries("ky"):
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for string in strings:
-            words = re.sub(r"<[^>]+>|\{\w+\}|/\w+|https?://\S+|[A-Z]{2}-[A-Z]+|ayilbot", "",
-                           string)
-            mixed = [w for w in re.findall(r"\w+", words)
-                     if re.search("[a-zA-Z]", w) and re.search("[а-яА-ЯөүңӨҮҢ]", w)]
+        for string in _texts(message.string):
+            words = re.sub(
+                r"<[^>]+>|\{\w+\}|/\w+|https?://\S+|[A-Z]{2}-[A-Z]+|ayilbot", "", string
+            )
+            mixed = [
+                w
+                for w in re.findall(r"\w+", words)
+                if re.search("[a-zA-Z]", w) and re.search("[а-яА-ЯөүңӨҮҢ]", w)
+            ]
             assert mixed == [], (message.id, mixed)
 
 
 def test_russian_plurals_have_three_forms() -> None:
     tr = translator("ru")
     assert [tr.ngettext("{n} file", "{n} files", n) for n in (1, 3, 5)] == [
-        "1 файл", "3 файла", "5 файлов"]
+        "1 файл",
+        "3 файла",
+        "5 файлов",
+    ]
 
 
 def test_dates_read_naturally() -> None:

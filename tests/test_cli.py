@@ -25,8 +25,14 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         db = await Database.open(path)
         async with db.transaction() as conn:
             await UserRepository(conn).create(
-                user_id=42, first_name="Нурлан", last_name=None, username="nurlan",
-                language="ky", pseudonym="P-0042", now=NOW)
+                user_id=42,
+                first_name="Нурлан",
+                last_name=None,
+                username="nurlan",
+                language="ky",
+                pseudonym="P-0042",
+                now=NOW,
+            )
         await db.close()
 
     asyncio.run(seed())

@@ -53,8 +53,15 @@ def test_malformed_setting_names_itself(
 
 def test_command_line_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "AYILBOT_TIMEZONE": "Nowhere/Else"}
-    result = subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "ayilbot: invalid setting AYILBOT_TIMEZONE: unknown time zone 'Nowhere/Else', "
@@ -63,7 +70,10 @@ def test_command_line_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
 
 
 def test_env_example_documents_every_setting() -> None:
-    documented = {line.split("=")[0] for line in (ROOT / ".env.example").read_text().splitlines()
-                  if line and not line.startswith("#")}
+    documented = {
+        line.split("=")[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
     fields = {f.alias for f in Settings.model_fields.values()}
     assert documented == fields

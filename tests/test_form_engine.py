@@ -19,8 +19,18 @@ from bot.forms.engine import (
     Step,
     Submitted,
 )
-from bot.forms.kinds import Date, Env, Input, Media, MultiChoice, Note, Number, Option, Text
-from bot.forms.kinds import Choice
+from bot.forms.kinds import (
+    Choice,
+    Date,
+    Env,
+    Input,
+    Media,
+    MultiChoice,
+    Note,
+    Number,
+    Option,
+    Text,
+)
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
 from bot.screen import Screen

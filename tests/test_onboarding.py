@@ -73,7 +73,9 @@ async def test_onboarding_in_english_with_a_place_not_listed(
         user = await UserRepository(conn).get(103)
     assert user is not None
     assert (user.kind, user.place_code, user.place_other) == (
-        "community", "CH", "Kyzyl-Bairak <village>"
+        "community",
+        "CH",
+        "Kyzyl-Bairak <village>",
     )
 
 
@@ -167,14 +169,19 @@ def scan_database(settings: Settings, needles: tuple[str, ...]) -> list[str]:
     """Every text cell (and integer id) in any table that contains one of the needles."""
     found = []
     with sqlite3.connect(settings.db_path) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'"
-            " AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'"
+                " AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         for table in tables:
-            for row in conn.execute(f"SELECT * FROM {table}"):  # noqa: S608 - test scan
+            for row in conn.execute(f"SELECT * FROM {table}"):
                 for cell in row:
-                    if cell is not None and any(n == str(cell) or (isinstance(cell, str)
-                                                and n in cell) for n in needles):
+                    if cell is not None and any(
+                        n == str(cell) or (isinstance(cell, str) and n in cell) for n in needles
+                    ):
                         found.append(f"{table}: {cell!r}")
     return found
 
@@ -193,8 +200,10 @@ async def test_group_chat_start_points_to_private_chat(
 
 
 async def test_command_menu_is_translated(bot: AyilApp, server: LocalBotApi) -> None:
-    described = {key: {c["command"]: c["description"] for c in value}
-                 for key, value in server.commands.items()}
+    described = {
+        key: {c["command"]: c["description"] for c in value}
+        for key, value in server.commands.items()
+    }
     ru = next(v for k, v in described.items() if "ru" in k)
     ky = next(v for k, v in described.items() if "ky" in k)
     assert ru["language"] == "Сменить язык" and ky["language"] == "Тилди өзгөртүү"

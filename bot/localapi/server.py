@@ -209,7 +209,7 @@ class BotMessage:
 
     chat_id: int
     message_id: int
-    text: str | None
+    text: str  # as sent, tags included; "" for a message without text (a location)
     parse_mode: str | None = None
     reply_markup: JSON | None = None
     kind: str = "text"
@@ -1501,7 +1501,7 @@ class LocalBotApi:
         return BotMessage(
             chat_id=state.chat.id,
             message_id=raw["message_id"],
-            text=text,
+            text=text or "",
             parse_mode=parse_mode,
             reply_markup=markup,
             kind=kind,

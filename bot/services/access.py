@@ -141,9 +141,12 @@ class Access:
         for scope in actor.coordinator_scopes:
             if scope.kind == "all":
                 return True
-            if place is not None and scope.kind == "place" and self.gazetteer.get(place):
-                if self.gazetteer.covers(scope.value, place):
-                    return True
+            if (
+                place is not None
+                and scope.kind == "place"
+                and self.gazetteer.covers(scope.value, place)
+            ):
+                return True
             if group is not None and scope.kind == "group" and scope.value == str(group):
                 return True
         return False
