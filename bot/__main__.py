@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
@@ -26,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8443, help="local port for the webhook")
     sub.add_parser("sandbox", help="try the bot in this terminal, without Telegram")
     sub.add_parser("migrate", help="create or upgrade the database schema")
+    backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup.add_argument("path", type=Path)
+    restore = sub.add_parser("restore", help="replace the database with a backup (bot stopped)")
+    restore.add_argument("path", type=Path)
     admin = sub.add_parser("admin", help="roles, users and invites")
     admin_sub = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
     grant = admin_sub.add_parser("grant", help="grant a role: grant USER_ID ROLE SCOPE")
@@ -52,6 +57,31 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     db = await Database.open(settings.db_path)
     await db.close()
     print(f"database {settings.db_path} is up to date")
+    return 0
+
+
+async def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.backups import backup_to
+    from storage.db import Database
+
+    db = await Database.open(settings.db_path)
+    try:
+        await backup_to(db, args.path)
+    finally:
+        await db.close()
+    print(f"backup written to {args.path}")
+    return 0
+
+
+async def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.backups import BackupRejected, restore_from
+
+    try:
+        version = await asyncio.to_thread(restore_from, args.path, settings.db_path)
+    except BackupRejected as exc:
+        print(f"ayilbot restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {args.path} (schema {version}) into {settings.db_path}")
     return 0
 
 
@@ -88,6 +118,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 ASYNC_COMMANDS: dict[str, Command] = {
     "migrate": _migrate,
+    "backup": _backup,
+    "restore": _restore,
     "admin": _admin,
     "sandbox": _sandbox,
 }

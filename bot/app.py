@@ -30,6 +30,7 @@ from bot.menu import COMMANDS
 from bot.processor import PerChatUpdateProcessor
 from bot.scheduling import register_jobs
 from bot.services.access import Access, Actor
+from bot.services.flood import FloodGuard
 from bot.services.privacy import PrivacyService
 from bot.services.users import UserService
 from handlers import admin, common, errors, forms, menu
@@ -76,12 +77,14 @@ async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Serv
         privacy=privacy,
         forms=engine,
         notifier=notifier,
+        flood=FloodGuard(settings.flood_limit_per_minute),
     )
 
 
 def add_handlers(app: AyilApp) -> None:
     """Every handler, in order; the only place that calls add_handler."""
-    # Group -1 runs first for every update: resolve the actor once.
+    # Group -2 drops floods before anything reads the database; -1 resolves the actor once.
+    app.add_handler(TypeHandler(Update, common.guard_flood), group=-2)
     app.add_handler(TypeHandler(Update, common.resolve_actor), group=-1)
     group_chat = ~PRIVATE
     app.add_handler(MessageHandler(group_chat & filters.COMMAND, common.on_group_start))

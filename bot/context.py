@@ -14,6 +14,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
 from bot.screen import Notifier
 from bot.services.access import Access, Actor
+from bot.services.flood import FloodGuard
 from bot.services.privacy import PrivacyService
 from bot.services.users import UserService
 from storage.db import Database
@@ -32,6 +33,7 @@ class Services:
     privacy: PrivacyService
     forms: FormEngine
     notifier: Notifier
+    flood: FloodGuard
     # Features add one typed field each here.
 
 

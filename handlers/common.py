@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import time
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import AppContext
 from bot.i18n import N_
 from bot.menu import menu_screen
 from bot.screen import Button, Screen
 from bot.services.access import Permission
+from bot.services.flood import Verdict
 from bot.services.users import Person
 from handlers.render import reply, reply_document
 
@@ -169,3 +172,28 @@ async def on_deleteme_button(update: Update, context: AppContext) -> None:
 def in_private(update: Update) -> bool:
     """Whether the update comes from a private chat."""
     return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+async def guard_flood(update: Update, context: AppContext) -> None:
+    """Group -2: one polite notice to a person flooding the bot, then ignore them a while."""
+    user = update.effective_user
+    if user is None:
+        return
+    verdict = context.services.flood.check(user.id, time.monotonic())
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.NOTIFY:
+        context.actor = await context.services.users.resolve(person_of(update))
+        await reply(
+            update,
+            context,
+            Screen(
+                context.tr.gettext(
+                    N_(
+                        "You are sending messages too fast; I will pause for two minutes. "
+                        "What you entered so far is kept."
+                    )
+                )
+            ),
+        )
+    raise ApplicationHandlerStop

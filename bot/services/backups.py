@@ -1,0 +1,69 @@
+"""Backups with SQLite's online backup API (safe while the bot writes) and restore."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from storage.db import Database, latest_version
+
+PREFIX = "ayilbot-"
+
+
+class BackupRejected(Exception):
+    """A file to restore is not an ayilbot database this code can run."""
+
+
+async def backup_to(db: Database, target: Path) -> Path:
+    """Write a consistent snapshot of the live database to `target`."""
+    await db.backup(target)
+    return target
+
+
+async def scheduled_backup(db: Database, folder: Path, *, now: datetime, keep: int) -> Path:
+    """A timestamped snapshot in `folder`, keeping the `keep` newest."""
+    target = folder / f"{PREFIX}{now.strftime('%Y%m%d-%H%M%S')}.db"
+    await backup_to(db, target)
+    await asyncio.to_thread(_prune, folder, keep)
+    return target
+
+
+def _prune(folder: Path, keep: int) -> None:
+    for old in sorted(folder.glob(f"{PREFIX}*.db"))[:-keep]:
+        old.unlink()
+
+
+def check_backup(source: Path) -> int:
+    """The backup's schema version, after checking it is whole and not from newer code."""
+    if not source.is_file():
+        raise BackupRejected(f"{source} does not exist")
+    try:
+        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            has_users = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+            ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise BackupRejected(f"{source} is not a SQLite database: {exc}") from exc
+    if integrity != "ok":
+        raise BackupRejected(f"{source} is damaged: {integrity}")
+    if not has_users or version < 1:
+        raise BackupRejected(f"{source} is not an ayilbot database")
+    if version > latest_version():
+        raise BackupRejected(
+            f"{source} has schema {version}, newer than this code ({latest_version()})"
+        )
+    return version
+
+
+def restore_from(source: Path, target: Path) -> int:
+    """Replace `target` (the bot must be stopped) with the backup; returns its schema version."""
+    version = check_backup(source)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dest:
+        src.backup(dest)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    return version
