@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -27,7 +26,9 @@ from bot.forms.onboarding import LANGUAGE, ONBOARDING
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, check_compiled, translator
 from bot.menu import COMMANDS
+from bot.http import AiohttpRequest
 from bot.processor import PerChatUpdateProcessor
+from bot.ratelimit import NotificationRateLimiter
 from bot.scheduling import register_jobs
 from bot.services.access import Access, Actor
 from bot.services.flood import FloodGuard
@@ -137,9 +138,10 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .context_types(context_types)
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrency))
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .connection_pool_size(64)
-        .pool_timeout(5.0)
+        .rate_limiter(NotificationRateLimiter(max_retries=3))
+        # Twice the update concurrency: a handler may send while an alert goes out.
+        .request(AiohttpRequest(connection_pool_size=2 * settings.concurrency, pool_timeout=5.0))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -22,11 +22,12 @@ class Button:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with a message (a chart, an export)."""
+    """A file sent with a message (a chart, an export), or one Telegram already holds."""
 
     filename: str
     data: bytes
-    kind: str = "document"  # document | photo
+    kind: str = "document"  # document | photo | voice
+    file_id: str | None = None  # resend a stored Telegram file instead of uploading `data`
 
 
 @dataclass(frozen=True)

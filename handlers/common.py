@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -38,6 +39,12 @@ async def resolve_actor(update: Update, context: AppContext) -> None:
         context.actor = await context.services.users.resolve(person_of(update))
 
 
+StartRoute = Callable[[Update, AppContext, str], Awaitable[None]]
+# Deep-link arguments by prefix, for registered people (bot/app.py adds them, e.g. `g_` joins
+# a peer group); any other argument is a role invite. Newcomers onboard first either way.
+START_ROUTES: dict[str, StartRoute] = {}
+
+
 async def on_start(update: Update, context: AppContext) -> None:
     """/start [code]: onboarding for newcomers, an invite for the registered, else the menu."""
     code = context.args[0] if context.args else None
@@ -51,6 +58,10 @@ async def on_start(update: Update, context: AppContext) -> None:
             context={"invite": code} if code else None,
         )
         await reply(update, context, screen)
+        return
+    route = next((r for p, r in START_ROUTES.items() if (code or "").startswith(p)), None)
+    if route is not None and code:
+        await route(update, context, code)
         return
     if code and await services.users.accept_invite(context.actor, code):
         await reply(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit, ParseMode
+from telegram.ext import ExtBot
 
 from bot.screen import Screen
 
@@ -46,8 +47,13 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     return parts
 
 
-async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> Message:
-    """Send the screen: text (split when long), then attachments; buttons on the last part."""
+async def send_screen(
+    bot: ExtBot[Any], chat_id: int, screen: Screen, *, rate_limit_args: int | None = None
+) -> Message:
+    """Send the screen: text (split when long), then attachments; buttons on the last part.
+
+    Notifications pass `rate_limit_args` (see bot/ratelimit.py); replies leave it None.
+    """
     chunks = split_text(screen.text)
     message: Message | None = None
     for i, chunk in enumerate(chunks):
@@ -57,21 +63,27 @@ async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> Message:
             chunk,
             parse_mode=ParseMode.HTML,
             reply_markup=markup(screen) if last and not screen.attachments else None,
+            rate_limit_args=rate_limit_args,
         )
     for j, attachment in enumerate(screen.attachments):
         last = j == len(screen.attachments) - 1
         keyboard = markup(screen) if last else None
         media = attachment.file_id or attachment.data
         if attachment.kind == "photo":
-            message = await bot.send_photo(chat_id, media, reply_markup=keyboard)
+            message = await bot.send_photo(
+                chat_id, media, reply_markup=keyboard, rate_limit_args=rate_limit_args
+            )
         elif attachment.kind == "voice":
-            message = await bot.send_voice(chat_id, media, reply_markup=keyboard)
+            message = await bot.send_voice(
+                chat_id, media, reply_markup=keyboard, rate_limit_args=rate_limit_args
+            )
         else:
             message = await bot.send_document(
                 chat_id,
                 media,
                 filename=None if attachment.file_id else attachment.filename,
                 reply_markup=keyboard,
+                rate_limit_args=rate_limit_args,
             )
     assert message is not None
     return message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -97,6 +98,27 @@ class UserRepository(Repository):
     async def erase(self, *, user_id: int) -> None:
         """Delete the person's row; records that must outlive them were anonymised first."""
         await self._run("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+class AccessRepository(Repository):
+    """Everything needed to decide what a person may do, read in one round trip."""
+
+    async def load(self, user_id: int) -> tuple[User, list[Role], list[int]] | None:
+        """The person, their roles and their active groups; None when unknown."""
+        row = await self._one(
+            "SELECT u.*,"
+            " (SELECT json_group_array(json_array(r.role, r.scope_kind, r.scope_value))"
+            "  FROM roles r WHERE r.user_id = u.id) AS roles_json,"
+            " (SELECT json_group_array(m.group_id) FROM group_members m"
+            "  JOIN peer_groups g ON g.id = m.group_id"
+            "  WHERE m.user_id = u.id AND g.active = 1) AS groups_json"
+            " FROM users u WHERE u.id = ?",
+            (user_id,),
+        )
+        if row is None:
+            return None
+        roles = [Role(user_id, r[0], r[1], r[2]) for r in json.loads(row["roles_json"])]
+        return _user(row), roles, [int(g) for g in json.loads(row["groups_json"])]
 
 
 class RoleRepository(Repository):

@@ -124,8 +124,9 @@ class FormEngine:
         form_id: str,
         context: Mapping[str, Any] | None = None,
         restart: bool = False,
+        answers: Mapping[str, Any] | None = None,
     ) -> Screen:
-        """Open a form, or continue the person's unfinished one of the same form."""
+        """Open a form (pre-filled with `answers` to edit a record), or continue an open one."""
         spec = self.specs[form_id]
         now = self._clock()
         async with self.db.transaction() as conn:
@@ -148,7 +149,7 @@ class FormEngine:
                     chat_id=chat_id,
                     form_id=form_id,
                     form_version=spec.form.version,
-                    answers={},
+                    answers=dict(answers or {}),
                     step="",
                     context=dict(context or {}),
                 )

@@ -142,9 +142,14 @@ class MultiChoice(Choice):
     collects = True
 
     def __init__(
-        self, options: Sequence[Option], *, max_items: int | None = None, columns: int = 1
+        self,
+        options: Sequence[Option] = (),
+        *,
+        options_for: Callable[[Answers, Env], Sequence[Option]] | None = None,
+        max_items: int | None = None,
+        columns: int = 1,
     ) -> None:
-        super().__init__(options, columns=columns)
+        super().__init__(options, options_for=options_for, columns=columns)
         self.max_items = max_items
 
     def parse(self, given: Input, answers: Answers, env: Env) -> Any:

@@ -17,9 +17,8 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, guess_language
 from bot.services.access import Access, Actor, NotAllowed, Permission, Scope, scopes_from_roles
 from storage.db import Database
-from storage.groups import GroupRepository
 from storage.records import Draft, Role, User
-from storage.users import InviteRepository, RoleRepository, UserRepository
+from storage.users import AccessRepository, InviteRepository, RoleRepository, UserRepository
 
 GRANTABLE_ROLES = ("coordinator", "admin")
 
@@ -59,9 +58,9 @@ class UserService:
     async def resolve(self, person: Person) -> Actor:
         """The actor for an update: stored profile, roles and scopes (no writes)."""
         async with self.db.reading() as conn:
-            user = await UserRepository(conn).get(person.id)
-            roles = await RoleRepository(conn).for_user(person.id) if user else []
-            groups = await self._group_ids(conn, person.id) if user else frozenset()
+            found = await AccessRepository(conn).load(person.id)
+        user, roles, group_list = found if found is not None else (None, [], [])
+        groups = frozenset(group_list)
         locale = (
             user.language
             if user
@@ -86,9 +85,6 @@ class UserService:
             coordinator_scopes=scopes_from_roles(roles),
             group_ids=groups,
         )
-
-    async def _group_ids(self, conn: aiosqlite.Connection, user_id: int) -> frozenset[int]:
-        return frozenset(await GroupRepository(conn).group_ids_of(user_id))
 
     async def register_contact(self, person: Person) -> Actor:
         """Create the person's row on first /start, in the language Telegram suggests."""

@@ -1,0 +1,67 @@
+"""The aiohttp transport keeps PTB's behaviour: files, timeouts, network errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from telegram import Bot
+from telegram.error import BadRequest, NetworkError, TimedOut
+
+from bot.http import AiohttpRequest
+from bot.localapi import LocalBotApi
+from tests.conftest import PersonFactory
+from tests.harness import onboard
+
+
+async def make_bot(server: LocalBotApi, **kwargs: float) -> Bot:
+    bot = Bot(server.token, base_url=server.base_url, base_file_url=server.base_file_url,
+              request=AiohttpRequest(**kwargs), get_updates_request=AiohttpRequest())
+    await bot.initialize()
+    return bot
+
+
+async def test_documents_go_up_as_multipart(server: LocalBotApi) -> None:
+    user = server.user(501, "Айбек")
+    bot = await make_bot(server)
+    try:
+        sent = await bot.send_document(user.id, b"\x00binary\xff", filename="report.xlsx",
+                                       caption="<b>ok</b>", parse_mode="HTML")
+        assert sent.document is not None and sent.document.file_name == "report.xlsx"
+        message = await server.next_message(user)
+        assert message.document == b"\x00binary\xff" and message.text == "<b>ok</b>"
+        with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+            await bot.send_message(user.id, "a <b> b", parse_mode="HTML")
+    finally:
+        await bot.shutdown()
+
+
+async def test_a_late_answer_is_a_timeout(server: LocalBotApi) -> None:
+    user = server.user(502, "Айбек")
+    server.inject_fault("sendMessage", kind="timeout", hold_s=1.0)
+    bot = await make_bot(server, read_timeout=0.2)
+    try:
+        with pytest.raises(TimedOut):
+            await bot.send_message(user.id, "hello")
+    finally:
+        await bot.shutdown()
+
+
+async def test_no_server_is_a_network_error() -> None:
+    bot = Bot("1:x", base_url="http://127.0.0.1:9/bot", request=AiohttpRequest(),
+              get_updates_request=AiohttpRequest())
+    with pytest.raises(NetworkError):
+        await bot.initialize()
+
+
+async def test_mydata_file_reaches_the_person(
+    bot: object, person: PersonFactory, server: LocalBotApi
+) -> None:
+    aigul = person(503, "ru", first_name="Айгүл", username="aigul_k")
+    await onboard(aigul, language="Русский")
+    await server.send_text(aigul.user, "/mydata")
+    sent = await aigul.reply()
+    assert sent.kind == "document" and sent.filename == "mydata.json"
+    assert sent.document is not None
+    data = json.loads(sent.document)
+    assert data["profile"]["first_name"] == "Айгүл" and data["profile"]["language"] == "ru"
