@@ -7,8 +7,9 @@ import random
 from pathlib import Path
 
 from telegram import Update
-from telegram.ext import ContextTypes, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
+from bot.context import AppContext
 from bot.localapi import LocalBotApi
 from tests.conftest import PersonFactory
 from tests.harness import make_settings, running_bot
@@ -22,7 +23,7 @@ async def test_each_persons_updates_apply_in_order_while_people_interleave(
     seen: dict[int, list[str]] = {}
     rng = random.Random(7)
 
-    async def record(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def record(update: Update, context: AppContext) -> None:
         assert update.effective_user is not None and update.effective_message is not None
         await asyncio.sleep(rng.uniform(0, 0.02))  # handlers finish out of arrival order
         seen.setdefault(update.effective_user.id, []).append(update.effective_message.text or "")
@@ -45,7 +46,7 @@ async def test_a_slow_person_does_not_hold_up_another(
 ) -> None:
     release = asyncio.Event()
 
-    async def hold(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def hold(update: Update, context: AppContext) -> None:
         if update.effective_user is not None and update.effective_user.id == 801:
             await release.wait()
 
