@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("role", choices=("coordinator", "admin"))
     invite.add_argument("scope")
     invite.add_argument("--bot-username", default="ayilbot")
+    from bot.cli_export import add_arguments as export_arguments
+
+    export_arguments(sub.add_parser("export", help="export a document: export practices ..."))
     return parser
 
 
@@ -101,7 +104,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.token is None:
         print("TELEGRAM_BOT_TOKEN is not set: starting the sandbox instead.", file=sys.stderr)
         return asyncio.run(_sandbox(settings, args))
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application, webhook_secret
 
     app = build_application(settings)
     if args.webhook:
@@ -109,11 +112,18 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
             listen="0.0.0.0",
             port=args.port,
             webhook_url=args.webhook,
-            allowed_updates=["message", "callback_query", "my_chat_member"],
+            secret_token=webhook_secret(settings.token),
+            allowed_updates=ALLOWED_UPDATES,
         )
     else:
-        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.cli_export import run_export
+
+    return await run_export(settings, args)
 
 
 ASYNC_COMMANDS: dict[str, Command] = {
@@ -122,6 +132,7 @@ ASYNC_COMMANDS: dict[str, Command] = {
     "restore": _restore,
     "admin": _admin,
     "sandbox": _sandbox,
+    "export": _export,
 }
 
 

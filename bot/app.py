@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -104,6 +105,14 @@ def add_handlers(app: AyilApp) -> None:
     app.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, forms.on_form_input))
     app.add_handler(CallbackQueryHandler(menu.on_stale_button))
     app.add_error_handler(errors.on_error)
+
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+def webhook_secret(token: str) -> str:
+    """Telegram sends this header with every webhook call; others cannot forge updates."""
+    return hashlib.sha256(f"ayilbot-webhook:{token}".encode()).hexdigest()[:48]
 
 
 def build_application(

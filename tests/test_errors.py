@@ -1,0 +1,72 @@
+"""The one error handler, and storage that cannot write: the person is told, nothing is lost."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.context import AppContext
+from bot.localapi import LocalBotApi
+from bot.services.users import Person as Contact
+from tests.conftest import PersonFactory
+from tests.harness import make_settings, running_bot, services_of
+
+
+async def test_unexpected_error_is_logged_with_update_id_and_answered(
+    tmp_path: Path,
+    server: LocalBotApi,
+    person: PersonFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(update: Update, context: AppContext) -> None:
+        raise RuntimeError("secret report text")
+
+    async with running_bot(make_settings(tmp_path / "e.db", server)) as app:
+        app.add_handler(CommandHandler("boom", broken), group=-3)
+        aigul = person(901, "ru")
+        with caplog.at_level(logging.ERROR, logger="handlers.errors"):
+            update_id = await server.send_text(aigul.user, "/boom")
+            answer = await aigul.reply()
+        assert "ничего из отправленного не потеряно" in answer.text.lower() or (
+            "не потеряно" in answer.text
+        )
+        record = next(r for r in caplog.records if r.name == "handlers.errors")
+        assert str(update_id) in record.getMessage()
+        assert "secret report text" not in record.getMessage()
+        # The bot goes on answering.
+        assert "/menu" in (await aigul.say("/help")).text
+
+
+async def test_locked_database_keeps_the_form_and_asks_to_retry(
+    tmp_path: Path,
+    server: LocalBotApi,
+    person: PersonFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("storage.db.BUSY_TIMEOUT_MS", 100)
+    settings = make_settings(tmp_path / "l.db", server)
+    async with running_bot(settings) as app:
+        aigul = person(902, "ru")
+        await aigul.say("/start")
+        kinds = await aigul.press("Русский")
+        locker = sqlite3.connect(settings.db_path, timeout=0.1)
+        locker.execute("BEGIN EXCLUSIVE")  # another process holds the file
+        try:
+            await server.press_button(aigul.user, index=0, message=kinds)
+            refused = await aigul.reply()
+        finally:
+            locker.rollback()
+            locker.close()
+        assert "попробуйте" in refused.text.lower() and "сохранено" in refused.text.lower()
+        services = services_of(app)
+        actor = await services.users.resolve(Contact(id=902, first_name="A"))
+        draft = await services.forms.active(actor)
+        assert draft is not None and draft.answers == {"language": "ru"}
+        # The same button works once the lock is gone.
+        await server.press_button(aigul.user, index=0, message=kinds)
+        assert "Баткенская область" in aigul.labels(await aigul.reply())
