@@ -10,13 +10,14 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.app import build_application, initialize_application, shutdown_application
-from bot.localapi.server import LocalBotApi
 from bot.config import Settings
+from bot.localapi.server import LocalBotApi
 
 TOKEN = LocalBotApi().token
 
@@ -50,13 +51,13 @@ async def serve(kind: str, base_url: str, extra: str) -> None:
         app = echo_app(base_url, int(extra))
         await app.initialize()
     else:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=base_url,
-            AYILBOT_DB=Path(extra),
-            AYILBOT_FLOOD_LIMIT=100_000,
-        )
+        values: dict[str, Any] = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": base_url,
+            "AYILBOT_DB": Path(extra),
+            "AYILBOT_FLOOD_LIMIT": 100_000,
+        }
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         app = build_application(settings)
         await initialize_application(app)
     await app.start()

@@ -48,9 +48,6 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("role", choices=("coordinator", "admin"))
     invite.add_argument("scope")
     invite.add_argument("--bot-username", default="ayilbot")
-    from bot.cli_export import add_arguments as export_arguments
-
-    export_arguments(sub.add_parser("export", help="export a document: export practices ..."))
     return parser
 
 
@@ -120,19 +117,12 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.cli_export import run_export
-
-    return await run_export(settings, args)
-
-
 ASYNC_COMMANDS: dict[str, Command] = {
     "migrate": _migrate,
     "backup": _backup,
     "restore": _restore,
     "admin": _admin,
     "sandbox": _sandbox,
-    "export": _export,
 }
 
 

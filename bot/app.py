@@ -25,9 +25,9 @@ from bot.forms.engine import FormEngine, FormSpec
 from bot.forms.kinds import Env
 from bot.forms.onboarding import LANGUAGE, ONBOARDING
 from bot.gazetteer import Gazetteer
+from bot.http import AiohttpRequest
 from bot.i18n import Tr, check_compiled, translator
 from bot.menu import COMMANDS
-from bot.http import AiohttpRequest
 from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import NotificationRateLimiter
 from bot.scheduling import register_jobs

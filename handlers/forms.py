@@ -11,7 +11,7 @@ from bot.forms.engine import AlreadySubmitted, StaleButton
 from bot.forms.kinds import Input
 from bot.i18n import N_
 from bot.screen import Screen
-from handlers.render import reply
+from handlers.render import answer_stale, reply
 
 
 def _seconds(duration: int | timedelta) -> int:
@@ -59,7 +59,7 @@ async def on_form_button(update: Update, context: AppContext) -> None:
     except AlreadySubmitted as repeat:
         screen = repeat.screen
     except StaleButton:
-        await query.answer(context.tr.gettext(N_("This button is no longer active.")))
+        await answer_stale(update, context)
         return
     await reply(update, context, screen)
 

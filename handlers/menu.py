@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot.context import AppContext
-from bot.i18n import N_
 from handlers import common
+from handlers.render import answer_stale
 
 Action = Callable[[Update, AppContext], Awaitable[None]]
 
@@ -27,13 +27,11 @@ async def on_menu_button(update: Update, context: AppContext) -> None:
     assert query is not None and query.data is not None
     action = ACTIONS.get(query.data.removeprefix("m:"))
     if action is None:
-        await query.answer(context.tr.gettext(N_("This button is no longer active.")))
+        await answer_stale(update, context)
         return
     await action(update, context)
 
 
 async def on_stale_button(update: Update, context: AppContext) -> None:
     """Any other button: from an old message or a version that no longer exists."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer(context.tr.gettext(N_("This button is no longer active.")))
+    await answer_stale(update, context)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from bot.i18n import N_
 from bot.screen import Screen
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -89,11 +94,31 @@ async def send_screen(
     return message
 
 
+async def answer_query(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; a query too old to answer (after a restart) is no error."""
+    try:
+        await query.answer(text)
+    except BadRequest as exc:
+        if "query is too old" not in exc.message.lower() and "query id is invalid" not in (
+            exc.message.lower()
+        ):
+            raise
+        log.info("callback query %s expired before it was answered", query.id)
+
+
+async def answer_stale(update: Update, context: AppContext) -> None:
+    """The one answer to a button whose message, form or record no longer matches."""
+    if update.callback_query is not None:
+        await answer_query(
+            update.callback_query, context.tr.gettext(N_("This button is no longer active."))
+        )
+
+
 async def reply(update: Update, context: AppContext, screen: Screen) -> None:
     """Answer a pressed button (its toast), send the screen, then run its after-commit work."""
     query = update.callback_query
     if query is not None:
-        await query.answer(screen.toast)
+        await answer_query(query, screen.toast)
     chat = update.effective_chat
     if chat is not None:
         await send_screen(context.bot, chat.id, screen)
@@ -106,7 +131,7 @@ async def reply_document(
 ) -> None:
     """Send a file into the update's chat."""
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer_query(update.callback_query)
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_document(

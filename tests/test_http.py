@@ -14,9 +14,14 @@ from tests.conftest import PersonFactory
 from tests.harness import onboard
 
 
-async def make_bot(server: LocalBotApi, **kwargs: float) -> Bot:
-    bot = Bot(server.token, base_url=server.base_url, base_file_url=server.base_file_url,
-              request=AiohttpRequest(**kwargs), get_updates_request=AiohttpRequest())
+async def make_bot(server: LocalBotApi, read_timeout: float = 5.0) -> Bot:
+    bot = Bot(
+        server.token,
+        base_url=server.base_url,
+        base_file_url=server.base_file_url,
+        request=AiohttpRequest(read_timeout=read_timeout),
+        get_updates_request=AiohttpRequest(),
+    )
     await bot.initialize()
     return bot
 
@@ -25,12 +30,17 @@ async def test_documents_go_up_as_multipart(server: LocalBotApi) -> None:
     user = server.user(501, "Айбек")
     bot = await make_bot(server)
     try:
-        sent = await bot.send_document(user.id, b"\x00binary\xff", filename="report.xlsx",
-                                       caption="<b>ok</b>", parse_mode="HTML")
+        sent = await bot.send_document(
+            user.id,
+            b"\x00binary\xff",
+            filename="report.xlsx",
+            caption="<b>ok</b>",
+            parse_mode="HTML",
+        )
         assert sent.document is not None and sent.document.file_name == "report.xlsx"
         message = await server.next_message(user)
         assert message.document == b"\x00binary\xff" and message.text == "<b>ok</b>"
-        with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+        with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
             await bot.send_message(user.id, "a <b> b", parse_mode="HTML")
     finally:
         await bot.shutdown()
@@ -48,8 +58,12 @@ async def test_a_late_answer_is_a_timeout(server: LocalBotApi) -> None:
 
 
 async def test_no_server_is_a_network_error() -> None:
-    bot = Bot("1:x", base_url="http://127.0.0.1:9/bot", request=AiohttpRequest(),
-              get_updates_request=AiohttpRequest())
+    bot = Bot(
+        "1:x",
+        base_url="http://127.0.0.1:9/bot",
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(),
+    )
     with pytest.raises(NetworkError):
         await bot.initialize()
 
