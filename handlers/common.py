@@ -92,7 +92,7 @@ async def on_group_start(update: Update, context: AppContext) -> None:
 async def on_menu(update: Update, context: AppContext) -> None:
     """/menu: the entries the person's role allows."""
     services = context.services
-    paused = await services.forms.paused(context.actor)
+    paused = await services.forms.unfinished(context.actor)
     await reply(update, context, menu_screen(context.actor, services.access, context.tr, paused))
 
 

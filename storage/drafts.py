@@ -56,9 +56,11 @@ class DraftRepository(Repository):
         )
         return _draft(row) if row else None
 
-    async def paused(self, *, user_id: int) -> list[Draft]:
+    async def unfinished(self, *, user_id: int) -> list[Draft]:
+        """Open and paused drafts, the open one last."""
         rows = await self._all(
-            "SELECT * FROM drafts WHERE user_id = ? AND status = 'paused' ORDER BY updated_at",
+            "SELECT * FROM drafts WHERE user_id = ? AND status IN ('open', 'paused')"
+            " ORDER BY status = 'open', updated_at",
             (user_id,),
         )
         return [_draft(r) for r in rows]

@@ -290,7 +290,7 @@ async def test_cancel_keep_and_discard(driver: Driver) -> None:
     kept = await driver.press("Keep for later")
     assert kept.finished
     assert await driver.engine.active(ACTOR) is None
-    paused = await driver.engine.paused(ACTOR)
+    paused = await driver.engine.unfinished(ACTOR)
     assert [title for title, _ in paused] == ["Toy form"]
     resumed = await driver.engine.on_button(ACTOR, paused[0][1], event_key="resume")
     assert "How many?" in resumed.text
@@ -306,3 +306,12 @@ def test_callback_data_stays_within_64_bytes() -> None:
 
 def test_every_translation_matches_english_for_toy(driver: Driver) -> None:
     assert translator("en").label("Fruit?") == "Fruit?"
+
+
+async def test_open_form_is_offered_again_when_its_question_was_lost(driver: Driver) -> None:
+    await driver.start()
+    await driver.press("Apple")
+    unfinished = await driver.engine.unfinished(ACTOR)
+    assert [title for title, _ in unfinished] == ["Toy form"]
+    again = await driver.engine.on_button(ACTOR, unfinished[0][1], event_key="menu-resume")
+    assert "How many?" in again.text

@@ -236,10 +236,14 @@ class FormEngine:
             await drafts.delete(draft.id)
             return True
 
-    async def paused(self, actor: Actor) -> list[tuple[str, str]]:
-        """(title msgid, resume button data) of each form put aside."""
+    async def unfinished(self, actor: Actor) -> list[tuple[str, str]]:
+        """(title msgid, resume button data) of each form put aside or left open.
+
+        The open one is listed too: if its last question was lost on a weak connection,
+        the menu brings it back.
+        """
         async with self.db.reading() as conn:
-            drafts = await DraftRepository(conn).paused(user_id=actor.user_id)
+            drafts = await DraftRepository(conn).unfinished(user_id=actor.user_id)
         return [
             (self.specs[d.form_id].form.title, callback(d.id, "R", "r"))
             for d in drafts
