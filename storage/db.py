@@ -113,6 +113,28 @@ class Database:
             await self._reader.backup(dest)
 
 
+def inspect_file(path: Path) -> tuple[int, str, bool]:
+    """(schema version, integrity check result, has the users table) of a file, read-only."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        integrity = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+        has_users = (
+            conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+            ).fetchone()
+            is not None
+        )
+    return version, integrity, has_users
+
+
+def copy_file(source: Path, target: Path) -> None:
+    """Copy a database file over another with the backup API (the target's bot stopped)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dest:
+        src.backup(dest)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+
+
 async def schema_version(conn: aiosqlite.Connection) -> int:
     """The file's `PRAGMA user_version`."""
     async with conn.execute("PRAGMA user_version") as cur:

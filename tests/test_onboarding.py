@@ -207,3 +207,11 @@ async def test_command_menu_is_translated(bot: AyilApp, server: LocalBotApi) -> 
     ru = next(v for k, v in described.items() if "ru" in k)
     ky = next(v for k, v in described.items() if "ky" in k)
     assert ru["language"] == "Сменить язык" and ky["language"] == "Тилди өзгөртүү"
+
+
+async def test_invite_explains_bad_arguments(bot: AyilApp, person: PersonFactory) -> None:
+    admin = person(9000, "ru", first_name="Admin")
+    await onboard(admin, language="Русский")
+    assert "/invite coordinator" in (await admin.say("/invite")).text
+    assert "NOWHERE" in (await admin.say("/invite coordinator NOWHERE")).text
+    assert "wizard" in (await admin.say("/invite wizard all")).text

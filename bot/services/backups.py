@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from storage.db import Database, latest_version
+from storage.db import Database, copy_file, inspect_file, latest_version
 
 PREFIX = "ayilbot-"
 
@@ -40,12 +40,7 @@ def check_backup(source: Path) -> int:
     if not source.is_file():
         raise BackupRejected(f"{source} does not exist")
     try:
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as conn:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            has_users = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"
-            ).fetchone()
+        version, integrity, has_users = inspect_file(source)
     except sqlite3.DatabaseError as exc:
         raise BackupRejected(f"{source} is not a SQLite database: {exc}") from exc
     if integrity != "ok":
@@ -62,8 +57,5 @@ def check_backup(source: Path) -> int:
 def restore_from(source: Path, target: Path) -> int:
     """Replace `target` (the bot must be stopped) with the backup; returns its schema version."""
     version = check_backup(source)
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dest:
-        src.backup(dest)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    copy_file(source, target)
     return version

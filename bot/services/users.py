@@ -14,7 +14,8 @@ from bot.forms.engine import Submitted
 from bot.forms.kinds import Env, Invalid
 from bot.forms.onboarding import NOT_LISTED
 from bot.gazetteer import Gazetteer
-from bot.i18n import N_, guess_language
+from bot.i18n import N_, Tr, guess_language
+from bot.screen import Screen
 from bot.services.access import Access, Actor, NotAllowed, Permission, Scope, scopes_from_roles
 from storage.db import Database
 from storage.records import Draft, Role, User
@@ -195,6 +196,44 @@ class UserService:
                 now=self.clock.now(),
             )
         return code
+
+    async def invite_screen(
+        self, actor: Actor, args: list[str], *, bot_username: str, tr: Tr
+    ) -> Screen:
+        """/invite ROLE SCOPE: the link, or a translated explanation of what was wrong."""
+        self.access.require(actor, Permission.INVITE)
+        if len(args) != 2:
+            return Screen(
+                tr.gettext(
+                    N_(
+                        "Usage: /invite coordinator SCOPE, where SCOPE is all, a place code "
+                        "such as BA-BAT, or group:ID."
+                    )
+                )
+            )
+        role, scope_text = args[0].lower(), args[1]
+        if role not in GRANTABLE_ROLES:
+            return Screen(
+                tr.gettext(N_("Unknown role {role}: use coordinator or admin."), role=args[0])
+            )
+        try:
+            scope = self.parse_scope(scope_text)
+        except BadScope:
+            return Screen(
+                tr.gettext(
+                    N_(
+                        "Unknown scope {scope}: use all, a place code such as BA-BAT, or group:ID."
+                    ),
+                    scope=scope_text,
+                )
+            )
+        code = await self.create_invite(actor, role, scope)
+        link = f"https://t.me/{bot_username}?start={code}"
+        return Screen(
+            tr.gettext(
+                N_("One-time invitation link (send it to one person only):\n{link}"), link=link
+            )
+        )
 
     async def grant(self, *, user_id: int, role: str, scope: Scope, by: int | None) -> bool:
         """Grant a role (admin command line)."""
