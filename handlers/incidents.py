@@ -1,0 +1,102 @@
+"""Incident reports for the reporter: /report, /myreports, news, follow-up answers, replies."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+
+from telegram import Update
+
+from bot.context import AppContext
+from bot.forms.engine import StaleButton
+from bot.i18n import N_
+from bot.screen import Screen
+from bot.services.access import Permission
+from bot.services.incidents import FormStart
+from handlers.render import reply
+
+
+def numbers(update: Update) -> list[int]:
+    """The ids in button data `inc:<action>:<id>[:<id>]` (the pattern checked the shape)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return [int(part) for part in query.data.split(":")[2:] if part.isdigit()]
+
+
+async def stale(update: Update, context: AppContext) -> None:
+    """Answer a button whose report, question or state is gone, changing nothing."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(
+            context.tr.gettext(N_("This button is no longer active."))
+        )
+
+
+async def answer_with(update: Update, context: AppContext, pending: Awaitable[Screen]) -> None:
+    """Reply with the service's screen; a stale button is answered politely."""
+    try:
+        screen = await pending
+    except StaleButton:
+        await stale(update, context)
+        return
+    await reply(update, context, screen)
+
+
+async def open_form(update: Update, context: AppContext, pending: Awaitable[FormStart]) -> None:
+    """Start the form the service allowed, with its context."""
+    try:
+        start = await pending
+    except StaleButton:
+        await stale(update, context)
+        return
+    chat_id = update.effective_chat.id if update.effective_chat else context.actor.user_id
+    screen = await context.services.forms.start(
+        context.actor, chat_id=chat_id, form_id=start.form_id, context=start.context, restart=True
+    )
+    await reply(update, context, screen)
+
+
+async def on_report(update: Update, context: AppContext) -> None:
+    """/report: the incident form, or the unfinished one where it stopped."""
+    context.services.access.require(context.actor, Permission.USE_FORMS)
+    chat_id = update.effective_chat.id if update.effective_chat else context.actor.user_id
+    screen = await context.services.forms.start(context.actor, chat_id=chat_id, form_id="incident")
+    await reply(update, context, screen)
+
+
+async def on_my_reports(update: Update, context: AppContext) -> None:
+    """/myreports (and its button `inc:l:0`): the person's reports, newest first."""
+    await reply(update, context, await context.services.incidents.my_reports(context.actor))
+
+
+async def on_my_report(update: Update, context: AppContext) -> None:
+    """One of the person's reports (`inc:m:<n>`): its card and history."""
+    (number,) = numbers(update)
+    await answer_with(update, context, context.services.incidents.my_report(context.actor, number))
+
+
+async def on_add_news(update: Update, context: AppContext) -> None:
+    """Add news to one's report (`inc:u:<n>`): opens the update form."""
+    (number,) = numbers(update)
+    await open_form(update, context, context.services.incidents.update_form(context.actor, number))
+
+
+async def on_followup(update: Update, context: AppContext) -> None:
+    """The answer to the weekly question (`inc:f:<n>:<r|o|w>`)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    number, key = int(query.data.split(":")[2]), query.data.split(":")[3]
+    service = context.services.incidents
+    await answer_with(update, context, service.answer_followup(context.actor, number, key))
+
+
+async def on_reply(update: Update, context: AppContext) -> None:
+    """Reply to a coordinator's question (`inc:a:<question>`): opens the answer form."""
+    (question,) = numbers(update)
+    await open_form(
+        update, context, context.services.incidents.answer_form(context.actor, question)
+    )
+
+
+async def on_media(update: Update, context: AppContext) -> None:
+    """The photos and voice notes of a report (`inc:p:<n>`), resent by their Telegram ids."""
+    (number,) = numbers(update)
+    await answer_with(update, context, context.services.incidents.media(context.actor, number))
