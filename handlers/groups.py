@@ -1,0 +1,89 @@
+"""Peer groups: /newgroup, /groups, /linkgroup, `/start g_<code>` and `grp:` buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+from bot.context import AppContext
+from bot.forms.engine import StaleButton
+from bot.screen import Screen
+from handlers.render import answer_stale, reply
+
+Press = Callable[[AppContext, list[str], int], Awaitable[Screen]]
+
+
+def _id(value: str) -> int:
+    """An id from callback data; anything else is a stale or forged button."""
+    if not value.isdigit():
+        raise StaleButton
+    return int(value)
+
+
+def _chat(update: Update) -> int:
+    return update.effective_chat.id if update.effective_chat else 0
+
+
+async def on_newgroup(update: Update, context: AppContext) -> None:
+    """/newgroup: a coordinator creates a peer group."""
+    screen = await context.services.groups.start_new(context.actor, chat_id=_chat(update))
+    await reply(update, context, screen)
+
+
+async def on_groups(update: Update, context: AppContext) -> None:
+    """/groups and the menu entry: my groups, and the ones I manage."""
+    await reply(update, context, await context.services.groups.overview(context.actor))
+
+
+async def on_group_link(update: Update, context: AppContext, code: str) -> None:
+    """`/start g_<code>` from a registered person: show the group and a Join button."""
+    await reply(update, context, await context.services.groups.invitation(context.actor, code))
+
+
+async def on_linkgroup(update: Update, context: AppContext) -> None:
+    """/linkgroup in a group chat: the coordinator confirms the group in private."""
+    chat = update.effective_chat
+    assert chat is not None
+    screen = await context.services.groups.request_link(
+        context.actor, chat_id=chat.id, chat_title=chat.title
+    )
+    await reply(update, context, screen)
+
+
+# Every button re-checks role and ownership in the service; ids are all the data carries.
+BUTTONS: dict[str, Press] = {
+    "j": lambda c, a, _: c.services.groups.join(c.actor, a[0]),
+    "n": lambda c, a, _: c.services.groups.declined_invitation(c.actor),
+    "ls": lambda c, a, _: c.services.groups.overview(c.actor),
+    "new": lambda c, a, chat: c.services.groups.start_new(c.actor, chat_id=chat),
+    "g": lambda c, a, _: c.services.groups.member_view(c.actor, _id(a[0])),
+    "lv": lambda c, a, _: c.services.groups.confirm_leave(c.actor, _id(a[0])),
+    "lvy": lambda c, a, _: c.services.groups.leave(c.actor, _id(a[0])),
+    "m": lambda c, a, _: c.services.groups.manage(c.actor, _id(a[0])),
+    "mb": lambda c, a, _: c.services.groups.members(c.actor, _id(a[0]), _id(a[1])),
+    "rm": lambda c, a, _: c.services.groups.confirm_remove(c.actor, _id(a[0]), _id(a[1])),
+    "rmy": lambda c, a, _: c.services.groups.remove(c.actor, _id(a[0]), _id(a[1])),
+    "rn": lambda c, a, chat: c.services.groups.start_rename(c.actor, _id(a[0]), chat_id=chat),
+    "cl": lambda c, a, _: c.services.groups.confirm_close(c.actor, _id(a[0])),
+    "cly": lambda c, a, _: c.services.groups.close(c.actor, _id(a[0])),
+    "d": lambda c, a, _: c.services.groups.set_delivery(c.actor, _id(a[0]), a[1]),
+    "ul": lambda c, a, _: c.services.groups.unlink(c.actor, _id(a[0])),
+    "lk": lambda c, a, _: c.services.groups.link_chat(c.actor, _id(a[0]), _id(a[1])),
+}
+
+
+async def on_button(update: Update, context: AppContext) -> None:
+    """A `grp:` button; a stale, unknown or forged one is answered politely."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    press = BUTTONS.get(parts[1] if len(parts) > 1 else "")
+    try:
+        if press is None:
+            raise StaleButton
+        screen = await press(context, parts[2:], _chat(update))
+    except (StaleButton, IndexError):
+        await answer_stale(update, context)
+        return
+    await reply(update, context, screen)
