@@ -1,0 +1,52 @@
+"""Women's needs: /need, /myneeds, /programme, /election, /needs, /results and `nd:` buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import AppContext
+from bot.forms.engine import StaleButton
+from bot.i18n import N_
+from handlers.render import reply
+
+
+async def on_need(update: Update, context: AppContext) -> None:
+    """/need: record a women's need."""
+    await reply(update, context, await context.services.needs.start_need(context.actor))
+
+
+async def on_myneeds(update: Update, context: AppContext) -> None:
+    """/myneeds: her needs and their stage."""
+    await reply(update, context, await context.services.needs.my_needs(context.actor))
+
+
+async def on_programme(update: Update, context: AppContext) -> None:
+    """/programme: compile chosen needs into a draft electoral programme."""
+    await reply(update, context, await context.services.needs.start_programme(context.actor))
+
+
+async def on_election(update: Update, context: AppContext) -> None:
+    """/election: record the election result."""
+    await reply(update, context, await context.services.needs.start_election(context.actor))
+
+
+async def on_needs_overview(update: Update, context: AppContext) -> None:
+    """/needs: coordinators see needs by topic and region and the advocacy funnel."""
+    await reply(update, context, await context.services.needs.overview_screen(context.actor))
+
+
+async def on_results(update: Update, context: AppContext) -> None:
+    """/results: coordinators see the candidates' election results."""
+    await reply(update, context, await context.services.needs.results_screen(context.actor))
+
+
+async def on_need_button(update: Update, context: AppContext) -> None:
+    """A `nd:` button: the service re-checks who may do what."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    try:
+        screen = await context.services.needs.on_button(context.actor, query.data)
+    except StaleButton:
+        await query.answer(context.tr.gettext(N_("This button is no longer active.")))
+        return
+    await reply(update, context, screen)

@@ -1,0 +1,201 @@
+"""Rapid assessments end to end: two assessments and what changed, scope, the five side by side."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+
+from docx import Document
+
+from bot.app import AyilApp
+from bot.forms.assessment import TARGETS
+from bot.localapi import BotMessage, LocalBotApi
+from bot.services.assessments import ROWS
+from storage.assessments import AssessmentRepository
+from storage.users import RoleRepository
+from tests.conftest import PersonFactory
+from tests.harness import Person, onboard, services_of
+
+RU_DONE, RU_SKIP, RU_SUBMIT = "✔️ Готово", "⏭ Пропустить", "✅ Отправить"
+
+FIRST = {
+    "population": "12 500",
+    "villages": "6",
+    "water": "Достаточно",
+    "pasture": "Напряжённо",
+    "arable": "Достаточно",
+    "forest": "Напряжённо",
+    "non_timber": "Спорно",
+    "border_km": "23",
+    "border_status": "Не делимитирована",
+    "conflicts": "2",
+    "worst": "Спор из-за воды у водозабора Кок-Таш",
+    "risks": "Нехватка воды летом <июль>",
+    "contacts": "Айбек, +996 555 000 111",
+}
+
+
+async def grant(app: AyilApp, user_id: int, kind: str, value: str = "") -> None:
+    async with services_of(app).db.transaction() as conn:
+        await RoleRepository(conn).grant(
+            user_id=user_id,
+            role="coordinator",
+            scope_kind=kind,
+            scope_value=value,
+            granted_by=None,
+            now=datetime.now(UTC),
+        )
+
+
+async def fill(
+    who: Person, server: LocalBotApi, first: BotMessage, answers: Mapping[str, str]
+) -> BotMessage:
+    """Answer the assessment from the date question to the summary, in Russian."""
+    question = await who.press("Сегодня", message=first)
+    assert "Сколько примерно людей" in question.text
+    wrong = await who.say("много")
+    assert "напишите число" in wrong.text  # bad input explained, asked again
+    question = await who.say(answers["population"])
+    question = await who.press(answers["villages"], message=question)
+    for key in ("water", "pasture", "arable", "forest", "non_timber"):
+        question = await who.press(answers[key], message=question)
+    question = await who.say(answers["border_km"])
+    question = await who.press(answers["border_status"], message=question)
+    assert "Какие механизмы" in question.text
+    for index in (0, 2):  # water users' association, aksakal court
+        await server.press_button(who.user, index=index, message=question)
+        question = await who.reply()
+    question = await who.press(RU_DONE, message=question)
+    question = await who.press(answers["conflicts"], message=question)
+    question = await who.say(answers["worst"])
+    question = await who.say(answers["risks"])
+    assert "Их видят только координаторы" in question.text
+    return await who.say(answers["contacts"])
+
+
+async def test_two_assessments_of_one_aiyl_aimak_show_what_changed(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    gulnara = person(301, "ru", first_name="Гульнара")
+    await onboard(gulnara, language="Русский")
+    await grant(bot, 301, "place", "BA-BAT")
+    home = await gulnara.say("/assessment")
+    assert "ни один айылный аймак не оценён" in home.text
+    places = await gulnara.press("Новая оценка", message=home)
+    assert gulnara.labels(places)[:5] == [
+        "Ак-Сай",
+        "Ак-Татыр",
+        "Кара-Бак",
+        "Самаркандек",
+        "Терт-Гюль",
+    ]
+    when = await gulnara.press("Ак-Сай", message=places)
+    summary = await fill(gulnara, server, when, FIRST)
+    assert "12\xa0500" in summary.text and "Айбек" in summary.text
+    receipt = await gulnara.press(RU_SUBMIT, message=summary)
+    assert "Оценка № " in receipt.text and "(Ак-Сай) сохранена" in receipt.text
+
+    home = await gulnara.say("/assessment")
+    profile = await gulnara.press("Ак-Сай", message=home)
+    assert "Это первая оценка" in profile.text
+    assert "Айбек, +996 555 000 111" in profile.text  # contacts: a coordinator sees them
+    assert "Нехватка воды летом &lt;июль&gt;" in profile.text
+    when = await gulnara.press("Новая оценка", message=profile)
+    assert "Когда проведена оценка?" in when.text  # the aiyl aimak is not asked again
+    second = {**FIRST, "pasture": "Спорно", "conflicts": "5", "worst": "Столкновение на пастбище"}
+    summary = await fill(gulnara, server, when, second)
+    await gulnara.press(RU_SUBMIT, message=summary)
+
+    home = await gulnara.say("/assessment")
+    profile = await gulnara.press("Ак-Сай", message=home)
+    assert "Изменилось с оценки от" in profile.text
+    assert "• Пастбища: 🟡 Напряжённо → 🔴 Спорно" in profile.text
+    assert "• Конфликтов за 12 месяцев: 2 → 5" in profile.text
+    assert "• Самый серьёзный конфликт: Столкновение на пастбище" in profile.text
+    assert "• Вода и орошение" not in profile.text  # unchanged rows are not listed
+    async with services_of(bot).db.reading() as conn:
+        history = await AssessmentRepository(conn).history(place_code="BA-BAT-AKS")
+    assert [(a.pasture, a.conflicts) for a in history] == [("contested", 5), ("strained", 2)]
+    assert history[1].mechanisms == ("wua", "aksakal_court")
+    assert history[1].population == 12_500 and history[1].border_status == "not_delimited"
+
+
+async def test_assessment_access_follows_role_and_scope(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    head = person(311, "ky", first_name="Башчы")  # an ayil okmotu head, invited for Kara-Bak
+    candidate = person(312, "ky")
+    await onboard(head, language="Кыргызча")
+    await onboard(candidate, language="Кыргызча", kind_index=1)
+    await grant(bot, 311, "place", "BA-BAT-KBK")
+    refused = await candidate.say("/assessment")
+    assert "укугуңуз жок" in refused.text
+    home = await head.say("/assessment")
+    places = await head.press("Жаңы баалоо", message=home)
+    assert head.labels(places)[0] == "Кара-Бак" and "Ак-Сай" not in head.labels(places)
+    last = server.last_message(head.user)
+    assert last is not None
+    await server.press(head.user, last.message_id, "as:p:BA-BAT-AKS")
+    assert "укугуңуз жок" in (await head.reply()).text
+    compare = await head.say("/compare")
+    assert "KBK" in compare.text and "AKS" not in compare.text
+
+
+async def test_five_target_aiyl_aimaks_side_by_side(bot: AyilApp, person: PersonFactory) -> None:
+    coordinator = person(321, "ky", first_name="Гүлнара")
+    await onboard(coordinator, language="Кыргызча")
+    await grant(bot, 321, "all")
+    states = ("sufficient", "strained", "contested", "strained", "sufficient")
+    async with services_of(bot).db.transaction() as conn:
+        repo = AssessmentRepository(conn)
+        for i, code in enumerate(TARGETS):
+            await repo.create(
+                draft_id=f"seed-{code}",
+                form_version=1,
+                place_code=code,
+                assessed_on=date(2026, 3, 1 + i),
+                author_id=321,
+                population=10_000 + i * 1000,
+                villages=3 + i,
+                resources={"water": states[i], "pasture": "contested", "arable": "strained"},
+                border_km=10 * i,
+                border_status="partly",
+                mechanisms=["pasture_committee"],
+                conflicts=i,
+                worst_conflict=None,
+                risks=f"Тобокелдик {i}",
+                contacts="+996 700 000 00" + str(i),
+                now=datetime.now(UTC),
+            )
+    table = await coordinator.say("/compare")
+    assert "<pre>" in table.text
+    lines = (table.plain_text or "").splitlines()
+    assert lines[1].split() == ["AKS", "AKT", "KBK", "SAM", "TGL"]
+    population = next(line for line in lines if line.startswith("Калкы"))
+    assert population.count("000") == 5  # one cell per aiyl aimak, the same row for all
+    water = next(line for line in lines if line.startswith("Суу"))
+    assert water.split()[1:] == ["+", "~", "!", "~", "+"]
+    assert "AKS — Ак-Сай" in table.text and "TGL — Төрт-Гүл" in table.text
+    files = {
+        m.filename: m.document or b""
+        for m in (await coordinator.reply(), await coordinator.reply())
+    }
+    markdown = files["assessments.md"].decode()
+    header = markdown.splitlines()[2]
+    assert header == "|  | Ак-Сай | Ак-Татыр | Кара-Бак | Самаркандек | Төрт-Гүл |"
+    rows = [line for line in markdown.splitlines()[4:] if line.startswith("|")]
+    assert len(rows) == len(ROWS) and all(row.count("|") == 7 for row in rows)
+    assert "| Суу жана сугат | 🟢 Жетиштүү | 🟡 Тартыш | 🔴 Талаштуу |" in markdown
+    assert "+996" not in markdown  # staff contacts stay out of shared documents
+    word = Document(io.BytesIO(files["assessments.docx"]))
+    (grid,) = word.tables
+    assert len(grid.rows) == len(ROWS) + 1 and len(grid.columns) == len(TARGETS) + 1
+    assert [c.text for c in grid.rows[0].cells][1:] == [
+        "Ак-Сай",
+        "Ак-Татыр",
+        "Кара-Бак",
+        "Самаркандек",
+        "Төрт-Гүл",
+    ]
+    assert not any("+996" in c.text for row in grid.rows for c in row.cells)
