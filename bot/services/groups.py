@@ -261,7 +261,8 @@ class GroupService:
         async with self.db.reading() as conn:
             mine = await GroupRepository(conn).of_member(actor.user_id)
             managed = await self.managed(conn, actor)
-        lines = [f"<b>{tr.gettext(N_('👥 Peer groups'))}</b>"]
+        heading = tr.gettext(N_("👥 Peer groups"))
+        lines = [f"<b>{heading}</b>"]
         buttons: list[tuple[Button, ...]] = []
         if mine:
             lines.append(tr.gettext(N_("You are a member of:")))
@@ -310,7 +311,7 @@ class GroupService:
             count = await repo.count_members(group_id)
         text = "\n".join(
             (
-                f"<b>{tr.gettext(N_('«{name}»'), name=group.name)}</b>",
+                f"<b>«{escape(group.name)}»</b>",
                 tr.gettext(
                     N_("{kind}, {region}"),
                     kind=tr.label(GROUP_KIND_LABELS.get(group.kind, group.kind)),
@@ -372,7 +373,7 @@ class GroupService:
             group = await self._managed_group(conn, actor, group_id)
             count = await GroupRepository(conn).count_members(group_id)
         lines = [
-            f"<b>⚙️ {tr.gettext(N_('«{name}»'), name=group.name)}</b>",
+            f"<b>⚙️ «{escape(group.name)}»</b>",
             tr.gettext(
                 N_("{kind}, {region}"),
                 kind=tr.label(GROUP_KIND_LABELS.get(group.kind, group.kind)),
@@ -437,7 +438,7 @@ class GroupService:
                 group_id, limit=MEMBERS_PER_PAGE, offset=page * MEMBERS_PER_PAGE
             )
         lines = [
-            f"<b>{tr.gettext(N_('Members of «{name}»'), name=group.name)}</b>",
+            "<b>" + tr.gettext(N_("Members of «{name}»"), name=group.name) + "</b>",
             tr.ngettext("{n} member", "{n} members", total)
             + (
                 " · " + tr.gettext(N_("page {page} of {pages}"), page=page + 1, pages=pages)

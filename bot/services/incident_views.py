@@ -171,12 +171,14 @@ def card(
             )
         )
     if incident.notes:
-        lines.append(f"<b>{tr.gettext(N_('Description'))}:</b>\n{escape(incident.notes)}")
+        heading = tr.gettext(N_("Description"))
+        lines.append(f"<b>{heading}:</b>\n{escape(incident.notes)}")
     media = media_text(attachments, tr)
     if media:
         lines.append(media)
     if updates:
-        lines.append(f"<b>{tr.gettext(N_('History'))}:</b>")
+        heading = tr.gettext(N_("History"))
+        lines.append(f"<b>{heading}:</b>")
         lines.extend(history_line(u, tr, zone) for u in updates[-HISTORY_SHOWN:])
     return "\n".join(lines)
 

@@ -485,7 +485,7 @@ class PracticeService:
             waiting = await self._waiting_count(conn, actor)
         t, r = topic or NONE, region or NONE
         head = [
-            f"<b>{tr.gettext(N_('📚 Practices'))}</b>",
+            "<b>" + tr.gettext(N_("📚 Practices")) + "</b>",
             tr.gettext(
                 N_("Topic: {topic} · Region: {region} · {order}"),
                 topic=tr.label(TOPIC_LABELS[topic]) if topic else tr.label(N_("all")),
@@ -581,7 +581,7 @@ class PracticeService:
             page, pages = self._pages(total, page)
             found = await repo.by_author(actor.user_id, limit=PER_PAGE, offset=page * PER_PAGE)
         head = [
-            f"<b>{tr.gettext(N_('📝 My practices'))}</b>",
+            "<b>" + tr.gettext(N_("📝 My practices")) + "</b>",
             tr.ngettext("{n} practice", "{n} practices", total),
         ]
         lines, buttons = self._list(
@@ -693,7 +693,7 @@ class PracticeService:
         plan = self.plan_line(tr, practice)
         if plan:
             lines.append(plan)
-        lines.extend(("", f"<b>{tr.gettext(N_('Advice'))}</b>", escape(c.advice)))
+        lines.extend(("", "<b>" + tr.gettext(N_("Advice")) + "</b>", escape(c.advice)))
         lines.extend(
             (
                 "",
@@ -966,7 +966,7 @@ class PracticeService:
             ]
         page, pages = self._pages(len(found), page)
         head = [
-            f"<b>{tr.gettext(N_('⏳ Waiting for approval'))}</b>",
+            "<b>" + tr.gettext(N_("⏳ Waiting for approval")) + "</b>",
             tr.ngettext("{n} practice", "{n} practices", len(found)),
         ]
         lines, buttons = self._list(
