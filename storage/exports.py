@@ -1,0 +1,307 @@
+"""Read-only queries for exports and statistics: filtered by place scope and period."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+# The row-to-record conversions of the owning repositories, so a report or a practice reads
+# the same here as everywhere else.
+from storage.base import Repository, to_db_time
+from storage.incidents import Incident, IncidentUpdate, _incident, _update
+from storage.practices import _COLUMNS as _PRACTICE_COLUMNS
+from storage.practices import _HELPFUL, Practice, _practice
+from storage.records import Role, User
+from storage.users import _user
+
+CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
+_INCIDENT_SELECT = "SELECT {columns} FROM incidents"
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Where a query may look: everywhere, or scope codes, their places and groups."""
+
+    everywhere: bool = False
+    codes: tuple[str, ...] = ()  # scope place codes (matched against admin1-3 of reports)
+    places: tuple[str, ...] = ()  # the codes with every place below them
+    groups: tuple[int, ...] = ()  # peer groups in scope
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A half-open time window in UTC; None leaves that side open."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileMeta:
+    """An attachment's metadata for exports: never its Telegram file id."""
+
+    owner_id: int  # the report, practice or need
+    update_id: int | None
+    position: int
+    type: str
+    duration: int | None
+    mime: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """A registered person with their groups and roles."""
+
+    user: User
+    group_ids: tuple[int, ...]
+    roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentCounts:
+    """Reports received in a period, and their state now."""
+
+    received: int
+    urgent: int
+    resolved: int
+    open: int
+    pending_review: int
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeCounts:
+    """Practices approved and waiting in a period."""
+
+    approved: int
+    waiting: int
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def _incident_reach(reach: Reach) -> tuple[str, list[Any]]:
+    if reach.everywhere:
+        return "1", []
+    if not reach.codes:
+        return "0", []
+    marks = _marks(reach.codes)
+    sql = f"(admin1 IN ({marks}) OR admin2 IN ({marks}) OR admin3 IN ({marks}))"
+    return sql, [*reach.codes, *reach.codes, *reach.codes]
+
+
+def _period(column: str, period: Period) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if period.start is not None:
+        clauses.append(f"{column} >= ?")
+        params.append(to_db_time(period.start))
+    if period.end is not None:
+        clauses.append(f"{column} < ?")
+        params.append(to_db_time(period.end))
+    return " AND ".join(clauses) or "1", params
+
+
+def _place_or_group(reach: Reach, place_sql: str, group_sql: str) -> tuple[str, list[Any]]:
+    """`place_sql` takes the places, `group_sql` the groups (each with one `{marks}`)."""
+    if reach.everywhere:
+        return "1", []
+    parts: list[str] = []
+    params: list[Any] = []
+    if reach.places:
+        parts.append(place_sql.format(marks=_marks(reach.places)))
+        params.extend(reach.places)
+    if reach.groups:
+        parts.append(group_sql.format(marks=_marks(reach.groups)))
+        params.extend(reach.groups)
+    return ("(" + " OR ".join(parts) + ")" if parts else "0"), params
+
+
+class ExportRepository(Repository):
+    """The rows an export holds, in id order."""
+
+    async def incidents(
+        self,
+        *,
+        reach: Reach,
+        received: Period,
+        status: str | None = None,
+        review_status: str | None = None,
+    ) -> list[Incident]:
+        where, params = _incident_reach(reach)
+        when, when_params = _period("received_at", received)
+        clauses = [where, when]
+        if status is not None:
+            clauses.append("status = ?")
+            when_params.append(status)
+        if review_status is not None:
+            clauses.append("review_status = ?")
+            when_params.append(review_status)
+        columns = ", ".join(f.name for f in fields(Incident))
+        rows = await self._all(
+            f"{_INCIDENT_SELECT.format(columns=columns)} WHERE {' AND '.join(clauses)}"
+            " ORDER BY id",
+            (*params, *when_params),
+        )
+        return [_incident(r) for r in rows]
+
+    async def incident_updates(self, *, incident_ids: Sequence[int]) -> list[IncidentUpdate]:
+        found: list[IncidentUpdate] = []
+        for chunk in _chunks(incident_ids):
+            rows = await self._all(
+                "SELECT id, incident_id, at, author_id, author_role, kind, text, response,"
+                " outcome, status_after, reply_to FROM incident_updates"
+                f" WHERE incident_id IN ({_marks(chunk)}) ORDER BY incident_id, id",
+                tuple(chunk),
+            )
+            found.extend(_update(r) for r in rows)
+        return found
+
+    async def incident_files(self, *, incident_ids: Sequence[int]) -> list[FileMeta]:
+        found: list[FileMeta] = []
+        for chunk in _chunks(incident_ids):
+            rows = await self._all(
+                "SELECT incident_id, update_id, id, type, duration FROM incident_attachments"
+                f" WHERE incident_id IN ({_marks(chunk)}) ORDER BY incident_id, id",
+                tuple(chunk),
+            )
+            found.extend(FileMeta(r[0], r[1], r[2], r[3], r[4], None) for r in rows)
+        return found
+
+    async def practices(
+        self, *, reach: Reach, created: Period, status: str | None = None
+    ) -> list[Practice]:
+        where, params = _place_or_group(
+            reach,
+            "p.place_code IN ({marks})",
+            "EXISTS (SELECT 1 FROM practice_visibility v WHERE v.practice_id = p.id"
+            " AND v.group_id IN ({marks}))",
+        )
+        when, when_params = _period("p.created_at", created)
+        clauses = [where, when]
+        if status is not None:
+            clauses.append("p.status = ?")
+            when_params.append(status)
+        rows = await self._all(
+            f"SELECT {_PRACTICE_COLUMNS}, {_HELPFUL} FROM practices p"
+            f" WHERE {' AND '.join(clauses)} ORDER BY p.id",
+            (*params, *when_params),
+        )
+        return [_practice(r) for r in rows]
+
+    async def practice_groups(self, *, practice_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+        """The groups each practice is shared with."""
+        found: dict[int, list[int]] = {}
+        for chunk in _chunks(practice_ids):
+            rows = await self._all(
+                "SELECT practice_id, group_id FROM practice_visibility"
+                f" WHERE practice_id IN ({_marks(chunk)}) ORDER BY practice_id, group_id",
+                tuple(chunk),
+            )
+            for row in rows:
+                found.setdefault(int(row[0]), []).append(int(row[1]))
+        return {k: tuple(v) for k, v in found.items()}
+
+    async def practice_files(self, *, practice_ids: Sequence[int]) -> list[FileMeta]:
+        found: list[FileMeta] = []
+        for chunk in _chunks(practice_ids):
+            rows = await self._all(
+                "SELECT practice_id, position, kind, duration, mime FROM practice_attachments"
+                f" WHERE practice_id IN ({_marks(chunk)}) ORDER BY practice_id, position",
+                tuple(chunk),
+            )
+            found.extend(FileMeta(r[0], None, r[1], r[2], r[3], r[4]) for r in rows)
+        return found
+
+    async def people(
+        self, *, reach: Reach, created: Period, active: bool | None = None
+    ) -> list[PersonRow]:
+        """Registered people whose place or group is within reach."""
+        where, params = _place_or_group(
+            reach,
+            "u.place_code IN ({marks})",
+            "EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id"
+            " AND m.group_id IN ({marks}))",
+        )
+        when, when_params = _period("u.privacy_accepted_at", created)
+        clauses = [where, when, "u.privacy_accepted_at IS NOT NULL"]
+        if active is not None:
+            clauses.append("u.active = ?")
+            when_params.append(int(active))
+        rows = await self._all(
+            "SELECT u.*,"
+            " (SELECT group_concat(m.group_id) FROM group_members m WHERE m.user_id = u.id)"
+            " AS group_list FROM users u"
+            f" WHERE {' AND '.join(clauses)} ORDER BY u.id",
+            (*params, *when_params),
+        )
+        roles: dict[int, list[Role]] = {}
+        ids = [int(r["id"]) for r in rows]
+        for chunk in _chunks(ids):
+            for role in await self._all(
+                "SELECT user_id, role, scope_kind, scope_value FROM roles"
+                f" WHERE user_id IN ({_marks(chunk)}) ORDER BY user_id, role, scope_value",
+                tuple(chunk),
+            ):
+                roles.setdefault(int(role[0]), []).append(Role(*tuple(role)))
+        return [
+            PersonRow(
+                user=_user(r),
+                group_ids=tuple(sorted(int(g) for g in (r["group_list"] or "").split(",") if g)),
+                roles=tuple(roles.get(int(r["id"]), ())),
+            )
+            for r in rows
+        ]
+
+
+class StatsRepository(Repository):
+    """Counts for /stats, scoped like the exports."""
+
+    async def incidents(self, *, reach: Reach, received: Period) -> IncidentCounts:
+        where, params = _incident_reach(reach)
+        when, when_params = _period("received_at", received)
+        row = await self._one(
+            "SELECT count(*), coalesce(sum(urgent), 0),"
+            " coalesce(sum(status = 'resolved'), 0), coalesce(sum(status = 'open'), 0),"
+            " coalesce(sum(review_status = 'pending'), 0)"
+            f" FROM incidents WHERE {where} AND {when}",
+            (*params, *when_params),
+        )
+        return IncidentCounts(*(int(v) for v in tuple(row)))
+
+    async def practices(self, *, reach: Reach, since: datetime | None) -> PracticeCounts:
+        where, params = _place_or_group(
+            reach,
+            "p.place_code IN ({marks})",
+            "EXISTS (SELECT 1 FROM practice_visibility v WHERE v.practice_id = p.id"
+            " AND v.group_id IN ({marks}))",
+        )
+        approved, approved_params = _period("p.approved_at", Period(since))
+        created, created_params = _period("p.created_at", Period(since))
+        row = await self._one(
+            f"SELECT coalesce(sum(p.status = 'approved' AND {approved}), 0),"
+            f" coalesce(sum(p.status IN ('pending', 'changes') AND {created}), 0)"
+            f" FROM practices p WHERE {where}",
+            (*approved_params, *created_params, *params),
+        )
+        return PracticeCounts(int(row[0]), int(row[1]))
+
+    async def people(self, *, reach: Reach, since: datetime | None) -> int:
+        where, params = _place_or_group(
+            reach,
+            "u.place_code IN ({marks})",
+            "EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id"
+            " AND m.group_id IN ({marks}))",
+        )
+        when, when_params = _period("u.privacy_accepted_at", Period(since))
+        row = await self._one(
+            f"SELECT count(*) FROM users u WHERE {where} AND {when}"
+            " AND u.privacy_accepted_at IS NOT NULL",
+            (*params, *when_params),
+        )
+        return int(row[0])
