@@ -1,0 +1,566 @@
+"""Early warning: a rising-tension signal for each aiyl aimak, its alerts, watch list and digest.
+
+This week (the last 7 days, by event date) is tested against the place's own baseline, the 8
+weeks before; a place with too little history borrows its rayon's average per aiyl aimak.
+Weights and thresholds are data (`data/severity.toml`); the aggregates are SQL
+(storage/early_warning.py); the rules and the Poisson test are here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import tomllib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.forms.engine import StaleButton
+from bot.forms.incident import EVENTS
+from bot.gazetteer import Gazetteer
+from bot.i18n import N_, Safe, Tr, translator
+from bot.screen import Attachment, Button, Notifier, Screen
+from bot.services import early_warning_views as views
+from bot.services.access import Access, Actor, Permission
+from bot.services.digest_sections import RenderedSection, SectionContext
+from bot.services.heat_table import HeatRow, heat_table_png
+from bot.services.users import UserService
+from storage.db import Database
+from storage.early_warning import (
+    AlertRepository,
+    Cell,
+    PlaceReport,
+    Scoring,
+    SignalRepository,
+    WeekCell,
+)
+from storage.users import UserRepository
+
+log = logging.getLogger(__name__)
+
+SEVERITY_PATH = Path(__file__).resolve().parents[2] / "data" / "severity.toml"
+RISING = "rising"
+CALMING = "calming"
+ALERT_EVERY = timedelta(days=7)  # a place is alerted at most once in any 7 days
+HISTORY_WEEKS = 8  # the heat table and a place's history
+REPORTS_SHOWN = 20
+MAX_RESOURCES_NAMED = 3
+AIYL_AIMAK = "aiyl_aimak"
+
+
+class SeverityFileError(ValueError):
+    """`data/severity.toml` is malformed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class SignalConfig:
+    """Severity weights and thresholds, from `data/severity.toml` (see the comments there)."""
+
+    scoring: Scoring
+    baseline_weeks: int = 8
+    min_history: int = 4
+    baseline_floor: float = 0.125
+    min_reports: int = 3
+    p_value: float = 0.05
+    severity_threshold: float = 10.0
+    severity_ratio: float = 2.0
+    severity_min_reports: int = 2
+    calm_lookback_weeks: int = 4
+    calm_ratio: float = 0.5
+
+    @classmethod
+    def load(cls, path: Path = SEVERITY_PATH) -> SignalConfig:
+        """Read and check the file; every event code of the incident form needs a weight."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SeverityFileError(f"{path}: {exc}") from exc
+        events = _table(data, "events", path)
+        known = {o.value for o in EVENTS}
+        unknown = sorted(set(events) - known)
+        missing = sorted(known - set(events))
+        if unknown or missing:
+            raise SeverityFileError(
+                f"{path}: [events] must weigh exactly {', '.join(sorted(known))}"
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+            )
+        people = _table(data, "people", path)
+        status = _table(data, "status", path)
+        scoring = Scoring(
+            weights={k: _number(v, f"events.{k}", path) for k, v in events.items()},
+            per_injured=_number(people.get("injured"), "people.injured", path),
+            per_dead=_number(people.get("dead"), "people.dead", path),
+            resolved=_number(status.get("resolved"), "status.resolved", path),
+        )
+        signal = _table(data, "signal", path)
+        names = {f.name: f.type for f in fields(cls) if f.name != "scoring"}
+        unknown = sorted(set(signal) - set(names))
+        if unknown:
+            raise SeverityFileError(f"{path}: unknown [signal] keys: {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for key, value in signal.items():
+            number = _number(value, f"signal.{key}", path)
+            values[key] = int(number) if names[key] == "int" else float(number)
+        return cls(scoring=scoring, **values)
+
+
+def _table(data: Mapping[str, Any], name: str, path: Path) -> Mapping[str, Any]:
+    table = data.get(name)
+    if not isinstance(table, dict):
+        raise SeverityFileError(f"{path}: missing table [{name}]")
+    return table
+
+
+def _number(value: Any, key: str, path: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SeverityFileError(f"{path}: {key} must be a number")
+    return float(value)
+
+
+def poisson_tail(k: int, mean: float) -> float:
+    """P(X >= k) for X ~ Poisson(mean), summed term by term in log space (no scipy)."""
+    if k <= 0:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    log_mean = math.log(mean)
+
+    def term(i: int) -> float:
+        return math.exp(i * log_mean - mean - math.lgamma(i + 1))
+
+    if k <= mean:
+        # The lower tail has few terms and is not tiny: one minus it loses nothing that matters.
+        return max(0.0, 1.0 - math.fsum(term(i) for i in range(k)))
+    # Past the mode every term is smaller than the one before: add until they stop counting.
+    total, i = 0.0, k
+    while True:
+        current = term(i)
+        total += current
+        if current <= total * 1e-17:
+            return min(total, 1.0)
+        i += 1
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a place is flagged, as numbers: rendered in each reader's language."""
+
+    test: str  # count | severity (rising); quiet | agreement (calming)
+    reports: int  # this week, agreements left out
+    baseline: float  # reports a week in the baseline weeks
+    severity: float  # this week's score
+    baseline_severity: float  # score a week in the baseline weeks
+    clashes: int = 0
+    injured: int = 0
+    dead: int = 0
+    agreements: int = 0
+    resources: tuple[str, ...] = ()  # resource codes, most reported first
+    borrowed: bool = False  # the baseline is the rayon's average per aiyl aimak
+    p_value: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, as stored with an alert."""
+        values = asdict(self)
+        values["resources"] = list(self.resources)
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A place to watch: rising or calming, with its reasons."""
+
+    place: str
+    rayon: str | None
+    state: str  # rising | calming
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    reports: float  # a week
+    severity: float  # a week
+    borrowed: bool
+
+
+def baseline_of(cell: Cell, config: SignalConfig, aimaks_in_rayon: int) -> Baseline:
+    """The place's own weekly average, or its rayon's per aiyl aimak when history is thin."""
+    weeks = config.baseline_weeks
+    reports: float
+    if cell.base_reports >= config.min_history:
+        reports, severity, borrowed = cell.base_reports, cell.base_severity, False
+    else:
+        share = max(aimaks_in_rayon, 1)
+        reports = cell.rayon_base_reports / share
+        severity, borrowed = cell.rayon_base_severity / share, True
+    return Baseline(
+        reports=max(reports / weeks, config.baseline_floor),
+        severity=max(severity / weeks, 0.0),
+        borrowed=borrowed,
+    )
+
+
+def rising_reason(
+    cell: Cell, config: SignalConfig, base: Baseline, resources: tuple[str, ...]
+) -> Reason | None:
+    """The reason a place (or a place's resource) is rising this week, or None."""
+    p_value = poisson_tail(cell.reports, base.reports)
+    by_count = cell.reports >= config.min_reports and p_value < config.p_value
+    by_severity = (
+        cell.reports >= config.severity_min_reports
+        and cell.severity >= config.severity_threshold
+        and cell.severity >= config.severity_ratio * base.severity
+    )
+    if not (by_count or by_severity):
+        return None
+    return Reason(
+        test="count" if by_count else "severity",
+        reports=cell.reports,
+        baseline=base.reports,
+        severity=max(cell.severity, 0.0),
+        baseline_severity=base.severity,
+        clashes=cell.clashes,
+        injured=cell.injured,
+        dead=cell.dead,
+        agreements=cell.agreements,
+        resources=resources,
+        borrowed=base.borrowed,
+        p_value=p_value,
+    )
+
+
+def calming_reason(
+    cell: Cell, config: SignalConfig, base: Baseline, *, was_rising: bool
+) -> Reason | None:
+    """Well below the baseline after a rising alert, or agreements where disputes were."""
+    quiet = was_rising and cell.reports <= config.calm_ratio * base.reports
+    disputed = was_rising or cell.reports + cell.base_reports > 0
+    if not quiet and not (cell.agreements and disputed):
+        return None
+    return Reason(
+        test="quiet" if quiet else "agreement",
+        reports=cell.reports,
+        baseline=base.reports,
+        severity=max(cell.severity, 0.0),
+        baseline_severity=base.severity,
+        agreements=cell.agreements,
+        borrowed=base.borrowed,
+    )
+
+
+def assess(
+    cells: Iterable[Cell],
+    config: SignalConfig,
+    aimaks_in_rayon: Callable[[str | None], int],
+    recently_rising: set[str],
+) -> list[Flag]:
+    """Flag every place that is rising (by itself or by one resource) or calming."""
+    by_place: dict[str, list[Cell]] = defaultdict(list)
+    for cell in cells:
+        by_place[cell.place].append(cell)
+    flags: list[Flag] = []
+    for place, found in by_place.items():
+        total = next((c for c in found if c.resource is None), None)
+        if total is None:
+            continue
+        share = aimaks_in_rayon(total.rayon)
+        per_resource = sorted(
+            (c for c in found if c.resource is not None and c.reports > 0),
+            key=lambda c: (-c.reports, -c.severity, c.resource or ""),
+        )
+        named = tuple(c.resource or "" for c in per_resource[:MAX_RESOURCES_NAMED])
+        base = baseline_of(total, config, share)
+        whole = rising_reason(total, config, base, named)
+        if whole is not None:
+            reasons: tuple[Reason, ...] = (whole,)
+        else:
+            reasons = tuple(
+                reason
+                for c in per_resource
+                if (
+                    reason := rising_reason(
+                        c, config, baseline_of(c, config, share), (c.resource or "",)
+                    )
+                )
+            )
+        if reasons:
+            flags.append(Flag(place, total.rayon, RISING, reasons))
+            continue
+        calm = calming_reason(total, config, base, was_rising=place in recently_rising)
+        if calm is not None:
+            flags.append(Flag(place, total.rayon, CALMING, (calm,)))
+    flags.sort(key=lambda f: (f.state != RISING, f.place))
+    return flags
+
+
+class EarlyWarningService:
+    """Computes the signal, raises weekly alerts, and shows the watch list and history."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        gazetteer: Gazetteer,
+        access: Access,
+        users: UserService,
+        notifier: Notifier,
+        config: SignalConfig | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.gazetteer = gazetteer
+        self.access = access
+        self.users = users
+        self.notifier = notifier
+        self.config = config or SignalConfig.load()
+        self._aimaks: dict[str | None, int] = {}
+
+    # ------------------------------------------------------------------ the signal
+
+    def today(self, now: datetime | None = None) -> date:
+        """The local calendar day the signal ends on."""
+        return (now or self.clock.now()).astimezone(self.settings.zone).date()
+
+    def aimaks_in(self, rayon: str | None) -> int:
+        """How many aiyl aimaks the rayon has in the gazetteer (the baseline's divisor)."""
+        if rayon not in self._aimaks:
+            place = self.gazetteer.get(rayon) if rayon else None
+            self._aimaks[rayon] = (
+                sum(1 for p in self.gazetteer.children(place.code) if p.level == AIYL_AIMAK)
+                if place is not None
+                else 1
+            )
+        return self._aimaks[rayon]
+
+    async def flags(self, *, now: datetime | None = None) -> list[Flag]:
+        """Every place rising or calming now, rising first."""
+        now = now or self.clock.now()
+        lookback = timedelta(weeks=self.config.calm_lookback_weeks)
+        async with self.db.reading() as conn:
+            cells = await SignalRepository(conn).cells(
+                today=self.today(now),
+                baseline_weeks=self.config.baseline_weeks,
+                scoring=self.config.scoring,
+            )
+            recent = await AlertRepository(conn).places_raised_since(since=now - lookback)
+        return assess(cells, self.config, self.aimaks_in, recent)
+
+    def _visible(self, actor: Actor, flags: Iterable[Flag]) -> list[Flag]:
+        return [
+            f for f in flags if self.access.allows(actor, Permission.RECEIVE_ALERTS, place=f.place)
+        ]
+
+    # ------------------------------------------------------------------ alerts
+
+    async def check(self, *, now: datetime | None = None) -> int:
+        """Raise this week's alerts for rising places and send them; returns messages sent."""
+        now = now or self.clock.now()
+        sent = 0
+        for flag in await self.flags(now=now):
+            if flag.state == RISING:
+                sent += await self._alert(flag, now)
+        return sent
+
+    async def on_incident_changed(self, number: int) -> None:
+        """After a report is stored or updated: the same check, failures only logged."""
+        try:
+            await self.check()
+        except Exception as exc:  # the report is saved; the daily check catches up
+            log.exception("early-warning check failed: %s", type(exc).__name__)
+
+    async def _alert(self, flag: Flag, now: datetime) -> int:
+        """The place's alert of the week, to each covering coordinator who has not had it."""
+        today = self.today(now)
+        recipients = await self.users.coordinators_covering(flag.place)
+        async with self.db.transaction() as conn:
+            alerts = AlertRepository(conn)
+            alert = await alerts.latest(place=flag.place, since=now - ALERT_EVERY)
+            if alert is None:
+                await alerts.raise_once(
+                    place=flag.place,
+                    week_start=today - timedelta(days=today.weekday()),
+                    now=now,
+                    reasons=[r.as_dict() for r in flag.reasons],
+                )
+                alert = await alerts.latest(place=flag.place, since=now - ALERT_EVERY)
+            if alert is None:
+                return 0
+            users = UserRepository(conn)
+            # Claimed before sending: a crash mid-way leaves someone unalerted, never twice.
+            claimed = []
+            for user_id in recipients:
+                user = await users.get(user_id)
+                if user is None or not user.active:
+                    continue
+                if await alerts.claim_delivery(alert_id=alert.id, user_id=user_id, now=now):
+                    claimed.append(user)
+        sent = 0
+        for user in claimed:
+            tr = translator(user.language)
+            screen = views.alert(flag, tr, self.gazetteer)
+            if await self.notifier.send(user.id, screen):
+                sent += 1
+                async with self.db.transaction() as conn:
+                    await AlertRepository(conn).mark_delivered(alert_id=alert.id, user_id=user.id)
+            else:
+                log.info("early-warning alert %s not delivered to %s", alert.id, user.id)
+        return sent
+
+    # ------------------------------------------------------------------ what coordinators see
+
+    def _require_place(self, actor: Actor, place: str) -> None:
+        """A known aiyl aimak in the actor's scope; an unknown code is a stale button."""
+        found = self.gazetteer.get(place)
+        if found is None or found.level != AIYL_AIMAK:
+            raise StaleButton
+        self.access.require(actor, Permission.RECEIVE_ALERTS, place=place)
+
+    async def watch(self, actor: Actor) -> Screen:
+        """/watch: the places rising or calming in the coordinator's scope."""
+        self.access.require(actor, Permission.RECEIVE_ALERTS)
+        flags = self._visible(actor, await self.flags())
+        return views.watch_list(flags, translator(actor.locale), self.gazetteer)
+
+    async def history(self, actor: Actor, place: str) -> Screen:
+        """One place's last 8 weeks, with why it is on the watch list now."""
+        self._require_place(actor, place)
+        today = self.today()
+        async with self.db.reading() as conn:
+            weeks = await SignalRepository(conn).weeks(
+                today=today,
+                weeks=HISTORY_WEEKS,
+                scoring=self.config.scoring,
+                rayon=self.gazetteer[place].parent,
+                place=place,
+            )
+        flag = next((f for f in await self.flags() if f.place == place), None)
+        tr = translator(actor.locale)
+        return views.history(place, weeks, flag, today, tr, self.gazetteer, count=HISTORY_WEEKS)
+
+    async def reports(self, actor: Actor, place: str) -> Screen:
+        """The place's counted reports of the signal's weeks; no reporter is ever named."""
+        self._require_place(actor, place)
+        today = self.today()
+        since = today - timedelta(weeks=self.config.baseline_weeks + 1) + timedelta(days=1)
+        async with self.db.reading() as conn:
+            found: list[PlaceReport] = await SignalRepository(conn).place_reports(
+                place=place, since=since, today=today, limit=REPORTS_SHOWN
+            )
+        tr = translator(actor.locale)
+        return views.report_list(place, found, tr, self.gazetteer)
+
+    # ------------------------------------------------------------------ heat table and digest
+
+    async def heat_rows(self, actor: Actor, tr: Tr, *, now: datetime) -> list[HeatRow]:
+        """Score per week (oldest first) of each aiyl aimak in scope with reports lately."""
+        async with self.db.reading() as conn:
+            cells = await SignalRepository(conn).weeks(
+                today=self.today(now), weeks=HISTORY_WEEKS, scoring=self.config.scoring
+            )
+        grid: dict[str, list[WeekCell]] = defaultdict(list)
+        for cell in cells:
+            if self.access.allows(actor, Permission.RECEIVE_ALERTS, place=cell.place):
+                grid[cell.place].append(cell)
+        rows = []
+        for place, found in grid.items():
+            known = self.gazetteer.get(place)
+            scores = [0.0] * HISTORY_WEEKS
+            counts = [0] * HISTORY_WEEKS
+            for cell in found:
+                scores[HISTORY_WEEKS - 1 - cell.week] = max(cell.severity, 0.0)
+                counts[HISTORY_WEEKS - 1 - cell.week] = cell.reports
+            name = known.name(tr.locale) if known else place
+            rayon = known.parent or "" if known else ""
+            rows.append((rayon, name, HeatRow(name, tuple(scores), tuple(counts))))
+        return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+    async def heat_table(self, actor: Actor, tr: Tr, *, now: datetime) -> bytes | None:
+        """The heat table PNG for the actor's scope, or None without reports in 8 weeks."""
+        rows = await self.heat_rows(actor, tr, now=now)
+        if not rows:
+            return None
+        today = self.today(now)
+        starts = [today - timedelta(days=7 * week + 6) for week in reversed(range(HISTORY_WEEKS))]
+        return await asyncio.to_thread(
+            heat_table_png,
+            rows,
+            [tr.short_date(d)[:5] for d in starts],
+            title=tr.gettext(N_("Tension by aiyl aimak, last {n} weeks"), n=HISTORY_WEEKS),
+            x_label=tr.gettext(N_("Week starting")),
+            colour_label=tr.gettext(N_("Severity score")),
+            note=tr.gettext(N_("Numbers in the cells: reports that week")),
+            threshold=self.config.severity_threshold,
+        )
+
+    async def digest_part(self, actor: Actor, tr: Tr, *, now: datetime) -> DigestPart | None:
+        """The watch list and the heat table for the coordinator digest, or None if empty."""
+        if not self.access.allows(actor, Permission.RECEIVE_ALERTS):
+            return None
+        flags = self._visible(actor, await self.flags(now=now))
+        png = await self.heat_table(actor, tr, now=now)
+        if not flags and png is None:
+            return None
+        return DigestPart(
+            text=views.digest_text(flags, tr, self.gazetteer),
+            attachment=Attachment("heat-table.png", png, kind="photo") if png else None,
+            news=bool(flags),
+        )
+
+    # ------------------------------------------------------------------ privacy
+
+    async def export_personal(self, conn: aiosqlite.Connection, user_id: int) -> Any:
+        """For /mydata: the rising-tension alerts the person was sent."""
+        received = await AlertRepository(conn).delivered_to(user_id=user_id)
+        return [
+            {
+                "place": alert.place,
+                "week_start": alert.week_start.isoformat(),
+                "sent_at": claimed_at.isoformat(),
+                "delivered": delivered,
+            }
+            for alert, claimed_at, delivered in received
+        ]
+
+    async def erase_personal(
+        self, conn: aiosqlite.Connection, user_id: int, pseudonym: str
+    ) -> None:
+        """For /deleteme: forget which alerts the person got."""
+        await AlertRepository(conn).forget_user(user_id=user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPart:
+    """The early-warning part of a coordinator digest."""
+
+    text: Safe
+    attachment: Attachment | None
+    news: bool
+
+
+@dataclass
+class EarlyWarningSection:
+    """The coordinator digest's watch list, with the heat table attached (a DigestSection)."""
+
+    service: EarlyWarningService
+    name: str = "early_warning"
+
+    async def render(self, ctx: SectionContext) -> RenderedSection | None:
+        part = await self.service.digest_part(ctx.actor, ctx.tr, now=ctx.period.until)
+        if part is None:
+            return None
+        return RenderedSection(
+            part.text,
+            attachments=(part.attachment,) if part.attachment else (),
+            buttons=(Button("⚠️ " + ctx.tr.pgettext("button", "Watch list"), "ew:w"),),
+            news=part.news,
+        )
