@@ -1,0 +1,91 @@
+"""The digest's chart: incidents by resource over the last weeks, as one PNG."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on a server; must come before any pyplot-style import
+
+from matplotlib.figure import Figure  # after the backend is chosen
+from matplotlib.ticker import MaxNLocator
+
+# Colour-blind-safe (Okabe-Ito); one colour per resource, in the form's order.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999")
+# Figures share matplotlib's font cache and text layout state: draw one at a time.
+_DRAWING = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSeries:
+    """One resource's counts per week, oldest first; `label` already translated."""
+
+    label: str
+    counts: tuple[int, ...]
+    colour: int = 0  # index in the palette: a resource keeps its colour from week to week
+
+
+def plain_label(text: str) -> str:
+    """A label without emoji and pictographs, which the chart's font cannot draw."""
+    kept = "".join(
+        ch
+        for ch in text
+        if unicodedata.category(ch) not in ("So", "Sk", "Cs", "Co", "Mn")
+        and ch not in ("\u200d", "\ufe0f")
+    )
+    return " ".join(kept.split())
+
+
+def _draw(
+    title: str, y_label: str, weeks: tuple[str, ...], series: tuple[ChartSeries, ...]
+) -> bytes:
+    figure = Figure(figsize=(8, 4.5), dpi=100)
+    axes = figure.add_subplot()
+    bottoms = [0] * len(weeks)
+    positions = list(range(len(weeks)))
+    for item in series:
+        axes.bar(
+            positions,
+            item.counts,
+            bottom=bottoms,
+            label=plain_label(item.label),
+            color=PALETTE[item.colour % len(PALETTE)],
+            width=0.7,
+        )
+        bottoms = [b + c for b, c in zip(bottoms, item.counts, strict=True)]
+    axes.set_title(title, fontsize=13)
+    axes.set_ylabel(y_label)
+    axes.set_xticks(positions, weeks, fontsize=9)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="y", alpha=0.3)
+    axes.set_axisbelow(True)
+    if series:
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    with _DRAWING:
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=64)
+def _cached(
+    title: str, y_label: str, weeks: tuple[str, ...], series: tuple[ChartSeries, ...]
+) -> bytes:
+    # Coordinators with the same scope and language get the same bytes: drawn once.
+    return _draw(title, y_label, weeks, series)
+
+
+async def incidents_chart(
+    *, title: str, y_label: str, weeks: Sequence[str], series: Sequence[ChartSeries]
+) -> bytes:
+    """A stacked bar chart (PNG) of reports per week by resource, drawn off the event loop."""
+    return await asyncio.to_thread(_cached, title, y_label, tuple(weeks), tuple(series))

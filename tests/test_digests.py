@@ -1,0 +1,380 @@
+"""What digests say: numbers equal to an independent count, three languages, chart, privacy."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.forms.incident import EVENTS, RESOURCES
+from bot.i18n import translator
+from bot.localapi import LocalBotApi, html_error
+from bot.services.digest_sections import RenderedSection, SectionContext
+from bot.services.digests import period_for
+from bot.services.incident_views import label
+from bot.services.users import Person
+from handlers.render import split_text
+from storage.digests import Count
+from storage.users import UserRepository
+from tests.conftest import PersonFactory
+from tests.digest_steps import (
+    BISHKEK,
+    MONDAY_9,
+    add_group,
+    add_incident,
+    add_person,
+    add_practice,
+    delivered,
+    delivery_rows,
+    local,
+    texts,
+)
+from tests.harness import running_bot, services_of
+
+SUNDAY_EVENING = local(2026, 5, 3, 20)
+WEEK = timedelta(days=7)
+IN_SCOPE = ("BA-BAT-AKS", "BA-BAT-AKT", "BA-BAT-DAR")  # Batken rayon
+OUT_OF_SCOPE = ("BA-LEI-AKS", "BA-KAD-AMS")
+RESOURCE_CODES = [o.value for o in RESOURCES]
+EVENT_CODES = [o.value for o in EVENTS]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One inserted report, as the independent count sees it."""
+
+    received_at: datetime
+    resource: str
+    sub_event_type: str
+    aimak: str
+    rayon: str
+    status: str
+    review_status: str
+    urgent: bool
+    last_update_at: datetime
+
+
+def random_row(rng: random.Random) -> Row:
+    aimak = rng.choice(IN_SCOPE + OUT_OF_SCOPE)
+    received = MONDAY_9 - timedelta(minutes=rng.randrange(0, 40 * 24 * 60))
+    return Row(
+        received_at=received,
+        resource=rng.choice(RESOURCE_CODES),
+        sub_event_type=rng.choice(EVENT_CODES),
+        aimak=aimak,
+        rayon=aimak[:6],
+        status=rng.choice(("open", "open", "resolved")),
+        review_status=rng.choice(("pending", "verified", "verified", "duplicate")),
+        urgent=rng.random() < 0.2,
+        last_update_at=min(
+            MONDAY_9 - timedelta(minutes=1), received + timedelta(days=rng.randrange(0, 10))
+        ),
+    )
+
+
+async def test_numbers_equal_an_independent_count_and_reporters_stay_anonymous(
+    settings: Settings, server: LocalBotApi
+) -> None:
+    clock = FrozenClock(SUNDAY_EVENING)
+    rng = random.Random(5)
+    rows = [random_row(rng) for _ in range(120)]
+    async with running_bot(settings, clock=clock) as app:
+        services = services_of(app)
+        db = services.db
+        await add_person(db, server, 601, "en", scope="BA-BAT")
+        await add_person(db, server, 602, "en", first_name="Secretbek")
+        for row in rows:
+            await add_incident(db, reporter_id=602, anonymous=True, **asdict(row))
+        # One report after the period's end is not counted.
+        await add_incident(db, received_at=MONDAY_9 + timedelta(minutes=5))
+        actor = await services.users.resolve(_person(601))
+        data = await services.digests.coordinator_data(actor, period_for(MONDAY_9, BISHKEK))
+        screen = await services.digests.render_coordinator(actor, data)
+
+    counted = [r for r in rows if r.rayon == "BA-BAT" and r.review_status != "duplicate"]
+    this = [r for r in counted if MONDAY_9 - WEEK <= r.received_at < MONDAY_9]
+    last = [r for r in counted if MONDAY_9 - 2 * WEEK <= r.received_at < MONDAY_9 - WEEK]
+
+    def by(key: Callable[[Row], str]) -> dict[str, tuple[int, int]]:
+        keys = {key(r) for r in this + last}
+        return {k: (sum(key(r) == k for r in this), sum(key(r) == k for r in last)) for k in keys}
+
+    assert {c.key: (c.this_week, c.last_week) for c in data.by_resource} == by(
+        lambda r: r.resource
+    )
+    assert {c.key: (c.this_week, c.last_week) for c in data.by_event} == by(
+        lambda r: r.sub_event_type
+    )
+    assert {c.key: (c.this_week, c.last_week) for c in data.by_rayon} == by(lambda r: r.rayon)
+    assert data.urgent_total == sum(r.urgent for r in this)
+    assert [u.id for u in data.urgent] == sorted(u.id for u in data.urgent)
+    open_ = [r for r in counted if r.status == "open"]
+    assert data.open.total == len(open_)
+    assert data.open.under_week == sum(r.received_at >= MONDAY_9 - WEEK for r in open_)
+    assert data.open.older == sum(r.received_at < MONDAY_9 - 4 * WEEK for r in open_)
+    assert data.open.oldest_at == min(r.received_at for r in open_).replace(microsecond=0)
+    assert data.resolved == sum(
+        r.status == "resolved" and MONDAY_9 - WEEK <= r.last_update_at < MONDAY_9 for r in counted
+    )
+    pending = [r for r in rows if r.rayon == "BA-BAT" and r.review_status == "pending"]
+    assert data.pending_review == len(pending)  # not the report after the period's end
+    starts = [MONDAY_9 - WEEK * (8 - i) for i in range(8)]
+    weekly: Counter[tuple[str, int]] = Counter()
+    for r in counted:
+        for i, start in enumerate(starts):
+            if start <= r.received_at < start + WEEK:
+                weekly[(r.resource, i)] += 1
+    assert {(w.resource, w.week): w.count for w in data.weekly} == weekly
+
+    # The same numbers in the text, and no trace of who reported.
+    tr = translator("en")
+    for count in data.by_resource:
+        name = label(RESOURCES, count.key, tr)
+        assert f"{name}: {count.this_week} (the week before: {count.last_week})" in screen.text
+    assert f"{len(this)} new reports this week (the week before: {len(last)})." in screen.text
+    tr_count = tr.ngettext("{n} urgent report:", "{n} urgent reports:", data.urgent_total)
+    assert data.urgent_total and tr_count in screen.text
+    assert f"{len(open_)} reports are still open:" in screen.text
+    for secret in ("Secretbek", "P-"):
+        assert secret not in screen.text
+    assert screen.attachments[0].data.startswith(b"\x89PNG")
+
+
+def _person(user_id: int) -> Person:
+    return Person(id=user_id, first_name="")
+
+
+async def test_digest_in_kyrgyz_russian_and_english_with_the_chart(
+    settings: Settings, server: LocalBotApi
+) -> None:
+    clock = FrozenClock(SUNDAY_EVENING)
+    async with running_bot(settings, clock=clock) as app:
+        services = services_of(app)
+        await services.digests.run_due(clock.now())
+        for user_id, language in ((611, "ky"), (612, "ru"), (613, "en")):
+            await add_person(services.db, server, user_id, language, scope="BA-BAT")
+        for days in (1, 2, 3, 4, 5):
+            await add_incident(
+                services.db, received_at=MONDAY_9 - timedelta(days=days), resource="pasture"
+            )
+        await add_incident(
+            services.db,
+            received_at=MONDAY_9 - timedelta(days=2),
+            sub_event_type="physical_clash",
+            urgent=True,
+            location="<script>",
+        )
+        clock.at = MONDAY_9
+        report = await services.digests.run_due(clock.now())
+        assert report.sent == 3
+    ky, ru, en = (texts(server, chat)[0] for chat in (611, 612, 613))
+    assert "Апталык баяндама" in ky and "6 жаңы билдирүү" in ky
+    assert "Еженедельная сводка" in ru and "6 новых сообщений" in ru and "мая" in ru
+    assert "Weekly digest" in en and "6 new reports this week" in en
+    assert "1 urgent report:" in en and "1 срочное сообщение:" in ru
+    for chat in (611, 612, 613):
+        # The chart first; other sections (early warning) may attach theirs after it.
+        photos = [m for m in server.messages(chat) if m.kind == "photo"]
+        assert photos and all((p.document or b"").startswith(b"\x89PNG") for p in photos)
+    # The chart follows the text, with the buttons to act on what waits.
+    assert server.messages(613)[-1].kind == "photo"
+    labels = [text for text, _ in server.messages(613)[-1].flat_buttons]
+    assert "🔎 Review reports" in labels
+
+
+async def test_quiet_week_is_one_line_and_preview_is_not_a_delivery(
+    settings: Settings, server: LocalBotApi, person: PersonFactory
+) -> None:
+    clock = FrozenClock(MONDAY_9 - timedelta(hours=1))
+    async with running_bot(settings, clock=clock) as app:
+        services = services_of(app)
+        await services.digests.run_due(clock.now())
+        await add_person(services.db, server, 621, "en", scope="BA-BAT", first_name="Coordinator")
+        await add_incident(
+            services.db, received_at=MONDAY_9 - timedelta(days=3), review_status="verified"
+        )
+        someone = person(621, "en", first_name="Coordinator")
+        preview = await someone.say("/digest")
+        assert "Preview" in preview.text and "1 new report this week" in preview.text
+        photo = await someone.reply()
+        assert (photo.document or b"").startswith(b"\x89PNG")
+        assert await delivery_rows(services.db) == []
+        clock.at = MONDAY_9
+        await services.digests.run_due(clock.now())
+        await server.wait_for(lambda: delivered(server)[621] == 2)
+        await server.wait_idle()
+        photos = len([m for m in server.messages(621) if m.kind == "photo"])
+
+        # Next week nothing happened: one line.
+        clock.at = MONDAY_9 + WEEK
+        await services.digests.run_due(clock.now())
+        quiet = texts(server, 621)[-1]
+    assert "a quiet week" in quiet and "\n" not in quiet
+    assert len([m for m in server.messages(621) if m.kind == "photo"]) == photos
+
+
+async def test_group_digest_lists_the_weeks_practices_and_activity(
+    settings: Settings, server: LocalBotApi
+) -> None:
+    clock = FrozenClock(SUNDAY_EVENING)
+    async with running_bot(settings, clock=clock) as app:
+        services = services_of(app)
+        db = services.db
+        await services.digests.run_due(clock.now())
+        await add_person(db, server, 631, "en", scope="BA-BAT", first_name="Coordinator")
+        for user_id, language in ((632, "ky"), (633, "ru"), (634, "en")):
+            await add_person(db, server, user_id, language)
+        group = await add_group(
+            db, name="Candidates", created_by=631, members=[632, 633], joined_at=MONDAY_9 - WEEK
+        )
+        await add_group(db, name="Other", created_by=631, members=[634])
+        day = MONDAY_9 - timedelta(days=2)
+        await add_practice(
+            db,
+            author_id=632,
+            title="Budget <hearing>",
+            approved_at=day,
+            groups=(group,),
+            created_at=day,
+            helpful_by=((633, day),),
+        )
+        await add_practice(db, author_id=634, title="Private to Other", approved_at=day)
+        await add_practice(
+            db,
+            author_id=634,
+            title="Water rota",
+            approved_at=day - 3 * WEEK,
+            visible_to_all=True,
+            helpful_by=((632, day), (633, day), (634, day)),
+        )
+        await add_practice(db, author_id=634, title="Waiting", approved_at=None)
+        await add_practice(
+            db, author_id=634, title="Elsewhere", approved_at=None, place="BA-LEI-AKS"
+        )
+        clock.at = MONDAY_9
+        await services.digests.run_due(clock.now())
+        await server.wait_for(lambda: delivered(server)[633] == 1)
+    # The coordinator: practices of her rayon approved and waiting, and the most helpful.
+    coordinator = texts(server, 631)[0]
+    assert "2 practices approved this week:" in coordinator
+    assert "«Budget &lt;hearing&gt;»" in coordinator and "Private to Other" in coordinator
+    assert "1 practice waits for approval." in coordinator
+    assert "«Water rota» — 3 people say it helped" in coordinator
+    en_member = texts(server, 634)[0]
+    assert "Private to Other" not in en_member and "a quiet week" not in en_member
+    ru = texts(server, 633)[0]
+    assert "«Budget &lt;hearing&gt;»" in ru and "Water rota" in ru
+    assert "3 человека" in ru  # three "helped me" marks on the most helpful practice
+    assert "1 практика" in ru
+    assert "Private to Other" not in ru
+
+
+async def test_settings_refuse_a_group_another_coordinator_manages(
+    settings: Settings, server: LocalBotApi, person: PersonFactory
+) -> None:
+    async with running_bot(settings) as app:
+        services = services_of(app)
+        await add_person(services.db, server, 641, "en", scope="BA-BAT", first_name="Owner")
+        await add_person(services.db, server, 642, "en", scope="BA-BAT", first_name="Other")
+        group = await add_group(services.db, name="Owned", created_by=641, members=[])
+        other = person(642, "en", first_name="Other")
+        await other.say("/digest settings")
+        message = server.last_message(other.user)
+        assert message is not None
+        await server.press(other.user, message.message_id, f"dg:g:{group}:x")
+        refused = await other.reply()
+        assert "permission" in refused.text
+        query = await server.press(other.user, message.message_id, "dg:zz")
+        assert "no longer active" in (await server.wait_callback_answer(query)).get("text", "")
+        async with services.db.reading() as conn:
+            schedule = await conn.execute_fetchall("SELECT * FROM digest_schedules")
+        assert list(schedule) == []
+
+
+async def test_mydata_and_deleteme_cover_digest_records(
+    settings: Settings, server: LocalBotApi
+) -> None:
+    clock = FrozenClock(SUNDAY_EVENING)
+    async with running_bot(settings, clock=clock) as app:
+        services = services_of(app)
+        digests = services.digests
+        await digests.run_due(clock.now())
+        await add_person(services.db, server, 651, "en", scope="BA-BAT")
+        actor = await services.users.resolve(_person(651))
+        await digests.press(actor, "dg:u:h:7")
+        clock.at = local(2026, 5, 4, 7)
+        await digests.run_due(clock.now())
+        exported = await services.privacy.export_for(actor)
+        assert exported["digests"]["schedule"]["hour"] == 7
+        assert exported["digests"]["deliveries"][0]["status"] == "sent"
+        await services.privacy.erase(actor)
+        async with services.db.reading() as conn:
+            left = await conn.execute_fetchall(
+                "SELECT (SELECT count(*) FROM digest_schedules),"
+                " (SELECT count(*) FROM digest_deliveries)"
+            )
+            assert await UserRepository(conn).get(651) is None
+        assert [tuple(r) for r in left] == [(0, 0)]
+
+
+async def test_added_section_is_rendered_and_a_long_digest_splits_cleanly(
+    settings: Settings, server: LocalBotApi
+) -> None:
+    class Watch:
+        name = "watch"
+
+        async def render(self, ctx: SectionContext) -> RenderedSection | None:
+            return RenderedSection("Test section" + f": {ctx.period.start}")
+
+    async with running_bot(settings, clock=FrozenClock(MONDAY_9)) as app:
+        digests = services_of(app).digests
+        digests.add_section(Watch(), before="review")
+        await add_person(services_of(app).db, server, 661, "ru", scope="all")
+        await add_incident(services_of(app).db, received_at=MONDAY_9 - timedelta(days=1))
+        actor = await services_of(app).users.resolve(_person(661))
+        data = await digests.coordinator_data(actor, period_for(MONDAY_9, BISHKEK))
+        screen = await digests.render_coordinator(actor, data)
+        # Two hundred rayons with a long name each: more than one message can hold.
+        many = tuple(Count(f"X-{i}", i, i + 1) for i in range(200))
+        long = await digests.render_coordinator(actor, replace(data, by_rayon=many))
+    names = [s.name for s in digests.sections]
+    assert names.index("incidents") < names.index("watch") < names.index("review")
+    text = screen.text
+    assert (
+        text.index("Инциденты") < text.index("Test section: 2026-05-04") < text.index("Ждут вас")
+    )
+    parts = split_text(long.text)
+    assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
+    assert all(html_error(p) is None for p in parts)
+    assert "".join(parts).count("\n") + len(parts) - 1 == long.text.count("\n")
+
+
+async def test_preview_and_settings_for_members_and_others(
+    settings: Settings, server: LocalBotApi, person: PersonFactory
+) -> None:
+    async with running_bot(settings, clock=FrozenClock(MONDAY_9)) as app:
+        db = services_of(app).db
+        await add_person(db, server, 671, "ru", first_name="Асель")
+        await add_person(db, server, 672, "en", first_name="Jane")
+        await add_person(db, server, 673, "en", scope="BA-BAT", first_name="Boss")
+        await add_group(db, name="Соседи", created_by=673, members=[671])
+        member = person(671, "ru", first_name="Асель")
+        preview = await member.say("/digest")
+        assert preview.text.startswith("👁 👥 <b>Соседи</b>") and "тихая неделя" in preview.text
+
+        other = person(672, "en", first_name="Jane")
+        shown = await other.say("/digest")
+        assert "go to coordinators and to peer groups" in shown.text
+        own = await other.press("⚙️ Digest settings", message=shown)
+        labels = [text for text, _ in own.flat_buttons]
+        assert labels == ["🔕 Turn off"]  # no day or hour: group digests follow the group
+        off = await other.press("🔕 Turn off", message=own)
+        assert "not sent to you privately" in off.text
+        # Changing the day is for coordinators only, even with a forged button.
+        await server.press(other.user, off.message_id, "dg:u:w:3")
+        assert "permission" in (await other.reply()).text
+        assert await delivery_rows(db) == []
