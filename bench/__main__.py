@@ -1,6 +1,7 @@
-"""`make bench`: ayilbot against a bare PTB echo bot on the same local server, same run.
+"""`make bench`: ayilbot against a bare PTB echo bot on the same local server, in the same run.
 
-Prints a table and writes bench/RESULTS.md. `--quick` runs a smaller load.
+Prints the tables and writes bench/RESULTS.md. `--quick` runs smaller loads (for a try-out;
+the recorded results come from a full run).
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.load import Action, BotProcess, Result, press, run_people, say
+from bench import early_warning
+from bench.load import (
+    BotProcess,
+    Result,
+    resident_mb,
+    run_incident_forms,
+    run_people,
+    say,
+)
 from bench.seed import seed_people
 from bot.localapi import LocalBotApi
 
@@ -22,21 +31,8 @@ HERE = Path(__file__).resolve().parent
 BASELINE = "echo (PTB, concurrent_updates=32)"
 
 
-def onboarding_script() -> list[Action]:
-    """The whole onboarding form: language, role, oblast, rayon, aiyl aimak, privacy."""
-    return [
-        say("/start"),
-        press("Русский"),
-        press(index=0),
-        press("Баткенская область"),
-        press("Баткенский район"),
-        press("Ак-Сай"),
-        press(index=0),
-    ]
-
-
-async def measure(rtt_ms: float, people: int, rounds: int, tmp: Path) -> list[Result]:
-    """One load level: the echo bot, then ayilbot's /help and a whole form."""
+async def interactive(rtt_ms: float, people: int, rounds: int, tmp: Path) -> list[Result]:
+    """One load level: the echo bot, then ayilbot's /help and the whole incident form."""
     results = []
     server = LocalBotApi(latency_ms=rtt_ms, record_calls=False)
     await server.start()
@@ -44,14 +40,11 @@ async def measure(rtt_ms: float, people: int, rounds: int, tmp: Path) -> list[Re
         echo = BotProcess("echo", server.base_url, "32")
         await echo.ready()
         users = [server.user(10_000 + i, f"P{i}", language_code="ru") for i in range(people)]
-        results.append(
-            await run_people(
-                server, echo, BASELINE, users, [say(f"hello {i}") for i in range(rounds)]
-            )
-        )
+        script = [say(f"hello {i}") for i in range(rounds)]
+        results.append(await run_people(server, echo, BASELINE, users, script))
         echo.stop()
         await server.wait_idle(timeout=30)
-        db = tmp / f"bench-{rtt_ms}-{people}.db"
+        db = tmp / f"bench-{rtt_ms:.0f}-{people}.db"
         await seed_people(db, range(20_000, 20_000 + people))
         bot = BotProcess("ayilbot", server.base_url, str(db))
         await bot.ready()
@@ -59,25 +52,44 @@ async def measure(rtt_ms: float, people: int, rounds: int, tmp: Path) -> list[Re
         results.append(
             await run_people(server, bot, "ayilbot /help", registered, [say("/help")] * rounds)
         )
-        newcomers = [server.user(40_000 + i, f"N{i}", language_code="ru") for i in range(people)]
-        results.append(
-            await run_people(
-                server, bot, "ayilbot onboarding form", newcomers, onboarding_script()
-            )
-        )
+        results.append(await run_incident_forms(server, bot, "ayilbot incident form", registered))
         bot.stop()
     finally:
         await server.stop()
     return results
 
 
-def table(rows: Sequence[tuple[float, Result, Result]]) -> str:
-    """Markdown table; the ratio is updates/s against the echo bot of the same load."""
-    head = (
+async def memory(tmp: Path, users: int, forms: int) -> tuple[float, float]:
+    """Resident memory of the bot idle with `users` registered, then with `forms` in progress."""
+    server = LocalBotApi(record_calls=False)
+    await server.start()
+    db = tmp / "memory.db"
+    await seed_people(db, range(50_000, 50_000 + users))
+    bot = BotProcess("ayilbot", server.base_url, str(db))
+    await bot.ready()
+    try:
+        idle = resident_mb(bot.proc.pid)
+        people = [server.user(50_000 + i, f"M{i}", language_code="ru") for i in range(forms)]
+        for who in people:
+            await server.send_text(who, "/report")
+        await server.wait_idle(timeout=120)
+        for who in people:  # a few answers each, so every form holds a draft with answers
+            await server.press_button(who, index=0)
+        await server.wait_idle(timeout=120)
+        busy = resident_mb(bot.proc.pid)
+    finally:
+        bot.stop()
+        await server.stop()
+    return idle, busy
+
+
+def interactive_table(rows: Sequence[tuple[float, Result, Result]]) -> str:
+    """Markdown table; × echo is updates/s against the echo bot of the same load."""
+    lines = [
         "| scenario | people | RTT | updates/s | × echo | p50 | p95 | p99 | CPU ms/update "
-        "| 429s |\n|---|---|---|---|---|---|---|---|---|---|"
-    )
-    lines = [head]
+        "| 429s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for rtt, result, baseline in rows:
         ratio = result.per_second / baseline.per_second if baseline.per_second else 0
         lines.append(
@@ -92,12 +104,32 @@ def table(rows: Sequence[tuple[float, Result, Result]]) -> str:
 async def main(quick: bool) -> str:
     levels = [(0.0, 100), (80.0, 100)] if quick else [(0.0, 100), (80.0, 100), (80.0, 500)]
     rounds = 5 if quick else 10
+    sections: list[str] = []
     rows: list[tuple[float, Result, Result]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for rtt, people in levels:
-            results = await measure(rtt, people, rounds, Path(tmp))
+            results = await interactive(rtt, people, rounds, Path(tmp))
             rows.extend((rtt, r, results[0]) for r in results)
-    return table(rows)
+        sections.append("## Interactive: people talking to the bot\n\n" + interactive_table(rows))
+        idle, busy = await memory(Path(tmp), 1_000 if quick else 10_000, 100 if quick else 1_000)
+        sections.append(
+            "## Memory\n\n| state | resident memory |\n|---|---|\n"
+            f"| {'1,000' if quick else '10,000'} people registered, idle | {idle:.0f} MB |\n"
+            f"| and {'100' if quick else '1,000'} incident forms in progress | {busy:.0f} MB |"
+        )
+    reports = 100_000 if quick else 1_000_000
+    warning = []
+    for label, days in (
+        ("over 3 years", early_warning.REALISTIC_DAYS),
+        ("all in 9 weeks (worst case)", early_warning.WORST_DAYS),
+    ):
+        seconds = await early_warning.run(reports, days=days)
+        warning.append(f"| {reports:,} reports {label} | {seconds * 1000:.0f} ms |")
+    sections.append(
+        "## Early warning: every place's signal\n\n| data | time |\n|---|---|\n"
+        + "\n".join(warning)
+    )
+    return "\n\n".join(sections)
 
 
 def write_results(text: str) -> None:
@@ -106,17 +138,20 @@ def write_results(text: str) -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     (HERE / "RESULTS.md").write_text(
         f"# Benchmark results\n\nRun {stamp} on {machine} with `make bench`.\n\n"
-        "Each person sends the script one step at a time and waits for the bot's answer; "
-        "the bots run in their own process against the local Bot API server, which adds the "
-        "RTT to every call. × echo is updates/s against the bare PTB echo bot of the same "
-        "load, measured in the same run.\n\n" + text + "\n"
+        "Interactive: each person sends one message at a time and waits for the bot's answer. "
+        "The bots run in their own process against the local Bot API server, which adds the "
+        "RTT to every call; the load generator shares the two cores. × echo is updates/s "
+        "against the bare PTB echo bot of the same load, measured in the same run.\n\n"
+        + text
+        + "\n"
     )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--quick", action="store_true", help="a smaller load")
+    parser.add_argument("--quick", action="store_true", help="smaller loads, not recorded")
     args = parser.parse_args()
     report = asyncio.run(main(args.quick))
     print(report)
-    write_results(report)
+    if not args.quick:
+        write_results(report)

@@ -133,3 +133,54 @@ async def run_people(
         cpu * 1000 / updates,
         server.too_many_requests - rejected_before,
     )
+
+
+async def run_incident_forms(
+    server: LocalBotApi,
+    bot: BotProcess,
+    name: str,
+    users: Sequence[FakeUser],
+    *,
+    timeout: float = 60.0,
+) -> Result:
+    """Every person fills the whole incident report, reading each question before answering."""
+    from bench.incident_driver import answer
+
+    latencies: list[float] = []
+    updates = 0
+
+    async def person(user: FakeUser) -> None:
+        nonlocal updates
+        server.drain(user)
+        started = time.perf_counter()
+        await server.send_text(user, "/report")
+        while True:
+            message = await server.next_message(user, timeout=timeout)
+            latencies.append(time.perf_counter() - started)
+            updates += 1
+            started = time.perf_counter()
+            if await answer(server, user, message):
+                return
+
+    cpu_before = bot.cpu()
+    began = time.perf_counter()
+    await asyncio.gather(*(person(u) for u in users))
+    seconds = time.perf_counter() - began
+    cpu = bot.cpu() - cpu_before
+    return Result(
+        name,
+        len(users),
+        updates,
+        seconds,
+        tuple(latencies),
+        cpu * 1000 / max(updates, 1),
+        server.too_many_requests,
+    )
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

@@ -42,12 +42,19 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("role", choices=("coordinator", "admin"))
     revoke.add_argument("scope", nargs="?")
     admin_sub.add_parser("users", help="list users with their roles")
+    admin_sub.add_parser("groups", help="list active peer groups with their members' count")
     deactivate = admin_sub.add_parser("deactivate", help="stop sending to a person")
     deactivate.add_argument("user_id", type=int)
     invite = admin_sub.add_parser("invite", help="make a one-time invite link")
     invite.add_argument("role", choices=("coordinator", "admin"))
     invite.add_argument("scope")
     invite.add_argument("--bot-username", default="ayilbot")
+    from bot.cli_export import add_arguments as export_arguments
+
+    export_arguments(sub.add_parser("export", help="export a document: export practices ..."))
+    from bot.cli_digest import add_arguments as digest_arguments
+
+    digest_arguments(sub.add_parser("digest", help="send this week's digest now: digest --now"))
     return parser
 
 
@@ -117,12 +124,26 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.cli_export import run_export
+
+    return await run_export(settings, args)
+
+
+async def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.cli_digest import run_digest
+
+    return await run_digest(settings, args)
+
+
 ASYNC_COMMANDS: dict[str, Command] = {
     "migrate": _migrate,
     "backup": _backup,
     "restore": _restore,
     "admin": _admin,
     "sandbox": _sandbox,
+    "export": _export,
+    "digest": _digest,
 }
 
 

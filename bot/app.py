@@ -7,10 +7,12 @@ import logging
 from typing import Any
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -22,6 +24,14 @@ from bot.clock import Clock
 from bot.config import LANGUAGES, Settings
 from bot.context import AppContext, BotData, Services
 from bot.forms.engine import FormEngine, FormSpec
+from bot.forms.incident import (
+    INCIDENT,
+    REPORT_UPDATE,
+    REPORTER_ANSWER,
+    REVIEW_DUPLICATE,
+    REVIEW_QUESTION,
+    REVIEW_REJECT,
+)
 from bot.forms.kinds import Env
 from bot.forms.onboarding import LANGUAGE, ONBOARDING
 from bot.gazetteer import Gazetteer
@@ -32,10 +42,35 @@ from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import NotificationRateLimiter
 from bot.scheduling import register_jobs
 from bot.services.access import Access, Actor
+from bot.services.assessments import AssessmentService
+from bot.services.digests import DigestService
+from bot.services.early_warning import EarlyWarningSection, EarlyWarningService
+from bot.services.exports import ExportService
 from bot.services.flood import FloodGuard
+from bot.services.groups import INVITE_PREFIX, GroupService
+from bot.services.incidents import IncidentService
+from bot.services.needs import NeedService
+from bot.services.practices import PracticeService
 from bot.services.privacy import PrivacyService
+from bot.services.recommendations import RecommendationService
+from bot.services.stats import StatsService
 from bot.services.users import UserService
-from handlers import admin, common, errors, forms, menu
+from handlers import (
+    admin,
+    assessments,
+    common,
+    coordinator,
+    digests,
+    early_warning,
+    errors,
+    forms,
+    groups,
+    incidents,
+    menu,
+    needs,
+    practices,
+    review,
+)
 from handlers.notify import TelegramNotifier
 from storage.db import Database
 
@@ -69,6 +104,60 @@ async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Serv
     engine = FormEngine(db, specs, env_for=env_for, clock=clock.now)
     # Features: each builds its service, adds its forms to `specs` and its personal data
     # to `privacy`, and is passed to Services below.
+    reports = IncidentService(db, settings, clock, gazetteer, access, users, notifier)
+    specs["incident"] = FormSpec(INCIDENT, reports.submit_report)
+    specs["incident_update"] = FormSpec(REPORT_UPDATE, reports.submit_update)
+    specs["incident_question"] = FormSpec(REVIEW_QUESTION, reports.submit_question)
+    specs["incident_answer"] = FormSpec(REPORTER_ANSWER, reports.submit_answer)
+    specs["incident_duplicate"] = FormSpec(REVIEW_DUPLICATE, reports.submit_duplicate)
+    specs["incident_reject"] = FormSpec(REVIEW_REJECT, reports.submit_reject)
+    privacy.register("incidents", export=reports.export_personal, erase=reports.erase_personal)
+    # Women's needs, programmes, election results (#10) and rapid assessments.
+    need_service = NeedService(db, clock, access, gazetteer, engine, notifier)
+    specs.update(need_service.specs())
+    privacy.register("needs", export=need_service.export, erase=need_service.erase)
+    assessment_service = AssessmentService(db, clock, access, gazetteer, engine)
+    specs.update(assessment_service.specs())
+    privacy.register(
+        "assessments", export=assessment_service.export, erase=assessment_service.erase
+    )
+    # Practices, peer groups and compiled recommendations (#4).
+    group_service = GroupService(
+        db, clock, access, gazetteer, notifier, engine, bot_username=app.bot.username
+    )
+    practice_service = PracticeService(
+        db, settings, clock, access, gazetteer, notifier, engine, users
+    )
+    specs.update(practice_service.specs() | group_service.specs())
+    # A newcomer who opened a group's link is offered to join once registered.
+    specs["onboarding"] = FormSpec(
+        ONBOARDING, group_service.join_after_onboarding(specs["onboarding"].submit)
+    )
+    privacy.register(
+        "practices", export=practice_service.export_personal, erase=practice_service.erase_personal
+    )
+    privacy.register(
+        "groups", export=group_service.export_personal, erase=group_service.erase_personal
+    )
+    # Weekly digests (#5): sections of other features are added with `digests.add_section`.
+    digest_service = DigestService(
+        db, settings, clock, gazetteer, access, users, group_service, need_service, notifier
+    )
+    privacy.register(
+        "digests", export=digest_service.export_personal, erase=digest_service.erase_personal
+    )
+    # Early warning (#11): checked after each new or updated report, daily, and in digests.
+    warning_service = EarlyWarningService(db, settings, clock, gazetteer, access, users, notifier)
+    reports.on_incident_changed.append(warning_service.on_incident_changed)
+    digest_service.add_section(EarlyWarningSection(warning_service), before="review")
+    privacy.register(
+        "early_warning",
+        export=warning_service.export_personal,
+        erase=warning_service.erase_personal,
+    )
+    # Coordinator tools (#6): exports and /stats, scoped by `access`.
+    exports = ExportService(db, settings, clock, gazetteer, access, need_service)
+    stats = StatsService(db, settings, clock, gazetteer, exports, need_service)
     return Services(
         settings=settings,
         db=db,
@@ -80,6 +169,16 @@ async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Serv
         forms=engine,
         notifier=notifier,
         flood=FloodGuard(settings.flood_limit_per_minute),
+        incidents=reports,
+        needs=need_service,
+        assessments=assessment_service,
+        practices=practice_service,
+        groups=group_service,
+        recommendations=RecommendationService(db, clock, access, gazetteer, settings.zone),
+        digests=digest_service,
+        early_warning=warning_service,
+        exports=exports,
+        stats=stats,
     )
 
 
@@ -89,6 +188,8 @@ def add_handlers(app: AyilApp) -> None:
     app.add_handler(TypeHandler(Update, common.guard_flood), group=-2)
     app.add_handler(TypeHandler(Update, common.resolve_actor), group=-1)
     group_chat = ~PRIVATE
+    # Before the catch-all for commands in group chats: /linkgroup is meant to be sent there.
+    app.add_handler(CommandHandler("linkgroup", groups.on_linkgroup, filters=group_chat))
     app.add_handler(MessageHandler(group_chat & filters.COMMAND, common.on_group_start))
     app.add_handler(CommandHandler("start", common.on_start, filters=PRIVATE))
     app.add_handler(CommandHandler("menu", common.on_menu, filters=PRIVATE))
@@ -101,6 +202,53 @@ def add_handlers(app: AyilApp) -> None:
     app.add_handler(CallbackQueryHandler(forms.on_form_button, pattern=r"^f:"))
     app.add_handler(CallbackQueryHandler(menu.on_menu_button, pattern=r"^m:"))
     app.add_handler(CallbackQueryHandler(common.on_deleteme_button, pattern=r"^del:"))
+    app.add_handler(CommandHandler("report", incidents.on_report, filters=PRIVATE))
+    app.add_handler(CommandHandler("myreports", incidents.on_my_reports, filters=PRIVATE))
+    app.add_handler(CommandHandler("review", review.on_review, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(incidents.on_my_reports, pattern=r"^inc:l:\d+$"))
+    app.add_handler(CallbackQueryHandler(incidents.on_my_report, pattern=r"^inc:m:\d+$"))
+    app.add_handler(CallbackQueryHandler(incidents.on_add_news, pattern=r"^inc:u:\d+$"))
+    app.add_handler(CallbackQueryHandler(incidents.on_followup, pattern=r"^inc:f:\d+:\w$"))
+    app.add_handler(CallbackQueryHandler(incidents.on_reply, pattern=r"^inc:a:\d+$"))
+    app.add_handler(CallbackQueryHandler(incidents.on_media, pattern=r"^inc:p:\d+$"))
+    app.add_handler(CallbackQueryHandler(review.on_open, pattern=r"^inc:o:\d+$"))
+    app.add_handler(CallbackQueryHandler(review.on_next, pattern=r"^inc:n:\d+$"))
+    app.add_handler(CallbackQueryHandler(review.on_verify, pattern=r"^inc:v:\d+$"))
+    app.add_handler(CallbackQueryHandler(review.on_duplicate_of, pattern=r"^inc:D:\d+:\d+$"))
+    app.add_handler(CallbackQueryHandler(review.on_review_form, pattern=r"^inc:[qdr]:\d+$"))
+    # Women's needs, programmes, election results and rapid assessments (#10).
+    app.add_handler(CommandHandler("need", needs.on_need, filters=PRIVATE))
+    app.add_handler(CommandHandler("myneeds", needs.on_myneeds, filters=PRIVATE))
+    app.add_handler(CommandHandler("programme", needs.on_programme, filters=PRIVATE))
+    app.add_handler(CommandHandler("election", needs.on_election, filters=PRIVATE))
+    app.add_handler(CommandHandler("needs", needs.on_needs_overview, filters=PRIVATE))
+    app.add_handler(CommandHandler("results", needs.on_results, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(needs.on_need_button, pattern=r"^nd:"))
+    app.add_handler(CommandHandler("assessment", assessments.on_assessment, filters=PRIVATE))
+    app.add_handler(CommandHandler("compare", assessments.on_compare, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(assessments.on_assessment_button, pattern=r"^as:"))
+    # Practices, peer groups and recommendations (#4); `/start g_<code>` joins a group.
+    common.START_ROUTES[INVITE_PREFIX] = groups.on_group_link
+    app.add_handler(CommandHandler("practice", practices.on_practice, filters=PRIVATE))
+    app.add_handler(CommandHandler("practices", practices.on_practices, filters=PRIVATE))
+    app.add_handler(CommandHandler("search", practices.on_search, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(practices.on_button, pattern=r"^pr:"))
+    app.add_handler(CommandHandler("newgroup", groups.on_newgroup, filters=PRIVATE))
+    app.add_handler(CommandHandler("groups", groups.on_groups, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(groups.on_button, pattern=r"^grp:"))
+    # Weekly digests (#5): a preview, settings and their buttons.
+    app.add_handler(CommandHandler("digest", digests.on_digest, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(digests.on_button, pattern=r"^dg:"))
+    # Early warning (#11): the watch list, a place's weeks and its reports.
+    app.add_handler(CommandHandler("watch", early_warning.on_watch, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(early_warning.on_watch, pattern=r"^ew:w$"))
+    app.add_handler(CallbackQueryHandler(early_warning.on_place, pattern=r"^ew:p:[A-Z0-9-]+$"))
+    app.add_handler(CallbackQueryHandler(early_warning.on_reports, pattern=r"^ew:r:[A-Z0-9-]+$"))
+    # Coordinator tools (#6): exports and statistics.
+    app.add_handler(CommandHandler("export", coordinator.on_export, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(coordinator.on_export_button, pattern=r"^exp:"))
+    app.add_handler(CommandHandler("stats", coordinator.on_stats, filters=PRIVATE))
+    app.add_handler(ChatMemberHandler(common.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     # Last: anything typed in private goes to the open form.
     app.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, forms.on_form_input))
     app.add_handler(CallbackQueryHandler(menu.on_stale_button))
@@ -128,13 +276,7 @@ def build_application(
     async def post_init(app: AyilApp) -> None:
         app.bot_data.services = await build_services(settings, app, clock)
         register_jobs(app)
-        for language in LANGUAGES:
-            tr = translator(language)
-            commands = [BotCommand(name, tr.label(text)) for name, text in COMMANDS]
-            default = language == settings.default_language
-            await app.bot.set_my_commands(commands, language_code=language)
-            if default:
-                await app.bot.set_my_commands(commands)
+        await publish_commands(app, settings)
 
     async def post_shutdown(app: AyilApp) -> None:
         await app.bot_data.services.db.close()
@@ -157,6 +299,19 @@ def build_application(
     )
     add_handlers(app)
     return app
+
+
+async def publish_commands(app: AyilApp, settings: Settings) -> None:
+    """Telegram's command menu in each language; a failure here must not stop the bot."""
+    try:
+        for language in LANGUAGES:
+            tr = translator(language)
+            commands = [BotCommand(name, tr.label(text)) for name, text in COMMANDS]
+            await app.bot.set_my_commands(commands, language_code=language)
+            if language == settings.default_language:
+                await app.bot.set_my_commands(commands)
+    except TelegramError as exc:
+        log.warning("could not publish the command menu: %s", type(exc).__name__)
 
 
 async def initialize_application(app: AyilApp) -> None:

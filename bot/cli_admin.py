@@ -1,4 +1,4 @@
-"""`ayilbot admin ...`: roles, users and invites from the command line."""
+"""`ayilbot admin ...`: roles, users, groups and invites from the command line."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from bot.gazetteer import Gazetteer
 from bot.services.access import Access, Actor
 from bot.services.users import BadScope, UserService
 from storage.db import Database
+from storage.groups import GroupRepository, PeerGroup
+
+
+async def _groups(db: Database) -> list[tuple[PeerGroup, int]]:
+    """Active peer groups with their member counts."""
+    async with db.reading() as conn:
+        repo = GroupRepository(conn)
+        return [(g, await repo.count_members(g.id)) for g in await repo.all_active()]
 
 
 async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
@@ -26,6 +34,14 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
                 print(
                     f"{user.id}\t{user.display_name}\t{user.language}\t{user.kind or '-'}\t"
                     f"{user.place_code or user.place_other or '-'}\t{state}\t{scopes}"
+                )
+            return 0
+        if action == "groups":
+            for group, members in await _groups(db):
+                print(
+                    f"{group.id}\t{group.name}\t{group.kind}\t{group.region or 'all'}\t"
+                    f"{members} members\tchat:{'linked' if group.chat_id else '-'}\t"
+                    f"created by:{group.created_by or '-'}"
                 )
             return 0
         if action == "deactivate":

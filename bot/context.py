@@ -14,8 +14,18 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
 from bot.screen import Notifier
 from bot.services.access import Access, Actor
+from bot.services.assessments import AssessmentService
+from bot.services.digests import DigestService
+from bot.services.early_warning import EarlyWarningService
+from bot.services.exports import ExportService
 from bot.services.flood import FloodGuard
+from bot.services.groups import GroupService
+from bot.services.incidents import IncidentService
+from bot.services.needs import NeedService
+from bot.services.practices import PracticeService
 from bot.services.privacy import PrivacyService
+from bot.services.recommendations import RecommendationService
+from bot.services.stats import StatsService
 from bot.services.users import UserService
 from storage.db import Database
 
@@ -35,6 +45,19 @@ class Services:
     notifier: Notifier
     flood: FloodGuard
     # Features add one typed field each here.
+    incidents: IncidentService
+    needs: NeedService
+    assessments: AssessmentService
+    practices: PracticeService
+    groups: GroupService
+    recommendations: RecommendationService
+    # Weekly digests (#5).
+    digests: DigestService
+    # Early warning: rising tension per aiyl aimak (#11).
+    early_warning: EarlyWarningService
+    # Coordinator tools: exports and statistics (#6).
+    exports: ExportService
+    stats: StatsService
 
 
 class BotData:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.forms import practice as practice_views
 from bot.i18n import N_, Tr
 from bot.screen import Button, Screen, rows
+from bot.services import assessments as assessment_views
+from bot.services import digests as digest_views
+from bot.services import early_warning_views as warning_views
+from bot.services import exports as export_views
+from bot.services import incident_views as views
+from bot.services import need_views
+from bot.services import stats as stats_views
 from bot.services.access import Access, Actor, Permission
 
 
@@ -18,6 +26,23 @@ class MenuEntry:
 
 # Order is the order on screen; features append their entries here.
 MENU: list[MenuEntry] = [
+    # Incident reports first: the bot's main use in the field.
+    MenuEntry("report", views.MENU_REPORT, Permission.USE_FORMS),
+    MenuEntry("myreports", views.MENU_MY_REPORTS, Permission.USE_FORMS),
+    MenuEntry("review", views.MENU_REVIEW, Permission.REVIEW_INCIDENTS),
+    MenuEntry("watch", warning_views.MENU_WATCH, Permission.RECEIVE_ALERTS),
+    MenuEntry("need", need_views.MENU_NEED, Permission.RECORD_NEED),
+    MenuEntry("myneeds", need_views.MENU_MY_NEEDS, Permission.RECORD_NEED),
+    MenuEntry("programme", need_views.MENU_PROGRAMME, Permission.RECORD_NEED),
+    MenuEntry("election", need_views.MENU_ELECTION, Permission.RECORD_NEED),
+    MenuEntry("needs", need_views.MENU_NEEDS, Permission.VIEW_NEEDS),
+    MenuEntry("assessment", assessment_views.MENU_ASSESSMENT, Permission.ASSESS),
+    MenuEntry("practice", practice_views.MENU_SHARE, Permission.USE_FORMS),
+    MenuEntry("practices", practice_views.MENU_BROWSE, Permission.USE_FORMS),
+    MenuEntry("groups", practice_views.MENU_GROUPS, Permission.USE_FORMS),
+    MenuEntry("digest", digest_views.MENU_DIGEST, Permission.VIEW_STATS),
+    MenuEntry("stats", stats_views.MENU_STATS, Permission.VIEW_STATS),
+    MenuEntry("export", export_views.MENU_EXPORT, Permission.EXPORT),
     MenuEntry("language", N_("🌐 Language"), Permission.USE_FORMS),
     MenuEntry("mydata", N_("🔒 My data"), Permission.USE_FORMS),
     MenuEntry("help", N_("❓ Help"), Permission.USE_FORMS),
@@ -33,6 +58,26 @@ COMMANDS: list[tuple[str, str]] = [
     ("cancel", N_("Leave the form")),
     ("mydata", N_("What I store about you")),
     ("deleteme", N_("Erase your data")),
+    ("report", views.COMMAND_REPORT),
+    ("myreports", views.COMMAND_MY_REPORTS),
+    ("review", views.COMMAND_REVIEW),
+    ("watch", warning_views.COMMAND_WATCH),
+    ("need", need_views.COMMAND_NEED),
+    ("myneeds", need_views.COMMAND_MY_NEEDS),
+    ("programme", need_views.COMMAND_PROGRAMME),
+    ("election", need_views.COMMAND_ELECTION),
+    ("needs", need_views.COMMAND_NEEDS),
+    ("results", need_views.COMMAND_RESULTS),
+    ("assessment", assessment_views.COMMAND_ASSESSMENT),
+    ("compare", assessment_views.COMMAND_COMPARE),
+    ("practice", practice_views.COMMAND_PRACTICE),
+    ("practices", practice_views.COMMAND_PRACTICES),
+    ("search", practice_views.COMMAND_SEARCH),
+    ("groups", practice_views.COMMAND_GROUPS),
+    ("newgroup", practice_views.COMMAND_NEWGROUP),
+    ("digest", digest_views.COMMAND_DIGEST),
+    ("stats", stats_views.COMMAND_STATS),
+    ("export", export_views.COMMAND_EXPORT),
 ]
 
 

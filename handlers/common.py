@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import AppContext
@@ -153,9 +153,10 @@ async def on_deleteme(update: Update, context: AppContext) -> None:
         Screen(
             tr.gettext(
                 N_(
-                    "Erase your account and personal data? Your name, profile, drafts and "
-                    "memberships are deleted. Incident reports you sent stay, without your "
-                    "name, because the community's record must not vanish."
+                    "Erase your account and personal data? Your name, profile, drafts, needs "
+                    "and memberships are deleted. Incident reports and published practices "
+                    "you sent stay, without your name, because the community's record must "
+                    "not vanish."
                 )
             ),
             (
@@ -208,3 +209,12 @@ async def guard_flood(update: Update, context: AppContext) -> None:
             ),
         )
     raise ApplicationHandlerStop
+
+
+async def on_my_chat_member(update: Update, context: AppContext) -> None:
+    """A person blocked or unblocked the bot: stop or resume sending them digests and alerts."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
+    await context.services.users.set_active(user_id=change.chat.id, active=not blocked)

@@ -8,11 +8,12 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import AppContext
+from bot.forms.engine import StaleButton
 from bot.i18n import N_
 from bot.screen import Screen
 from bot.services.access import NotAllowed, NotRegistered
 from handlers.common import person_of
-from handlers.render import reply
+from handlers.render import answer_stale, reply
 from storage.db import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ REFUSALS = {
 async def on_error(update: object, context: AppContext) -> None:
     """Never let an exception escape; refusals are expected, anything else is logged."""
     error = context.error
+    if isinstance(error, StaleButton) and isinstance(update, Update):
+        await answer_stale(update, context)
+        return
     refusal = next((m for kind, m in REFUSALS.items() if isinstance(error, kind)), None)
     update_id = update.update_id if isinstance(update, Update) else None
     if refusal is None:

@@ -8,11 +8,10 @@ from telegram import Update
 
 from bot.context import AppContext
 from bot.forms.engine import StaleButton
-from bot.i18n import N_
 from bot.screen import Screen
 from bot.services.access import Permission
 from bot.services.incidents import FormStart
-from handlers.render import reply
+from handlers.render import answer_stale, reply
 
 
 def numbers(update: Update) -> list[int]:
@@ -22,20 +21,12 @@ def numbers(update: Update) -> list[int]:
     return [int(part) for part in query.data.split(":")[2:] if part.isdigit()]
 
 
-async def stale(update: Update, context: AppContext) -> None:
-    """Answer a button whose report, question or state is gone, changing nothing."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(
-            context.tr.gettext(N_("This button is no longer active."))
-        )
-
-
 async def answer_with(update: Update, context: AppContext, pending: Awaitable[Screen]) -> None:
     """Reply with the service's screen; a stale button is answered politely."""
     try:
         screen = await pending
     except StaleButton:
-        await stale(update, context)
+        await answer_stale(update, context)
         return
     await reply(update, context, screen)
 
@@ -45,7 +36,7 @@ async def open_form(update: Update, context: AppContext, pending: Awaitable[Form
     try:
         start = await pending
     except StaleButton:
-        await stale(update, context)
+        await answer_stale(update, context)
         return
     chat_id = update.effective_chat.id if update.effective_chat else context.actor.user_id
     screen = await context.services.forms.start(

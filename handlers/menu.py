@@ -7,7 +7,18 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot.context import AppContext
-from handlers import common
+from handlers import (
+    assessments,
+    common,
+    coordinator,
+    digests,
+    early_warning,
+    groups,
+    incidents,
+    needs,
+    practices,
+    review,
+)
 from handlers.render import answer_stale
 
 Action = Callable[[Update, AppContext], Awaitable[None]]
@@ -18,6 +29,22 @@ ACTIONS: dict[str, Action] = {
     "mydata": common.on_mydata,
     "help": common.on_help,
     "menu": common.on_menu,
+    "report": incidents.on_report,
+    "myreports": incidents.on_my_reports,
+    "review": review.on_review,
+    "watch": early_warning.on_watch,
+    "need": needs.on_need,
+    "myneeds": needs.on_myneeds,
+    "programme": needs.on_programme,
+    "election": needs.on_election,
+    "needs": needs.on_needs_overview,
+    "assessment": assessments.on_assessment,
+    "practice": practices.on_practice,
+    "practices": practices.on_practices,
+    "groups": groups.on_groups,
+    "digest": digests.on_digest,
+    "stats": coordinator.on_stats,
+    "export": coordinator.on_export,
 }
 
 

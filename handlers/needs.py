@@ -6,8 +6,7 @@ from telegram import Update
 
 from bot.context import AppContext
 from bot.forms.engine import StaleButton
-from bot.i18n import N_
-from handlers.render import reply
+from handlers.render import answer_stale, reply
 
 
 async def on_need(update: Update, context: AppContext) -> None:
@@ -47,6 +46,6 @@ async def on_need_button(update: Update, context: AppContext) -> None:
     try:
         screen = await context.services.needs.on_button(context.actor, query.data)
     except StaleButton:
-        await query.answer(context.tr.gettext(N_("This button is no longer active.")))
+        await answer_stale(update, context)
         return
     await reply(update, context, screen)

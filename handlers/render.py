@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -115,13 +117,18 @@ async def answer_stale(update: Update, context: AppContext) -> None:
 
 
 async def reply(update: Update, context: AppContext, screen: Screen) -> None:
-    """Answer a pressed button (its toast), send the screen, then run its after-commit work."""
+    """Answer a pressed button (its toast), send the screen, then run its after-commit work.
+
+    The answer to the button and the new message go out together: one round trip, not two.
+    """
     query = update.callback_query
-    if query is not None:
-        await answer_query(query, screen.toast)
     chat = update.effective_chat
+    calls: list[Awaitable[object]] = []
+    if query is not None:
+        calls.append(answer_query(query, screen.toast))
     if chat is not None:
-        await send_screen(context.bot, chat.id, screen)
+        calls.append(send_screen(context.bot, chat.id, screen))
+    await asyncio.gather(*calls)
     if screen.after_commit is not None:
         await screen.after_commit()
 

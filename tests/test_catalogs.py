@@ -75,3 +75,15 @@ def test_dates_read_naturally() -> None:
 def test_extraction_finds_the_core_messages() -> None:
     assert (None, "Choose your language.") in used_messages()
     assert ("button", "Back") in used_messages()
+
+
+@pytest.mark.parametrize("language", ["ky", "ru", "en"])
+def test_no_catalog_keeps_messages_the_code_no_longer_uses(language: str) -> None:
+    used = set(used_messages())
+    stale = [
+        (name, m.id)
+        for name, catalog in load_catalogs(language).items()
+        for m in catalog
+        if m.id and (m.context, m.id if isinstance(m.id, str) else m.id[0]) not in used
+    ]
+    assert stale == []

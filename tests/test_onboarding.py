@@ -215,3 +215,41 @@ async def test_invite_explains_bad_arguments(bot: AyilApp, person: PersonFactory
     assert "/invite coordinator" in (await admin.say("/invite")).text
     assert "NOWHERE" in (await admin.say("/invite coordinator NOWHERE")).text
     assert "wizard" in (await admin.say("/invite wizard all")).text
+
+
+async def test_blocking_and_unblocking_the_bot_turns_sending_off_and_on(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    aigul = person(112, "ru")
+    await onboard(aigul, language="Русский")
+
+    def member_update(old: str, new: str) -> dict[str, object]:
+        bot_user = {"id": 1, "is_bot": True, "first_name": "bot"}
+
+        def member(status: str) -> dict[str, object]:
+            # Telegram always sends until_date for a banned ("kicked") member.
+            extra = {"until_date": 0} if status == "kicked" else {}
+            return {"status": status, "user": bot_user, **extra}
+
+        return {
+            "my_chat_member": {
+                "chat": {"id": 112, "type": "private"},
+                "from": aigul.user.to_dict(),
+                "date": 0,
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
+            }
+        }
+
+    async def active() -> bool:
+        async with services_of(bot).db.reading() as conn:
+            user = await UserRepository(conn).get(112)
+        assert user is not None
+        return user.active
+
+    server.enqueue(member_update("member", "kicked"))
+    await server.wait_idle()
+    assert not await active()
+    server.enqueue(member_update("kicked", "member"))
+    await server.wait_idle()
+    assert await active()

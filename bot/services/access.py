@@ -33,6 +33,8 @@ class Permission(StrEnum):
     SEE_EXACT_COORDINATES = "see_exact_coordinates"
     RECORD_NEED = "record_need"
     ASSESS = "assess"
+    VIEW_NEEDS = "view_needs"
+    VIEW_ELECTION_RESULTS = "view_election_results"
 
 
 GRANTS: dict[Permission, frozenset[RoleName]] = {
@@ -49,6 +51,8 @@ GRANTS: dict[Permission, frozenset[RoleName]] = {
     Permission.SEE_EXACT_COORDINATES: frozenset({RoleName.ADMIN}),
     Permission.RECORD_NEED: frozenset({RoleName.MEMBER, RoleName.COORDINATOR, RoleName.ADMIN}),
     Permission.ASSESS: frozenset({RoleName.COORDINATOR, RoleName.ADMIN}),
+    Permission.VIEW_NEEDS: frozenset({RoleName.COORDINATOR, RoleName.ADMIN}),
+    Permission.VIEW_ELECTION_RESULTS: frozenset({RoleName.COORDINATOR, RoleName.ADMIN}),
 }
 
 
@@ -150,6 +154,28 @@ class Access:
             if group is not None and scope.kind == "group" and scope.value == str(group):
                 return True
         return False
+
+    def sees_private(
+        self,
+        actor: Actor,
+        *,
+        owner_id: int,
+        place: str | None,
+        owner_groups: Iterable[int],
+        shared_with: Iterable[int] = (),
+        group_creators: Iterable[int] = (),
+    ) -> bool:
+        """Who sees a private record: owner, coordinators of its place or groups, groups shared."""
+        if actor.user_id == owner_id or actor.is_admin:
+            return True
+        # A coordinator of the owner's groups: by scope, or as the one who created the group.
+        if actor.coordinator_scopes and (
+            self.covers(actor, place=place)
+            or any(self.covers(actor, group=g) for g in owner_groups)
+            or actor.user_id in set(group_creators)
+        ):
+            return True
+        return actor.registered and bool(actor.group_ids & set(shared_with))
 
     def require(
         self,

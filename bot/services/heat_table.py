@@ -7,12 +7,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on a server; must come before any pyplot-style import
-
-from matplotlib.figure import Figure
-
 # matplotlib's font cache and text layout are shared state: draw one figure at a time.
 _DRAWING = threading.Lock()
 COLOURS = "YlOrRd"  # pale yellow (calm) to dark red (severe), readable in greyscale too
@@ -41,6 +35,9 @@ def heat_table_png(
     # The colour scale reaches at least the rising threshold, so a calm table stays pale.
     top = max([threshold, *(s for row in rows for s in row.scores)])
     with _DRAWING:
+        # Imported here: matplotlib costs ~40 MB, and only digest builds draw.
+        from matplotlib.figure import Figure
+
         figure = Figure(figsize=(8, max(3.0, 1.6 + 0.4 * len(rows))), dpi=100)
         axes = figure.add_subplot()
         image = axes.imshow(
