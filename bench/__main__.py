@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import early_warning
+from bench import digests, early_warning
 from bench.load import (
     BotProcess,
     Result,
@@ -118,6 +118,21 @@ async def main(quick: bool) -> str:
             f"| and {'100' if quick else '1,000'} incident forms in progress | {busy:.0f} MB |"
         )
     reports = 100_000 if quick else 1_000_000
+    builds = []
+    for size in (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000):
+        data_s, full_s = await digests.build_time(size)
+        builds.append(f"| {size:,} | {data_s * 1000:.0f} ms | {full_s * 1000:.0f} ms |")
+    sections.append(
+        "## Building one coordinator digest (oblast scope)\n\n"
+        "| reports stored | counts (SQL) | whole digest with chart and heat table |\n"
+        "|---|---|---|\n" + "\n".join(builds)
+    )
+    rate, sent, rejected = await digests.fanout(300 if quick else 1_000, 80)
+    sections.append(
+        "## Fan-out at 80 ms per call, local server in strict mode\n\n"
+        "| digests sent | messages/s | Telegram's ceiling | 429s |\n|---|---|---|---|\n"
+        f"| {sent:,} | {rate:.1f} | 30 | {rejected} |"
+    )
     warning = []
     for label, days in (
         ("over 3 years", early_warning.REALISTIC_DAYS),

@@ -34,3 +34,26 @@ async def seed_people(path: Path, ids: Iterable[int], language: str = "ru") -> N
                 await users.accept_privacy(user_id=user_id, now=NOW)
     finally:
         await db.close()
+
+
+async def seed_group(path: Path, members: Iterable[int]) -> int:
+    """A women candidates' peer group with these members, digests to members privately."""
+    from storage.groups import GroupRepository
+
+    db = await Database.open(path)
+    try:
+        async with db.transaction() as conn:
+            groups = GroupRepository(conn)
+            group_id = await groups.create(
+                name="Ош облусу",
+                kind="candidates",
+                region="OS",
+                created_by=min(members),
+                invite_code="bench",
+                now=NOW,
+            )
+            for member in members:
+                await groups.add_member(group_id=group_id, user_id=member, now=NOW)
+    finally:
+        await db.close()
+    return group_id

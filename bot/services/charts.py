@@ -10,13 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on a server; must come before any pyplot-style import
-
-from matplotlib.figure import Figure  # after the backend is chosen
-from matplotlib.ticker import MaxNLocator
-
 # Colour-blind-safe (Okabe-Ito); one colour per resource, in the form's order.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999")
 # Figures share matplotlib's font cache and text layout state: draw one at a time.
@@ -46,6 +39,10 @@ def plain_label(text: str) -> str:
 def _draw(
     title: str, y_label: str, weeks: tuple[str, ...], series: tuple[ChartSeries, ...]
 ) -> bytes:
+    # Imported here: matplotlib costs ~40 MB of memory, and only digest builds draw.
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(8, 4.5), dpi=100)
     axes = figure.add_subplot()
     bottoms = [0] * len(weeks)

@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 FANOUT_CONCURRENCY = 8
 # Messages a second, and the burst, under Telegram's ~30/s for bulk notifications; the
 # AIORateLimiter behind the notifier still enforces the limits and waits out any 429.
-FANOUT_RATE = 28.0
-FANOUT_BURST = 10
+FANOUT_RATE = 28.5
+FANOUT_BURST = 1  # smooth: any one-second window holds at most 29 sends
 TEXT_LIMIT = 4096
 MAX_ATTEMPTS = 3
 # A delivery's status and reason for each way a send can end.

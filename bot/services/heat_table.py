@@ -38,7 +38,8 @@ def heat_table_png(
         # Imported here: matplotlib costs ~40 MB, and only digest builds draw.
         from matplotlib.figure import Figure
 
-        figure = Figure(figsize=(8, max(3.0, 1.6 + 0.4 * len(rows))), dpi=100)
+        height = max(3.0, 1.6 + 0.4 * len(rows))
+        figure = Figure(figsize=(8, height), dpi=100)
         axes = figure.add_subplot()
         image = axes.imshow(
             [list(row.scores) for row in rows],
@@ -65,9 +66,10 @@ def heat_table_png(
         figure.suptitle(title, fontsize=12)
         axes.set_title(note, fontsize=9)
         axes.set_xlabel(x_label)
-        colourbar = figure.colorbar(image, ax=axes)
+        colourbar = figure.colorbar(image, ax=axes, fraction=0.04, pad=0.02)
         colourbar.set_label(colour_label)
-        figure.tight_layout()
+        # Fixed margins instead of tight_layout(), which draws the whole figure twice.
+        figure.subplots_adjust(left=0.24, right=0.9, bottom=0.9 / height, top=1 - 0.9 / height)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     return buffer.getvalue()
