@@ -43,7 +43,6 @@ async def interactive(rtt_ms: float, people: int, rounds: int, tmp: Path) -> lis
         script = [say(f"hello {i}") for i in range(rounds)]
         results.append(await run_people(server, echo, BASELINE, users, script))
         echo.stop()
-        await server.wait_idle(timeout=30)
         db = tmp / f"bench-{rtt_ms:.0f}-{people}.db"
         await seed_people(db, range(20_000, 20_000 + people))
         bot = BotProcess("ayilbot", server.base_url, str(db))
@@ -72,10 +71,11 @@ async def memory(tmp: Path, users: int, forms: int) -> tuple[float, float]:
         people = [server.user(50_000 + i, f"M{i}", language_code="ru") for i in range(forms)]
         for who in people:
             await server.send_text(who, "/report")
-        await server.wait_idle(timeout=120)
-        for who in people:  # a few answers each, so every form holds a draft with answers
-            await server.press_button(who, index=0)
-        await server.wait_idle(timeout=120)
+        questions = [await server.next_message(who, timeout=120) for who in people]
+        for who, question in zip(people, questions, strict=True):
+            await server.press_button(who, index=0, message=question)  # a draft with answers
+        for who in people:
+            await server.next_message(who, timeout=120)
         busy = resident_mb(bot.proc.pid)
     finally:
         bot.stop()
@@ -111,6 +111,7 @@ async def main(quick: bool) -> str:
             results = await interactive(rtt, people, rounds, Path(tmp))
             rows.extend((rtt, r, results[0]) for r in results)
         sections.append("## Interactive: people talking to the bot\n\n" + interactive_table(rows))
+        print(sections[-1], flush=True)
         idle, busy = await memory(Path(tmp), 1_000 if quick else 10_000, 100 if quick else 1_000)
         sections.append(
             "## Memory\n\n| state | resident memory |\n|---|---|\n"

@@ -7,6 +7,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -54,11 +55,13 @@ class BotProcess:
     """Start `python -m bench.botproc ...` and wait until it polls."""
 
     def __init__(self, *args: str) -> None:
+        # The bot's log goes to a file: a pipe nobody reads would stall a chatty bot.
+        self.log = tempfile.NamedTemporaryFile(prefix="ayilbot-bench-", suffix=".log")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bench.botproc", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log,
             text=True,
         )
 
@@ -66,7 +69,8 @@ class BotProcess:
         assert self.proc.stdout is not None
         line = await asyncio.to_thread(self.proc.stdout.readline)
         if line.strip() != "ready":
-            raise RuntimeError(f"bot process did not start: {line!r}")
+            log = await asyncio.to_thread(Path(self.log.name).read_text, errors="replace")
+            raise RuntimeError(f"bot process did not start:\n{log[-2000:]}")
 
     def cpu(self) -> float:
         return cpu_seconds(self.proc.pid)

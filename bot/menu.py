@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.forms import practice as practice_views
-from bot.i18n import N_, Tr
+from bot.i18n import N_, Safe, Tr, escape
 from bot.screen import Button, Screen, rows
 from bot.services import assessments as assessment_views
 from bot.services import digests as digest_views
@@ -88,3 +88,28 @@ def menu_screen(actor: Actor, access: Access, tr: Tr, paused: list[tuple[str, st
     ]
     resume = [(Button("↩️ " + tr.label(title), data),) for title, data in paused]
     return Screen(tr.gettext(N_("What would you like to do?")), (*resume, *rows(buttons, 2)))
+
+
+# Commands without a menu entry of the same name, and who may use them.
+_COMMAND_PERMISSIONS = {
+    "results": Permission.VIEW_ELECTION_RESULTS,
+    "compare": Permission.ASSESS,
+    "newgroup": Permission.MANAGE_GROUPS,
+}
+
+
+def help_screen(actor: Actor, access: Access, tr: Tr) -> Screen:
+    """/help: what the bot is for, and the commands this person may use."""
+    by_entry = {e.key: e.permission for e in MENU} | _COMMAND_PERMISSIONS
+    lines = [
+        f"/{name} — {escape(tr.label(text))}"
+        for name, text in COMMANDS
+        if name not in by_entry or access.allows(actor, by_entry[name])
+    ]
+    intro = tr.gettext(
+        N_(
+            "I help village leaders report disputes over water, pasture and land, women "
+            "candidates bring women's needs into local plans, and peers share what worked."
+        )
+    )
+    return Screen(Safe(intro + "\n\n" + "\n".join(lines)))

@@ -12,7 +12,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import AppContext
 from bot.i18n import N_
-from bot.menu import menu_screen
+from bot.menu import help_screen, menu_screen
 from bot.screen import Button, Screen
 from bot.services.access import Permission
 from bot.services.flood import Verdict
@@ -97,17 +97,9 @@ async def on_menu(update: Update, context: AppContext) -> None:
 
 
 async def on_help(update: Update, context: AppContext) -> None:
-    """/help: what the bot does and its commands."""
-    text = context.tr.gettext(
-        N_(
-            "I help village leaders report incidents over water, pasture and land, and peers "
-            "share what worked.\n\n/menu — main menu\n/report — report an incident\n"
-            "/practice — share a practice\n/language — change the language\n"
-            "/cancel — leave a form\n/mydata — what I store about you\n"
-            "/deleteme — erase your data"
-        )
-    )
-    await reply(update, context, Screen(text))
+    """/help: what the bot does and the commands this person may use."""
+    services = context.services
+    await reply(update, context, help_screen(context.actor, services.access, context.tr))
 
 
 async def on_language(update: Update, context: AppContext) -> None:

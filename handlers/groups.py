@@ -9,25 +9,15 @@ from telegram import Update
 from bot.context import AppContext
 from bot.forms.engine import StaleButton
 from bot.screen import Screen
+from handlers.parsing import chat_of, id_of
 from handlers.render import answer_stale, reply
 
 Press = Callable[[AppContext, list[str], int], Awaitable[Screen]]
 
 
-def _id(value: str) -> int:
-    """An id from callback data; anything else is a stale or forged button."""
-    if not value.isdigit():
-        raise StaleButton
-    return int(value)
-
-
-def _chat(update: Update) -> int:
-    return update.effective_chat.id if update.effective_chat else 0
-
-
 async def on_newgroup(update: Update, context: AppContext) -> None:
     """/newgroup: a coordinator creates a peer group."""
-    screen = await context.services.groups.start_new(context.actor, chat_id=_chat(update))
+    screen = await context.services.groups.start_new(context.actor, chat_id=chat_of(update))
     await reply(update, context, screen)
 
 
@@ -57,19 +47,19 @@ BUTTONS: dict[str, Press] = {
     "n": lambda c, a, _: c.services.groups.declined_invitation(c.actor),
     "ls": lambda c, a, _: c.services.groups.overview(c.actor),
     "new": lambda c, a, chat: c.services.groups.start_new(c.actor, chat_id=chat),
-    "g": lambda c, a, _: c.services.groups.member_view(c.actor, _id(a[0])),
-    "lv": lambda c, a, _: c.services.groups.confirm_leave(c.actor, _id(a[0])),
-    "lvy": lambda c, a, _: c.services.groups.leave(c.actor, _id(a[0])),
-    "m": lambda c, a, _: c.services.groups.manage(c.actor, _id(a[0])),
-    "mb": lambda c, a, _: c.services.groups.members(c.actor, _id(a[0]), _id(a[1])),
-    "rm": lambda c, a, _: c.services.groups.confirm_remove(c.actor, _id(a[0]), _id(a[1])),
-    "rmy": lambda c, a, _: c.services.groups.remove(c.actor, _id(a[0]), _id(a[1])),
-    "rn": lambda c, a, chat: c.services.groups.start_rename(c.actor, _id(a[0]), chat_id=chat),
-    "cl": lambda c, a, _: c.services.groups.confirm_close(c.actor, _id(a[0])),
-    "cly": lambda c, a, _: c.services.groups.close(c.actor, _id(a[0])),
-    "d": lambda c, a, _: c.services.groups.set_delivery(c.actor, _id(a[0]), a[1]),
-    "ul": lambda c, a, _: c.services.groups.unlink(c.actor, _id(a[0])),
-    "lk": lambda c, a, _: c.services.groups.link_chat(c.actor, _id(a[0]), _id(a[1])),
+    "g": lambda c, a, _: c.services.groups.member_view(c.actor, id_of(a[0])),
+    "lv": lambda c, a, _: c.services.groups.confirm_leave(c.actor, id_of(a[0])),
+    "lvy": lambda c, a, _: c.services.groups.leave(c.actor, id_of(a[0])),
+    "m": lambda c, a, _: c.services.groups.manage(c.actor, id_of(a[0])),
+    "mb": lambda c, a, _: c.services.groups.members(c.actor, id_of(a[0]), id_of(a[1])),
+    "rm": lambda c, a, _: c.services.groups.confirm_remove(c.actor, id_of(a[0]), id_of(a[1])),
+    "rmy": lambda c, a, _: c.services.groups.remove(c.actor, id_of(a[0]), id_of(a[1])),
+    "rn": lambda c, a, chat: c.services.groups.start_rename(c.actor, id_of(a[0]), chat_id=chat),
+    "cl": lambda c, a, _: c.services.groups.confirm_close(c.actor, id_of(a[0])),
+    "cly": lambda c, a, _: c.services.groups.close(c.actor, id_of(a[0])),
+    "d": lambda c, a, _: c.services.groups.set_delivery(c.actor, id_of(a[0]), a[1]),
+    "ul": lambda c, a, _: c.services.groups.unlink(c.actor, id_of(a[0])),
+    "lk": lambda c, a, _: c.services.groups.link_chat(c.actor, id_of(a[0]), id_of(a[1])),
 }
 
 
@@ -82,7 +72,7 @@ async def on_button(update: Update, context: AppContext) -> None:
     try:
         if press is None:
             raise StaleButton
-        screen = await press(context, parts[2:], _chat(update))
+        screen = await press(context, parts[2:], chat_of(update))
     except (StaleButton, IndexError):
         await answer_stale(update, context)
         return

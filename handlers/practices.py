@@ -9,30 +9,20 @@ from telegram import Update
 from bot.context import AppContext
 from bot.forms.engine import StaleButton
 from bot.screen import Screen
+from handlers.parsing import chat_of, id_of
 from handlers.render import answer_query, answer_stale, reply
 
 Press = Callable[[AppContext, list[str], int], Awaitable[Screen | str]]
 NO_FILTER = "-"
 
 
-def _id(value: str) -> int:
-    """An id from callback data; anything else is a stale or forged button."""
-    if not value.isdigit():
-        raise StaleButton
-    return int(value)
-
-
 def _opt(value: str) -> str | None:
     return None if value == NO_FILTER else value
 
 
-def _chat(update: Update) -> int:
-    return update.effective_chat.id if update.effective_chat else 0
-
-
 async def on_practice(update: Update, context: AppContext) -> None:
     """/practice and the menu entry: share a practice."""
-    screen = await context.services.practices.start_form(context.actor, chat_id=_chat(update))
+    screen = await context.services.practices.start_form(context.actor, chat_id=chat_of(update))
     await reply(update, context, screen)
 
 
@@ -48,38 +38,40 @@ async def on_search(update: Update, context: AppContext) -> None:
     if words:
         screen = await practices.search(context.actor, words)
     else:
-        screen = await practices.start_search(context.actor, chat_id=_chat(update))
+        screen = await practices.start_search(context.actor, chat_id=chat_of(update))
     await reply(update, context, screen)
 
 
 # Every button re-checks role and visibility in the service; ids are all the data carries.
 BUTTONS: dict[str, Press] = {
     "l": lambda c, a, _: c.services.practices.browse(
-        c.actor, topic=_opt(a[0]), region=_opt(a[1]), sort=a[2], page=_id(a[3])
+        c.actor, topic=_opt(a[0]), region=_opt(a[1]), sort=a[2], page=id_of(a[3])
     ),
     "t": lambda c, a, _: c.services.practices.choose_topic(c.actor, region=_opt(a[0]), sort=a[1]),
     "r": lambda c, a, _: c.services.practices.choose_region(c.actor, topic=_opt(a[0]), sort=a[1]),
-    "o": lambda c, a, _: c.services.practices.open(c.actor, _id(a[0])),
-    "h": lambda c, a, _: c.services.practices.mark_helpful(c.actor, _id(a[0])),
-    "q": lambda c, a, chat: c.services.practices.start_question(c.actor, _id(a[0]), chat_id=chat),
-    "an": lambda c, a, chat: c.services.practices.start_answer(c.actor, _id(a[0]), chat_id=chat),
-    "my": lambda c, a, _: c.services.practices.mine(c.actor, _id(a[0])),
+    "o": lambda c, a, _: c.services.practices.open(c.actor, id_of(a[0])),
+    "h": lambda c, a, _: c.services.practices.mark_helpful(c.actor, id_of(a[0])),
+    "q": lambda c, a, chat: c.services.practices.start_question(
+        c.actor, id_of(a[0]), chat_id=chat
+    ),
+    "an": lambda c, a, chat: c.services.practices.start_answer(c.actor, id_of(a[0]), chat_id=chat),
+    "my": lambda c, a, _: c.services.practices.mine(c.actor, id_of(a[0])),
     "sf": lambda c, a, chat: c.services.practices.start_search(c.actor, chat_id=chat),
-    "s": lambda c, a, _: c.services.practices.search_page(c.actor, _id(a[0]), _id(a[1])),
-    "e": lambda c, a, chat: c.services.practices.start_edit(c.actor, _id(a[0]), chat_id=chat),
-    "w": lambda c, a, _: c.services.practices.waiting(c.actor, _id(a[0])),
-    "ok": lambda c, a, _: c.services.practices.approve(c.actor, _id(a[0])),
+    "s": lambda c, a, _: c.services.practices.search_page(c.actor, id_of(a[0]), id_of(a[1])),
+    "e": lambda c, a, chat: c.services.practices.start_edit(c.actor, id_of(a[0]), chat_id=chat),
+    "w": lambda c, a, _: c.services.practices.waiting(c.actor, id_of(a[0])),
+    "ok": lambda c, a, _: c.services.practices.approve(c.actor, id_of(a[0])),
     "ed": lambda c, a, chat: c.services.practices.start_review_comment(
-        c.actor, _id(a[0]), form_id="practice_edits", chat_id=chat
+        c.actor, id_of(a[0]), form_id="practice_edits", chat_id=chat
     ),
     "dc": lambda c, a, chat: c.services.practices.start_review_comment(
-        c.actor, _id(a[0]), form_id="practice_decline", chat_id=chat
+        c.actor, id_of(a[0]), form_id="practice_decline", chat_id=chat
     ),
     "x": lambda c, a, _: c.services.recommendations.choose_topic(c.actor),
     "xt": lambda c, a, _: c.services.recommendations.choose_period(c.actor, a[0]),
-    "xp": lambda c, a, _: c.services.recommendations.choose_format(c.actor, a[0], _id(a[1])),
+    "xp": lambda c, a, _: c.services.recommendations.choose_format(c.actor, a[0], id_of(a[1])),
     "xf": lambda c, a, _: c.services.recommendations.document_for(
-        c.actor, _opt(a[0]), _id(a[1]), a[2]
+        c.actor, _opt(a[0]), id_of(a[1]), a[2]
     ),
 }
 
@@ -93,7 +85,7 @@ async def on_button(update: Update, context: AppContext) -> None:
     try:
         if press is None:
             raise StaleButton
-        result = await press(context, parts[2:], _chat(update))
+        result = await press(context, parts[2:], chat_of(update))
     except (StaleButton, IndexError):
         await answer_stale(update, context)
         return

@@ -43,6 +43,12 @@ def latest_version() -> int:
     return max((v for v, _, _ in migrations()), default=0)
 
 
+def _unavailable(exc: sqlite3.OperationalError) -> bool:
+    """A full disk or a lock held elsewhere: worth trying again later, not a bug."""
+    text = str(exc).lower()
+    return "disk is full" in text or "locked" in text or "busy" in text
+
+
 async def _open(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.row_factory = aiosqlite.Row
@@ -92,6 +98,11 @@ class Database:
                 raise StorageUnavailable(str(exc)) from exc
             try:
                 yield self._writer
+            except sqlite3.OperationalError as exc:
+                await self._writer.rollback()
+                if _unavailable(exc):
+                    raise StorageUnavailable(str(exc)) from exc
+                raise
             except BaseException:
                 await self._writer.rollback()
                 raise

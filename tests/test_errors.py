@@ -13,6 +13,7 @@ from telegram.ext import CommandHandler
 from bot.context import AppContext
 from bot.localapi import LocalBotApi
 from bot.services.users import Person as Contact
+from storage.db import Database, StorageUnavailable
 from tests.conftest import PersonFactory
 from tests.harness import make_settings, running_bot, services_of
 
@@ -70,3 +71,29 @@ async def test_locked_database_keeps_the_form_and_asks_to_retry(
         # The same button works once the lock is gone.
         await server.press_button(aigul.user, index=0, message=kinds)
         assert "Баткенская область" in aigul.labels(await aigul.reply())
+
+
+async def test_full_disk_is_storage_unavailable_and_rolls_back(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "full.db")
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("CREATE TABLE filler (blob BLOB)")
+        async with db.reading() as conn, conn.execute("PRAGMA page_count") as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        # No room for a single new page: SQLite answers "database or disk is full".
+        async with db.transaction() as conn:
+            await conn.execute(f"PRAGMA max_page_count = {row[0]}")
+
+        async def fill() -> None:
+            async with db.transaction() as conn:
+                for _ in range(100):
+                    await conn.execute("INSERT INTO filler VALUES (zeroblob(100000))")
+
+        with pytest.raises(StorageUnavailable, match="full"):
+            await fill()
+        async with db.reading() as conn, conn.execute("SELECT count(*) FROM filler") as cur:
+            row = await cur.fetchone()
+        assert row is not None and row[0] == 0  # nothing half-written stays
+    finally:
+        await db.close()

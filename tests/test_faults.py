@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from bench.incident_driver import MENU, TYPED, answer, step_of
-from bench.seed import seed_people
+from bench.seed import seed_group, seed_people
 from bot.localapi import FakeUser, LocalBotApi
+from bot.services.fanout import FANOUT_CONCURRENCY
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG: dict[int, list[str]] = {}
@@ -157,3 +158,48 @@ async def test_random_api_faults_lose_nothing(tmp_path: Path) -> None:
     assert found == dict.fromkeys(people_ids, 1), {
         i: LOG.get(i, [])[-6:] for i in people_ids if found.get(i) != 1
     }
+
+
+@pytest.mark.timeout(120)
+async def test_sigkill_during_a_digest_fan_out_never_sends_a_second_copy(tmp_path: Path) -> None:
+    db = tmp_path / "fanout.db"
+    members = list(range(3200, 3320))
+    await seed_people(db, members)
+    group = await seed_group(db, members)
+    server = LocalBotApi(latency_ms=20)
+    await server.start()
+    for member in members:
+        server.user(member, f"M{member}", language_code="ru")
+    env = {
+        **os.environ,
+        "AYILBOT_DB": str(db),
+        "TELEGRAM_BOT_TOKEN": server.token,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+    }
+    command = [sys.executable, "-m", "bot", "digest", "--now", "--recipient", f"group:{group}"]
+    try:
+        first = await asyncio.create_subprocess_exec(
+            *command,
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await server.wait_for(lambda: server.sent_count("sendMessage") >= 40, timeout=60)
+        os.kill(first.pid, signal.SIGKILL)  # half-way through the fan-out
+        await first.wait()
+        second = await asyncio.create_subprocess_exec(
+            *command,
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert await second.wait() == 0
+        received = {m: len(server.messages(m)) for m in members}
+    finally:
+        await server.stop()
+    assert max(received.values()) == 1  # nobody got the digest twice
+    missing = [m for m, n in received.items() if n == 0]
+    # Only sends that were on the wire at the kill may be missing (never resent: unknown).
+    assert len(missing) <= FANOUT_CONCURRENCY, missing

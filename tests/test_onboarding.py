@@ -253,3 +253,16 @@ async def test_blocking_and_unblocking_the_bot_turns_sending_off_and_on(
     server.enqueue(member_update("kicked", "member"))
     await server.wait_idle()
     assert await active()
+
+
+async def test_help_lists_the_commands_of_the_persons_role(
+    bot: AyilApp, person: PersonFactory
+) -> None:
+    reporter = person(113, "ru")
+    await onboard(reporter, language="Русский")
+    shown = (await reporter.say("/help")).text
+    assert "/report" in shown and "/review" not in shown and "/export" not in shown
+    admin = person(9000, "ru", first_name="Admin")
+    await onboard(admin, language="Русский")
+    shown = (await admin.say("/help")).text
+    assert "/review" in shown and "/export" in shown and "/compare" in shown
