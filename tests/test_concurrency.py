@@ -9,10 +9,12 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
+from bot.app import AyilApp
 from bot.context import AppContext
 from bot.localapi import LocalBotApi
 from tests.conftest import PersonFactory
 from tests.harness import make_settings, running_bot
+from tests.incident_steps import Report, button, count_reports, fill_report, reporter
 
 
 async def test_each_persons_updates_apply_in_order_while_people_interleave(
@@ -77,3 +79,18 @@ async def test_double_tap_on_the_last_button_registers_once(
     await server.press_button(aigul.user, label, message=privacy)
     first, second = await aigul.reply(), await aigul.reply()
     assert first.text == second.text and "Добро пожаловать" in first.text
+
+
+async def test_double_tap_on_submit_makes_one_report(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    aigul = await reporter(person, 804, "ru")
+    summary = await fill_report(aigul, "ru", Report(event="Verbal dispute", actor2=None))
+    submit = button("ru", "Submit")
+    first = await server.press_button(aigul.user, submit, message=summary)
+    second = await server.press_button(aigul.user, submit, message=summary)
+    receipts = [await aigul.reply(), await aigul.reply()]
+    await server.wait_callback_answer(first)
+    await server.wait_callback_answer(second)
+    assert await count_reports(bot) == 1
+    assert receipts[0].text == receipts[1].text and "№" in receipts[0].text
