@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.app import AyilApp
 from bot.config import Settings
+from bot.forms.incident import RESPONSES
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
 from storage.incidents import IncidentAttachmentRepository, IncidentUpdateRepository
@@ -419,3 +420,30 @@ async def test_my_data_lists_reports_and_erasure_keeps_them_without_the_reporter
     incident = await stored(bot, 1)
     assert incident.reporter_id is None and incident.reporter_pseudonym == pseudonym
     assert incident.notes == Report().description  # the community's record stays
+
+
+async def test_a_response_taken_is_kept_in_the_history(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    asel = await reporter(person, 309, "ru")
+    await fill_report(asel, "ru", Report(event="Verbal dispute"))
+    await submit(asel, "ru")
+    listing = await asel.say("/myreports")
+    await asel.press(listing.flat_buttons[0][0])
+    await asel.press("➕ " + button("ru", "Add news"))
+    await asel.press(label("ru", "🤝 A response was taken"))
+    chosen = RESPONSES[2]
+    await asel.press(label("ru", chosen.label))
+    await asel.say("Собрали суд аксакалов <в субботу>.")
+    await asel.press(button("ru", "Done"))
+    done = await asel.press(button("ru", "Skip"))
+    assert "№ 1" in done.text
+    async with services_of(bot).db.reading() as conn:
+        updates = await IncidentUpdateRepository(conn).for_incident(incident_id=1)
+    assert [(u.kind, u.response, u.text) for u in updates] == [
+        ("response", chosen.value, "Собрали суд аксакалов <в субботу>.")
+    ]
+    assert (await stored(bot, 1)).status == "open"
+    history = await asel.say("/myreports")
+    card = await asel.press(history.flat_buttons[0][0])
+    assert "Собрали суд аксакалов &lt;в субботу&gt;." in card.text
