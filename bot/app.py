@@ -249,6 +249,7 @@ def add_handlers(app: AyilApp) -> None:
     app.add_handler(CallbackQueryHandler(coordinator.on_export_button, pattern=r"^exp:"))
     app.add_handler(CommandHandler("stats", coordinator.on_stats, filters=PRIVATE))
     app.add_handler(ChatMemberHandler(common.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.on_unknown_command))
     # Last: anything typed in private goes to the open form.
     app.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, forms.on_form_input))
     app.add_handler(CallbackQueryHandler(menu.on_stale_button))

@@ -210,3 +210,14 @@ async def on_my_chat_member(update: Update, context: AppContext) -> None:
         return
     blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
     await context.services.users.set_active(user_id=change.chat.id, active=not blocked)
+
+
+async def on_unknown_command(update: Update, context: AppContext) -> None:
+    """A command the bot does not know here (or /linkgroup outside a group chat)."""
+    await reply(
+        update,
+        context,
+        Screen(
+            context.tr.gettext(N_("I do not know this command here. /help lists what you can do."))
+        ),
+    )

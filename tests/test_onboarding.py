@@ -266,3 +266,11 @@ async def test_help_lists_the_commands_of_the_persons_role(
     await onboard(admin, language="Русский")
     shown = (await admin.say("/help")).text
     assert "/review" in shown and "/export" in shown and "/compare" in shown
+
+
+async def test_unknown_command_is_explained(bot: AyilApp, person: PersonFactory) -> None:
+    aigul = person(114, "ru")
+    await onboard(aigul, language="Русский")
+    for command in ("/frobnicate", "/linkgroup"):
+        answer = await aigul.say(command)
+        assert "/help" in answer.text and "команды" in answer.text
