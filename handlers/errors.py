@@ -32,6 +32,7 @@ async def on_error(update: object, context: AppContext) -> None:
     """Never let an exception escape; refusals are expected, anything else is logged."""
     error = context.error
     if isinstance(error, StaleButton) and isinstance(update, Update):
+        await _resolve(update, context)
         await answer_stale(update, context)
         return
     refusal = next((m for kind, m in REFUSALS.items() if isinstance(error, kind)), None)
@@ -47,11 +48,15 @@ async def on_error(update: object, context: AppContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
-        # PTB gives error handlers a fresh context: resolve the actor again for the language.
-        if update.effective_user is not None and not context.has_actor:
-            context.actor = await context.services.users.resolve(person_of(update))
+        await _resolve(update, context)
         await reply(update, context, Screen(context.tr.gettext(refusal)))
     except (TelegramError, StorageUnavailable) as exc:
         log.warning(
             "update %s: could not tell the user about the error: %s", update_id, type(exc).__name__
         )
+
+
+async def _resolve(update: Update, context: AppContext) -> None:
+    """PTB gives error handlers a fresh context: resolve the actor again for the language."""
+    if update.effective_user is not None and not context.has_actor:
+        context.actor = await context.services.users.resolve(person_of(update))

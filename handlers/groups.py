@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from telegram import Update
 
 from bot.context import AppContext
-from bot.forms.engine import StaleButton
 from bot.screen import Screen
-from handlers.parsing import chat_of, id_of
-from handlers.render import answer_stale, reply
-
-Press = Callable[[AppContext, list[str], int], Awaitable[Screen]]
+from handlers.parsing import Press, chat_of, id_of, press_button
+from handlers.render import reply
 
 
 async def on_newgroup(update: Update, context: AppContext) -> None:
@@ -42,7 +37,7 @@ async def on_linkgroup(update: Update, context: AppContext) -> None:
 
 
 # Every button re-checks role and ownership in the service; ids are all the data carries.
-BUTTONS: dict[str, Press] = {
+BUTTONS: dict[str, Press[Screen]] = {
     "j": lambda c, a, _: c.services.groups.join(c.actor, a[0]),
     "n": lambda c, a, _: c.services.groups.declined_invitation(c.actor),
     "ls": lambda c, a, _: c.services.groups.overview(c.actor),
@@ -64,16 +59,5 @@ BUTTONS: dict[str, Press] = {
 
 
 async def on_button(update: Update, context: AppContext) -> None:
-    """A `grp:` button; a stale, unknown or forged one is answered politely."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    press = BUTTONS.get(parts[1] if len(parts) > 1 else "")
-    try:
-        if press is None:
-            raise StaleButton
-        screen = await press(context, parts[2:], chat_of(update))
-    except (StaleButton, IndexError):
-        await answer_stale(update, context)
-        return
-    await reply(update, context, screen)
+    """A `grp:` button; the group service re-checks who may do it."""
+    await reply(update, context, await press_button(update, context, BUTTONS))

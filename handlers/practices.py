@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from telegram import Update
 
 from bot.context import AppContext
-from bot.forms.engine import StaleButton
 from bot.screen import Screen
-from handlers.parsing import chat_of, id_of
-from handlers.render import answer_query, answer_stale, reply
+from handlers.parsing import Press, chat_of, id_of, press_button
+from handlers.render import answer_query, reply
 
-Press = Callable[[AppContext, list[str], int], Awaitable[Screen | str]]
 NO_FILTER = "-"
 
 
@@ -43,7 +39,7 @@ async def on_search(update: Update, context: AppContext) -> None:
 
 
 # Every button re-checks role and visibility in the service; ids are all the data carries.
-BUTTONS: dict[str, Press] = {
+BUTTONS: dict[str, Press[Screen | str]] = {
     "l": lambda c, a, _: c.services.practices.browse(
         c.actor, topic=_opt(a[0]), region=_opt(a[1]), sort=a[2], page=id_of(a[3])
     ),
@@ -77,19 +73,10 @@ BUTTONS: dict[str, Press] = {
 
 
 async def on_button(update: Update, context: AppContext) -> None:
-    """A `pr:` button; a stale, unknown or forged one is answered politely."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    press = BUTTONS.get(parts[1] if len(parts) > 1 else "")
-    try:
-        if press is None:
-            raise StaleButton
-        result = await press(context, parts[2:], chat_of(update))
-    except (StaleButton, IndexError):
-        await answer_stale(update, context)
-        return
-    if isinstance(result, str):
-        await answer_query(query, result)
+    """A `pr:` button; the practice service re-checks who may see or do it."""
+    result = await press_button(update, context, BUTTONS)
+    if isinstance(result, str):  # a toast only, such as "thank you" for "this helped me"
+        assert update.callback_query is not None
+        await answer_query(update.callback_query, result)
         return
     await reply(update, context, result)
