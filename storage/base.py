@@ -35,20 +35,23 @@ class Repository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
+    # One trip to the connection's thread per statement: each trip waits for the GIL and the
+    # event loop, and inside a write transaction that wait holds the write lock for everyone.
+    # (`async with conn.execute(...)` would add a trip to fetch and another to close.)
+
     async def _one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> Any:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self.conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def _all(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def _run(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> int:
         """Execute a write; returns the number of rows changed."""
-        async with self.conn.execute(sql, params) as cur:
-            return int(cur.rowcount)
+        cursor = await self.conn.execute(sql, params)
+        return int(cursor.rowcount)
 
     async def _insert(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> int:
         """Execute an INSERT; returns the new row's id."""
-        async with self.conn.execute(sql, params) as cur:
-            return int(cur.lastrowid or 0)
+        cursor = await self.conn.execute(sql, params)
+        return int(cursor.lastrowid or 0)
