@@ -7,6 +7,7 @@ Under many concurrent calls httpcore spends most of the bot's CPU scanning its c
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -14,6 +15,8 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+_JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -81,7 +84,7 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=None, connect=waiting, sock_read=read)
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, timeout=timeout, **_body(request_data)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
@@ -90,13 +93,14 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
 
 
-def _body(request_data: RequestData | None) -> Any:
-    """Form fields as PTB encodes them; multipart when files are attached."""
+def _body(request_data: RequestData | None) -> dict[str, Any]:
+    """A JSON body, which the Bot API accepts and which costs one dumps instead of urlencoding
+    every field; multipart, as PTB encodes it, when files are attached."""
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return {}
     if not request_data.contains_files:
-        return fields
+        return {"data": json.dumps(request_data.parameters).encode(), "headers": _JSON}
+    fields = request_data.json_parameters
     form = aiohttp.FormData()
     for name, value in fields.items():
         form.add_field(name, value)
@@ -105,4 +109,4 @@ def _body(request_data: RequestData | None) -> Any:
         mime = part[2] if len(part) > 2 else "application/octet-stream"
         data = content.read() if hasattr(content, "read") else content
         form.add_field(name, data, filename=filename, content_type=mime)
-    return form
+    return {"data": form}
