@@ -5,15 +5,22 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
+from itertools import cycle
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
+# Each aiosqlite connection is one thread running one statement at a time; under load a single
+# reader became the queue every update waited in (bench/RESULTS.md). WAL lets readers run
+# side by side.
+READERS = 4
+T = TypeVar("T")
 
 
 class StorageUnavailable(Exception):
@@ -61,31 +68,42 @@ async def _open(path: Path) -> aiosqlite.Connection:
 
 
 class Database:
-    """Owns the connections; writes are serialised and begun IMMEDIATE."""
+    """Owns the connections: one writer (writes serialised, begun IMMEDIATE), a few readers."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]
+    ):
         self.path = path
         self._writer = writer
-        self._reader = reader
+        self._readers = tuple(readers)
+        self._next_reader = cycle(self._readers)
         self._write_lock = asyncio.Lock()
+        self._queued: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path, *, migrate: bool = True) -> Database:
         """Open (creating if needed) the file and bring its schema up to date."""
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await _open(path)
+        readers: list[aiosqlite.Connection] = []
         try:
             if migrate:
                 await apply_migrations(writer)
-            reader = await _open(path)
+            for _ in range(READERS):
+                readers.append(await _open(path))
         except BaseException:
-            await writer.close()
+            for conn in (*readers, writer):
+                await conn.close()
             raise
-        return cls(path, writer, reader)
+        return cls(path, writer, readers)
 
     async def close(self) -> None:
-        """Close both connections."""
-        await self._reader.close()
+        """Close every connection, once queued writes are written."""
+        if self._flusher is not None:
+            await self._flusher
+        for reader in self._readers:
+            await reader.close()
         await self._writer.close()
 
     @asynccontextmanager
@@ -112,16 +130,87 @@ class Database:
                 await self._writer.rollback()
                 raise StorageUnavailable(str(exc)) from exc
 
+    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in the writer's thread, committed with others queued (group commit).
+
+        `transaction()` makes a trip to that thread per statement and holds the write lock
+        across them; under load each trip waits for the event loop and the GIL, and each
+        commit for the disk (a form step held the lock 7 ms at 300 people). Here the works
+        that arrive while one batch is being written go together in the next: one trip, one
+        commit. Each runs in its own savepoint: an exception from `work` rolls back only its
+        own writes and is raised here.
+        """
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queued.append((work, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._queued:
+            while self._write_lock.locked():
+                async with self._write_lock:  # a multi-statement transaction has the writer
+                    pass
+            batch, self._queued = self._queued, []
+            # Nothing yields between the check above and the batch entering the thread's
+            # queue (aiosqlite puts it there before awaiting), so no transaction() begins in
+            # between; one that begins after queues its BEGIN behind this batch.
+            try:
+                # aiosqlite has no public call to run a function in its connection's thread.
+                outcomes = await self._writer._execute(  # type: ignore[no-untyped-call]
+                    _run_batch, self._writer._conn, [work for work, _ in batch]
+                )
+            except sqlite3.OperationalError as exc:
+                failure: BaseException = (
+                    StorageUnavailable(str(exc)) if _unavailable(exc) else exc
+                )
+                outcomes = [(False, failure)] * len(batch)
+            except BaseException as exc:
+                outcomes = [(False, exc)] * len(batch)
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():  # its caller was cancelled
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
         """A connection for reads; WAL lets it run beside the writer."""
-        yield self._reader
+        yield next(self._next_reader)
 
     async def backup(self, target: Path) -> None:
         """Copy a consistent snapshot to `target` with SQLite's online backup API."""
         target.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(target) as dest:
-            await self._reader.backup(dest)
+            await self._readers[0].backup(dest)
+
+
+def _run_batch(
+    conn: sqlite3.Connection, works: Sequence[Callable[[sqlite3.Connection], Any]]
+) -> list[tuple[bool, Any]]:
+    """One transaction, a savepoint per work; (True, result) or (False, its exception) each.
+
+    Runs in the writer's thread. A failed COMMIT rolls everything back and raises.
+    """
+    outcomes: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for work in works:
+            conn.execute("SAVEPOINT work")
+            try:
+                outcomes.append((True, work(conn)))
+            except Exception as exc:
+                conn.execute("ROLLBACK TO work")
+                outcomes.append((False, exc))
+            conn.execute("RELEASE work")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
 
 
 def inspect_file(path: Path) -> tuple[int, str, bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,76 @@ def _draft(row: Any) -> Draft:
         status=row["status"],
         result=loads(row["result"]),
         updated_at=from_db_time(row["updated_at"]),
+        revision=row["revision"],
     )
+
+
+class DraftChanged(Exception):
+    """The update was applied already, or the draft moved on since it was read: read again."""
+
+
+# Every save bumps the revision, so a write decided on an older read can tell.
+_SAVE = (
+    "INSERT INTO drafts (id, user_id, chat_id, form_id, form_version, answers, step,"
+    " context, status, result, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(id) DO UPDATE SET answers = excluded.answers,"
+    " step = excluded.step, context = excluded.context,"
+    " status = excluded.status, result = excluded.result,"
+    " updated_at = excluded.updated_at, revision = drafts.revision + 1"
+)
+_PAUSE_OPEN = (
+    "UPDATE drafts SET status = 'paused', revision = revision + 1"
+    " WHERE user_id = ? AND status = 'open'"
+)
+_DELETE = "DELETE FROM drafts WHERE id = ?"
+_MARK = "INSERT INTO processed_updates (key, user_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+
+
+def _save_params(draft: Draft, now: datetime) -> tuple[Any, ...]:
+    return (
+        draft.id,
+        draft.user_id,
+        draft.chat_id,
+        draft.form_id,
+        draft.form_version,
+        dumps(dict(draft.answers)),
+        draft.step,
+        dumps(dict(draft.context)),
+        draft.status,
+        dumps(dict(draft.result)) if draft.result is not None else None,
+        to_db_time(now),
+        to_db_time(now),
+    )
+
+
+def record_step(
+    conn: sqlite3.Connection,
+    *,
+    key: str,
+    user_id: int,
+    now: datetime,
+    draft: Draft,
+    save: Draft | None = None,
+    delete: bool = False,
+    pause_others: bool = False,
+) -> None:
+    """One form step's writes, for `Database.write`: the update's key, then the draft.
+
+    `draft` is the draft as read; raises DraftChanged (and the transaction rolls back) when
+    the key is already recorded or the draft's revision moved on since.
+    """
+    if conn.execute(_MARK, (key, user_id, to_db_time(now))).rowcount != 1:
+        raise DraftChanged
+    row = conn.execute("SELECT revision FROM drafts WHERE id = ?", (draft.id,)).fetchone()
+    if row is None or row[0] != draft.revision:
+        raise DraftChanged
+    if pause_others:
+        conn.execute(_PAUSE_OPEN, (user_id,))
+    if delete:
+        conn.execute(_DELETE, (draft.id,))
+    if save is not None:
+        conn.execute(_SAVE, _save_params(save, now))
 
 
 class DraftRepository(Repository):
@@ -67,9 +137,7 @@ class DraftRepository(Repository):
 
     async def pause_open(self, *, user_id: int) -> None:
         """Only one draft takes typed input at a time; others wait, paused."""
-        await self._run(
-            "UPDATE drafts SET status = 'paused' WHERE user_id = ? AND status = 'open'", (user_id,)
-        )
+        await self._run(_PAUSE_OPEN, (user_id,))
 
     async def count_open(self) -> int:
         row = await self._one("SELECT count(*) FROM drafts WHERE status IN ('open', 'paused')")
@@ -77,32 +145,10 @@ class DraftRepository(Repository):
 
     async def save(self, draft: Draft, *, now: datetime) -> None:
         """Insert or replace the whole draft."""
-        await self._run(
-            "INSERT INTO drafts (id, user_id, chat_id, form_id, form_version, answers, step,"
-            " context, status, result, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET answers = excluded.answers,"
-            " step = excluded.step, context = excluded.context,"
-            " status = excluded.status,"
-            " result = excluded.result, updated_at = excluded.updated_at",
-            (
-                draft.id,
-                draft.user_id,
-                draft.chat_id,
-                draft.form_id,
-                draft.form_version,
-                dumps(dict(draft.answers)),
-                draft.step,
-                dumps(dict(draft.context)),
-                draft.status,
-                dumps(dict(draft.result)) if draft.result is not None else None,
-                to_db_time(now),
-                to_db_time(now),
-            ),
-        )
+        await self._run(_SAVE, _save_params(draft, now))
 
     async def delete(self, draft_id: str) -> None:
-        await self._run("DELETE FROM drafts WHERE id = ?", (draft_id,))
+        await self._run(_DELETE, (draft_id,))
 
     async def delete_for_user(self, user_id: int) -> None:
         await self._run("DELETE FROM drafts WHERE user_id = ?", (user_id,))
@@ -123,12 +169,7 @@ class ProcessedUpdates(Repository):
 
     async def mark(self, key: str, *, user_id: int, now: datetime) -> bool:
         """Record the key; False when it was already there."""
-        changed = await self._run(
-            "INSERT INTO processed_updates (key, user_id, at) VALUES (?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            (key, user_id, to_db_time(now)),
-        )
-        return changed == 1
+        return await self._run(_MARK, (key, user_id, to_db_time(now))) == 1
 
     async def prune(self, *, now: datetime, keep: timedelta = timedelta(days=2)) -> int:
         # Telegram keeps undelivered updates 24 h, so two days covers any redelivery.

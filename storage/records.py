@@ -66,6 +66,7 @@ class Draft:
     status: str = "open"
     result: Mapping[str, Any] | None = None
     updated_at: datetime | None = None
+    revision: int = 0  # bumped by every save
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from bot.i18n import Tr, translator
 from bot.screen import Screen
 from bot.services.access import Actor
 from storage.db import Database
+from storage.drafts import DraftRepository
 from storage.records import Draft, User
 
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
@@ -315,3 +317,33 @@ async def test_open_form_is_offered_again_when_its_question_was_lost(driver: Dri
     assert [title for title, _ in unfinished] == ["Toy form"]
     again = await driver.engine.on_button(ACTOR, unfinished[0][1], event_key="menu-resume")
     assert "How many?" in again.text
+
+
+async def test_a_step_decided_on_an_outdated_draft_is_decided_again(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between reading the draft and writing the step, the draft moves on: nothing is lost."""
+    await driver.start()
+    await driver.press("Other")
+    db = driver.engine.db
+    write = db.write
+    attempts = 0
+
+    async def moved_on_first(work: Any) -> Any:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:  # as if another update went back and answered differently
+            async with db.transaction() as conn:
+                drafts = DraftRepository(conn)
+                draft = await drafts.latest_open(user_id=ACTOR.user_id)
+                assert draft is not None
+                changed = replace(draft, answers={"fruit": "apple"}, step="count")
+                await drafts.save(changed, now=NOW)
+        return await write(work)
+
+    monkeypatch.setattr(db, "write", moved_on_first)
+    screen = await driver.type("7")  # typed for "Which?", applied to "How many?"
+    assert attempts == 2
+    assert "When?" in screen.text
+    draft = await driver.engine.active(ACTOR)
+    assert draft is not None and dict(draft.answers) == {"fruit": "apple", "count": 7}

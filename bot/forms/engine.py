@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import aiosqlite
@@ -20,12 +21,15 @@ from bot.forms.kinds import Answers, Choice, Env, Input, Invalid, Kind, Option
 from bot.i18n import N_, Safe, Tr, translator
 from bot.screen import Button, Screen
 from bot.services.access import Actor
-from storage.db import Database
-from storage.drafts import DraftRepository, ProcessedUpdates
+from storage.db import Database, StorageUnavailable
+from storage.drafts import DraftChanged, DraftRepository, ProcessedUpdates, record_step
 from storage.records import Draft
 
 SUMMARY = ""
 CALLBACK_PREFIX = "f"
+# A step decided on a draft that moved on is decided again; the same person's updates run
+# in order (bot/processor.py), so a second attempt is already rare.
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,24 @@ class AlreadySubmitted(Exception):
     def __init__(self, screen: Screen) -> None:
         super().__init__("already submitted")
         self.screen = screen
+
+
+@dataclass(frozen=True)
+class _Write:
+    """A step's outcome, decided before any lock: the screen and what to write for it."""
+
+    screen: Screen
+    save: Draft | None = None
+    delete: bool = False
+    pause_others: bool = False
+
+
+@dataclass(frozen=True)
+class _Submit:
+    """The step completes the form; `asked`: the question to repeat if the submit refuses."""
+
+    draft: Draft
+    asked: Draft | None = None
 
 
 def callback(draft_id: str, where: str, action: str) -> str:
@@ -172,32 +194,22 @@ class FormEngine:
 
     async def on_input(self, actor: Actor, given: Input, *, event_key: str) -> Screen | None:
         """Apply a typed message, location or file to the open form; None when none is open."""
-        async with self.db.transaction() as conn:
-            draft = await DraftRepository(conn).latest_open(user_id=actor.user_id)
-            if draft is None or draft.form_id not in self.specs:
-                return None
+        for _ in range(ATTEMPTS):
+            async with self.db.reading() as conn:
+                draft = await DraftRepository(conn).latest_open(user_id=actor.user_id)
+                if draft is None or draft.form_id not in self.specs:
+                    return None
+                seen = await ProcessedUpdates(conn).seen(event_key)
             form = self.specs[draft.form_id].form
-            if not await ProcessedUpdates(conn).mark(
-                event_key, user_id=actor.user_id, now=self._clock()
-            ):
+            if seen:
                 return self._screen(form, draft, actor)
-            if draft.step == SUMMARY:
-                return self._screen(
-                    form, draft, actor, error=N_("Please check the answers and press Submit.")
-                )
-            step = form.steps[form.index(draft.step)]
-            env = self._env(draft, actor)
             try:
-                if step.kind.collects and hasattr(step.kind, "add"):
-                    pending = draft.context.get("pending", {}).get(step.key)
-                    added = step.kind.add(pending, given)
-                    draft = self._with_pending(draft, step.key, added)
-                    await DraftRepository(conn).save(draft, now=self._clock())
-                    return self._screen(form, draft, actor)
-                value = step.kind.parse(given, draft.answers, env)
-            except Invalid as exc:
-                return self._screen(form, draft, actor, error=exc.message, params=exc.params)
-            return await self._accept(conn, form, draft, actor, step, value)
+                return await self._apply(
+                    form, draft, actor, self._typed(form, draft, actor, given), event_key
+                )
+            except DraftChanged:
+                continue
+        raise StorageUnavailable("the draft kept changing")
 
     async def on_button(self, actor: Actor, data: str, *, event_key: str) -> Screen:
         """Apply a pressed form button; raises StaleButton or AlreadySubmitted."""
@@ -205,26 +217,33 @@ class FormEngine:
             _prefix, short_id, where, action = data.split(":", 3)
         except ValueError:
             raise StaleButton from None
-        async with self.db.transaction() as conn:
-            drafts = DraftRepository(conn)
-            draft = await drafts.get_by_prefix(user_id=actor.user_id, prefix=short_id)
+        for _ in range(ATTEMPTS):
+            async with self.db.reading() as conn:
+                draft = await DraftRepository(conn).get_by_prefix(
+                    user_id=actor.user_id, prefix=short_id
+                )
+                seen = await ProcessedUpdates(conn).seen(event_key)
             if draft is None or draft.form_id not in self.specs:
                 raise StaleButton
             form = self.specs[draft.form_id].form
             if draft.status == "submitted":
                 raise AlreadySubmitted(self._receipt(form, draft, actor))
-            if not await ProcessedUpdates(conn).mark(
-                event_key, user_id=actor.user_id, now=self._clock()
-            ):
+            if seen:
                 return self._screen(form, draft, actor)
             if where == "R" and action == "r":
-                await drafts.pause_open(user_id=actor.user_id)
-                draft = replace(draft, status="open")
-                await drafts.save(draft, now=self._clock())
-                return self._screen(form, draft, actor)
-            if draft.status != "open" or where != self._where(form, draft):
+                resumed = replace(draft, status="open")
+                outcome: _Write | _Submit = _Write(
+                    self._screen(form, resumed, actor), save=resumed, pause_others=True
+                )
+            elif draft.status != "open" or where != self._where(form, draft):
                 raise StaleButton
-            return await self._press(conn, form, draft, actor, action)
+            else:
+                outcome = self._press(form, draft, actor, action)
+            try:
+                return await self._apply(form, draft, actor, outcome, event_key)
+            except DraftChanged:
+                continue
+        raise StorageUnavailable("the draft kept changing")
 
     async def cancel(self, actor: Actor) -> bool:
         """Discard the open form; False when there was none."""
@@ -257,38 +276,109 @@ class FormEngine:
             await ProcessedUpdates(conn).prune(now=now)
             await DraftRepository(conn).forget_submitted_before(before=now - timedelta(days=2))
 
-    # transitions --------------------------------------------------------------------------
+    # writing a decided step -------------------------------------------------------------
 
-    async def _press(
-        self, conn: aiosqlite.Connection, form: Form, draft: Draft, actor: Actor, action: str
+    async def _apply(
+        self, form: Form, read: Draft, actor: Actor, outcome: _Write | _Submit, event_key: str
     ) -> Screen:
-        drafts = DraftRepository(conn)
-        now = self._clock()
+        """Commit the outcome decided on `read`; DraftChanged when `read` is out of date."""
+        if isinstance(outcome, _Submit):
+            return await self._submit(form, read, actor, outcome, event_key)
+        if outcome.save is None and not outcome.delete:
+            return outcome.screen  # a question shown again or an error: nothing changes
+        await self.db.write(
+            partial(
+                record_step,
+                key=event_key,
+                user_id=actor.user_id,
+                now=self._clock(),
+                draft=read,
+                save=outcome.save,
+                delete=outcome.delete,
+                pause_others=outcome.pause_others,
+            )
+        )
+        return outcome.screen
+
+    async def _submit(
+        self, form: Form, read: Draft, actor: Actor, outcome: _Submit, event_key: str
+    ) -> Screen:
+        """Hand the answers to the form's submit, in one transaction with the update's key."""
+        draft = outcome.draft
+        env = self._env(draft, actor)
+        relevant = {
+            s.key: draft.answers[s.key]
+            for s in form.steps
+            if s.relevant(draft.answers, env) and s.key in draft.answers
+        }
+        draft = replace(draft, answers=relevant)
+        spec = self.specs[form.id]
+        async with self.db.transaction() as conn:
+            drafts = DraftRepository(conn)
+            if not await ProcessedUpdates(conn).mark(
+                event_key, user_id=actor.user_id, now=self._clock()
+            ):
+                raise DraftChanged
+            current = await drafts.get(read.id)
+            if current is None or current.revision != read.revision:
+                raise DraftChanged
+            try:
+                submitted = await spec.submit(conn, draft, actor, self._env(draft, actor))
+            except Invalid as exc:
+                # Without a summary the last answer was never saved: ask that question again.
+                shown = outcome.asked if outcome.asked is not None else draft
+                return self._screen(form, shown, actor, error=exc.message, params=exc.params)
+            result = {
+                "message": submitted.message,
+                "params": dict(submitted.params),
+                "locale": self._tr(form, draft, actor).locale,
+            }
+            # The receipt stays without the answers, which now live in their own record.
+            done = replace(draft, status="submitted", answers={}, context={}, result=result)
+            await drafts.save(done, now=self._clock())
+        screen = self._receipt(form, done, actor)
+        return replace(screen, after_commit=submitted.after_commit)
+
+    # transitions: decided on the draft as read, written by _apply ---------------------------
+
+    def _typed(self, form: Form, draft: Draft, actor: Actor, given: Input) -> _Write | _Submit:
+        if draft.step == SUMMARY:
+            return _Write(
+                self._screen(
+                    form, draft, actor, error=N_("Please check the answers and press Submit.")
+                )
+            )
+        step = form.steps[form.index(draft.step)]
+        env = self._env(draft, actor)
+        try:
+            if step.kind.collects and hasattr(step.kind, "add"):
+                pending = draft.context.get("pending", {}).get(step.key)
+                draft = self._with_pending(draft, step.key, step.kind.add(pending, given))
+                return _Write(self._screen(form, draft, actor), save=draft)
+            value = step.kind.parse(given, draft.answers, env)
+        except Invalid as exc:
+            return _Write(self._screen(form, draft, actor, error=exc.message, params=exc.params))
+        return self._accept(form, draft, actor, step, value)
+
+    def _press(self, form: Form, draft: Draft, actor: Actor, action: str) -> _Write | _Submit:
         if action == "x":
-            return self._cancel_question(form, draft, actor)
+            return _Write(self._cancel_question(form, draft, actor))
         if action == "xd":
-            await drafts.delete(draft.id)
-            return Screen(
-                self._tr(form, draft, actor).gettext(
-                    N_("The form was cancelled and what you entered was deleted.")
-                ),
-                finished=True,
+            text = self._tr(form, draft, actor).gettext(
+                N_("The form was cancelled and what you entered was deleted.")
             )
+            return _Write(Screen(text, finished=True), delete=True)
         if action == "xk":
-            draft = replace(draft, status="paused")
-            await drafts.save(draft, now=now)
-            return Screen(
-                self._tr(form, draft, actor).gettext(
-                    N_("Saved. Open the same form from the menu to continue.")
-                ),
-                finished=True,
+            text = self._tr(form, draft, actor).gettext(
+                N_("Saved. Open the same form from the menu to continue.")
             )
+            return _Write(Screen(text, finished=True), save=replace(draft, status="paused"))
         if action == "xc":
-            return self._screen(form, draft, actor)
+            return _Write(self._screen(form, draft, actor))
         if action == "b":
             draft = self._back(form, draft, self._env(draft, actor))
         elif draft.step == SUMMARY and action == "ok":
-            return await self._submit(conn, form, draft, actor)
+            return _Submit(draft)
         elif draft.step == SUMMARY and action.startswith("e") and action[1:].isdigit():
             draft = self._change(form, draft, int(action[1:]))
         elif draft.step == SUMMARY:
@@ -297,9 +387,9 @@ class FormEngine:
             step = form.steps[form.index(draft.step)]
             env = self._env(draft, actor)
             if action == "s" and step.optional:
-                return await self._accept(conn, form, draft, actor, step, None)
+                return self._accept(form, draft, actor, step, None)
             if action == "d" and step.kind.collects:
-                return await self._finish_collecting(conn, form, draft, actor, step)
+                return self._finish_collecting(form, draft, actor, step)
             if action.startswith("o") and action[1:].isdigit():
                 options = step.kind.options(draft.answers, env)
                 index = int(action[1:])
@@ -307,23 +397,15 @@ class FormEngine:
                     raise StaleButton
                 if step.kind.collects:
                     draft = self._toggle(draft, step, options[index].value)
-                    await drafts.save(draft, now=now)
-                    return self._screen(form, draft, actor)
-                return await self._accept(conn, form, draft, actor, step, options[index].value)
+                    return _Write(self._screen(form, draft, actor), save=draft)
+                return self._accept(form, draft, actor, step, options[index].value)
             raise StaleButton
         draft = self._advance(form, draft, actor)
-        await drafts.save(draft, now=now)
-        return self._screen(form, draft, actor)
+        return _Write(self._screen(form, draft, actor), save=draft)
 
-    async def _accept(
-        self,
-        conn: aiosqlite.Connection,
-        form: Form,
-        draft: Draft,
-        actor: Actor,
-        step: Step,
-        value: Any,
-    ) -> Screen:
+    def _accept(
+        self, form: Form, draft: Draft, actor: Actor, step: Step, value: Any
+    ) -> _Write | _Submit:
         asked = draft
         answers = dict(draft.answers)
         if answers.get(step.key, object()) != value:
@@ -334,54 +416,18 @@ class FormEngine:
         draft = replace(draft, answers=answers, context={**draft.context, "pending": pending})
         draft = self._advance(form, draft, actor)
         if draft.step == SUMMARY and not form.confirm:
-            return await self._submit(conn, form, draft, actor, asked=asked)
-        await DraftRepository(conn).save(draft, now=self._clock())
-        return self._screen(form, draft, actor)
+            return _Submit(draft, asked=asked)
+        return _Write(self._screen(form, draft, actor), save=draft)
 
-    async def _finish_collecting(
-        self, conn: aiosqlite.Connection, form: Form, draft: Draft, actor: Actor, step: Step
-    ) -> Screen:
+    def _finish_collecting(
+        self, form: Form, draft: Draft, actor: Actor, step: Step
+    ) -> _Write | _Submit:
         pending = draft.context.get("pending", {}).get(step.key)
         if not pending:
             if not step.optional:
-                return self._screen(form, draft, actor, error=step.kind.wrong_type)
+                return _Write(self._screen(form, draft, actor, error=step.kind.wrong_type))
             pending = None
-        return await self._accept(conn, form, draft, actor, step, pending)
-
-    async def _submit(
-        self,
-        conn: aiosqlite.Connection,
-        form: Form,
-        draft: Draft,
-        actor: Actor,
-        *,
-        asked: Draft | None = None,
-    ) -> Screen:
-        """Hand the answers to the form's submit; `asked`: the question to repeat if refused."""
-        env = self._env(draft, actor)
-        relevant = {
-            s.key: draft.answers[s.key]
-            for s in form.steps
-            if s.relevant(draft.answers, env) and s.key in draft.answers
-        }
-        draft = replace(draft, answers=relevant)
-        spec = self.specs[form.id]
-        try:
-            submitted = await spec.submit(conn, draft, actor, self._env(draft, actor))
-        except Invalid as exc:
-            # Without a summary the last answer was never saved: ask that question again.
-            shown = asked if asked is not None else draft
-            return self._screen(form, shown, actor, error=exc.message, params=exc.params)
-        result = {
-            "message": submitted.message,
-            "params": dict(submitted.params),
-            "locale": self._tr(form, draft, actor).locale,
-        }
-        # The receipt stays without the answers, which now live in their own record.
-        done = replace(draft, status="submitted", answers={}, context={}, result=result)
-        await DraftRepository(conn).save(done, now=self._clock())
-        screen = self._receipt(form, done, actor)
-        return replace(screen, after_commit=submitted.after_commit)
+        return self._accept(form, draft, actor, step, pending)
 
     # derived state ------------------------------------------------------------------------
 
