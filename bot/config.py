@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(default="Asia/Bishkek", alias="AYILBOT_TIMEZONE")
     default_language: str = Field(default="ky", alias="AYILBOT_DEFAULT_LANGUAGE")
-    concurrency: int = Field(default=32, ge=1, le=1024, alias="AYILBOT_CONCURRENCY")
+    concurrency: int = Field(default=256, ge=1, le=1024, alias="AYILBOT_CONCURRENCY")
     flood_limit_per_minute: int = Field(default=60, ge=5, alias="AYILBOT_FLOOD_LIMIT")
     coordinate_precision: int = Field(default=2, ge=0, le=6, alias="AYILBOT_COORD_DECIMALS")
     media_retention_days: int = Field(default=0, ge=0, alias="AYILBOT_MEDIA_RETENTION_DAYS")
