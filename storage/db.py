@@ -161,9 +161,7 @@ class Database:
                     _run_batch, self._writer._conn, [work for work, _ in batch]
                 )
             except sqlite3.OperationalError as exc:
-                failure: BaseException = (
-                    StorageUnavailable(str(exc)) if _unavailable(exc) else exc
-                )
+                failure: BaseException = StorageUnavailable(str(exc)) if _unavailable(exc) else exc
                 outcomes = [(False, failure)] * len(batch)
             except BaseException as exc:
                 outcomes = [(False, exc)] * len(batch)
