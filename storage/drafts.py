@@ -66,6 +66,28 @@ def _save_params(draft: Draft, now: datetime) -> tuple[Any, ...]:
     )
 
 
+def open_draft(
+    conn: sqlite3.Connection, *, existing: Draft | None, draft: Draft, now: datetime
+) -> None:
+    """Start or resume a form, for `Database.write`: the person's other open draft is paused
+    and `existing` (this form's live draft as read) is replaced, unless `draft` resumes it.
+
+    Raises DraftChanged when this form's live draft is no longer what was read.
+    """
+    live = conn.execute(
+        "SELECT id, revision FROM drafts WHERE user_id = ? AND form_id = ?"
+        " AND status IN ('open', 'paused')",
+        (draft.user_id, draft.form_id),
+    ).fetchall()
+    expected = [] if existing is None else [(existing.id, existing.revision)]
+    if [tuple(row) for row in live] != expected:
+        raise DraftChanged
+    conn.execute(_PAUSE_OPEN, (draft.user_id,))
+    if existing is not None and existing.id != draft.id:
+        conn.execute(_DELETE, (existing.id,))
+    conn.execute(_SAVE, _save_params(draft, now))
+
+
 def record_step(
     conn: sqlite3.Connection,
     *,

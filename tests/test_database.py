@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
-from storage.drafts import DraftChanged, DraftRepository, ProcessedUpdates, record_step
+from storage.drafts import DraftChanged, DraftRepository, ProcessedUpdates, open_draft, record_step
 from storage.records import Draft
 
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
@@ -102,3 +102,20 @@ async def test_a_step_on_an_outdated_draft_writes_nothing(db: Database) -> None:
     async with db.reading() as conn:
         saved = await DraftRepository(conn).get(draft.id)
     assert saved is not None and saved.answers == {"fruit": "apple"} and saved.revision == 2
+
+
+async def test_opening_a_form_decided_on_an_outdated_read_writes_nothing(db: Database) -> None:
+    other = Draft("a" * 32, 1, 1, "other", 1, {"x": 1}, "x")
+    first = Draft("b" * 32, 1, 1, "toy", 1, {}, "fruit")
+    await db.write(lambda c: open_draft(c, existing=None, draft=other, now=NOW))
+    await db.write(lambda c: open_draft(c, existing=None, draft=first, now=NOW))
+    second = Draft("c" * 32, 1, 1, "toy", 1, {}, "fruit")
+    with pytest.raises(DraftChanged):  # read before `first` was opened
+        await db.write(lambda c: open_draft(c, existing=None, draft=second, now=NOW))
+    async with db.reading() as conn:
+        drafts = {d.id: d.status for d in await DraftRepository(conn).unfinished(user_id=1)}
+    assert drafts == {other.id: "paused", first.id: "open"}
+    await db.write(lambda c: open_draft(c, existing=first, draft=second, now=NOW))  # a restart
+    async with db.reading() as conn:
+        drafts = {d.id: d.status for d in await DraftRepository(conn).unfinished(user_id=1)}
+    assert drafts == {other.id: "paused", second.id: "open"}

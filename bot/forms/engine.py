@@ -22,7 +22,13 @@ from bot.i18n import N_, Safe, Tr, translator
 from bot.screen import Button, Screen
 from bot.services.access import Actor
 from storage.db import Database, StorageUnavailable
-from storage.drafts import DraftChanged, DraftRepository, ProcessedUpdates, record_step
+from storage.drafts import (
+    DraftChanged,
+    DraftRepository,
+    ProcessedUpdates,
+    open_draft,
+    record_step,
+)
 from storage.records import Draft
 
 SUMMARY = ""
@@ -150,18 +156,16 @@ class FormEngine:
     ) -> Screen:
         """Open a form (pre-filled with `answers` to edit a record), or continue an open one."""
         spec = self.specs[form_id]
-        now = self._clock()
-        async with self.db.transaction() as conn:
-            drafts = DraftRepository(conn)
-            existing = await drafts.live_for_form(user_id=actor.user_id, form_id=form_id)
-            await drafts.pause_open(user_id=actor.user_id)
+        for _ in range(ATTEMPTS):
+            async with self.db.reading() as conn:
+                existing = await DraftRepository(conn).live_for_form(
+                    user_id=actor.user_id, form_id=form_id
+                )
             resumed = (
                 existing is not None
                 and not restart
                 and (existing.form_version == spec.form.version)
             )
-            if existing is not None and not resumed:
-                await drafts.delete(existing.id)
             if resumed and existing is not None:
                 draft = replace(existing, status="open")
             else:
@@ -176,7 +180,15 @@ class FormEngine:
                     context=dict(context or {}),
                 )
             draft = self._advance(spec.form, draft, actor)
-            await drafts.save(draft, now=now)
+            try:
+                await self.db.write(
+                    partial(open_draft, existing=existing, draft=draft, now=self._clock())
+                )
+            except DraftChanged:
+                continue
+            break
+        else:
+            raise StorageUnavailable("the draft kept changing")
         notice = N_("You have an unfinished form; let us continue where you stopped.")
         return self._screen(spec.form, draft, actor, notice=notice if resumed else None)
 
