@@ -3,6 +3,7 @@ in ky, ru and en, and the heat table in the coordinator digest."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import sqlite3
 import struct
@@ -638,3 +639,30 @@ async def test_the_coordinator_digest_has_the_watch_list_and_the_heat_table(
         assert expected in [m.document for m in photos]
         rows = await services.early_warning.heat_rows(actor, translator("ky"), now=NOW)
         assert [r.label for r in rows] == ["Ак-Сай", "Дары"]
+
+
+async def test_reports_arriving_during_a_check_share_the_next_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workshop submitting at once runs a few checks, not one per report, and none is missed."""
+    runs: list[int] = []
+    release = asyncio.Event()
+    reports_seen = 0
+
+    async def slow_check(*, now: datetime | None = None) -> int:
+        runs.append(reports_seen)
+        await release.wait()
+        return 0
+
+    monkeypatch.setattr(world.service, "check", slow_check)
+    first = asyncio.create_task(world.service.on_incident_changed(1))
+    await asyncio.sleep(0)
+    reports_seen = 5
+    later = [world.service.on_incident_changed(n) for n in range(2, 7)]
+    await asyncio.wait_for(asyncio.gather(*later), 1)  # they return at once, sharing a run
+    assert runs == [0]
+    release.set()
+    await asyncio.wait_for(first, 1)
+    assert runs == [0, 5]  # one more run, after all five arrived
+    await world.service.on_incident_changed(7)
+    assert runs == [0, 5, 5]

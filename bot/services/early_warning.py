@@ -324,6 +324,8 @@ class EarlyWarningService:
         self.notifier = notifier
         self.config = config or SignalConfig.load()
         self._aimaks: dict[str | None, int] = {}
+        self._checking = False
+        self._check_again = False
 
     # ------------------------------------------------------------------ the signal
 
@@ -372,11 +374,24 @@ class EarlyWarningService:
         return sent
 
     async def on_incident_changed(self, number: int) -> None:
-        """After a report is stored or updated: the same check, failures only logged."""
+        """After a report is stored or updated: the same check, failures only logged.
+
+        Reports that arrive while a check runs share the next one: when a workshop submits at
+        once, one check per report would spend the CPU everyone's answers need.
+        """
+        self._check_again = True
+        if self._checking:
+            return
+        self._checking = True
         try:
-            await self.check()
-        except Exception as exc:  # the report is saved; the daily check catches up
-            log.exception("early-warning check failed: %s", type(exc).__name__)
+            while self._check_again:
+                self._check_again = False
+                try:
+                    await self.check()
+                except Exception as exc:  # the report is saved; the daily check catches up
+                    log.exception("early-warning check failed: %s", type(exc).__name__)
+        finally:
+            self._checking = False
 
     async def _alert(self, flag: Flag, now: datetime) -> int:
         """The place's alert of the week, to each covering coordinator who has not had it."""
