@@ -15,7 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.app import build_application, initialize_application, shutdown_application
+from bot.app import build_application, initialize_application, shutdown_application, tune_gc
 from bot.config import Settings
 from bot.localapi.server import LocalBotApi
 
@@ -60,6 +60,7 @@ async def serve(kind: str, base_url: str, extra: str) -> None:
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         app = build_application(settings)
         await initialize_application(app)
+        tune_gc()  # as `ayilbot run` does
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1)

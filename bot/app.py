@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 from typing import Any
@@ -180,6 +181,19 @@ async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Serv
         exports=exports,
         stats=stats,
     )
+
+
+# Measured in `make bench`: with Python's default thresholds the cyclic collector ran about
+# once every five updates and took 18% of the CPU of a /help (PTB builds many objects per
+# update); the objects built at start-up never need scanning again.
+GC_THRESHOLDS = (20_000, 50, 100)
+
+
+def tune_gc() -> None:
+    """Freeze what start-up built and collect cycles less often; for the bot's own process."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def add_handlers(app: AyilApp) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import main
+from bot.app import GC_THRESHOLDS, tune_gc
 from storage.db import Database
 from storage.users import RoleRepository, UserRepository
 
@@ -80,3 +82,14 @@ def test_unknown_scope_and_unknown_user_are_refused(
 def test_invite_prints_a_deep_link(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["admin", "invite", "coordinator", "group:3", "--bot-username", "ayil_bot"]) == 0
     assert capsys.readouterr().out.startswith("https://t.me/ayil_bot?start=")
+
+
+def test_the_bot_process_freezes_start_up_objects_and_collects_cycles_less_often() -> None:
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
