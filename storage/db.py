@@ -160,16 +160,15 @@ class Database:
                 outcomes = await self._writer._execute(  # type: ignore[no-untyped-call]
                     _run_batch, self._writer._conn, [work for work, _ in batch]
                 )
-            except sqlite3.OperationalError as exc:
-                failure: BaseException = StorageUnavailable(str(exc)) if _unavailable(exc) else exc
-                outcomes = [(False, failure)] * len(batch)
-            except BaseException as exc:
+            except BaseException as exc:  # BEGIN or COMMIT failed: nothing of the batch stays
                 outcomes = [(False, exc)] * len(batch)
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
                 if future.done():  # its caller was cancelled
                     continue
                 if ok:
                     future.set_result(value)
+                elif isinstance(value, sqlite3.OperationalError) and _unavailable(value):
+                    future.set_exception(StorageUnavailable(str(value)))
                 else:
                     future.set_exception(value)
 
@@ -190,7 +189,8 @@ def _run_batch(
 ) -> list[tuple[bool, Any]]:
     """One transaction, a savepoint per work; (True, result) or (False, its exception) each.
 
-    Runs in the writer's thread. A failed COMMIT rolls everything back and raises.
+    Runs in the writer's thread. A failed COMMIT, or an error after which SQLite rolled the
+    whole transaction back, fails every work of the batch: nothing of it stays.
     """
     outcomes: list[tuple[bool, Any]] = []
     conn.execute("BEGIN IMMEDIATE")
@@ -200,6 +200,8 @@ def _run_batch(
             try:
                 outcomes.append((True, work(conn)))
             except Exception as exc:
+                if not conn.in_transaction:  # SQLite rolled it all back (full disk, I/O error)
+                    raise
                 conn.execute("ROLLBACK TO work")
                 outcomes.append((False, exc))
             conn.execute("RELEASE work")

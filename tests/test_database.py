@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import Database
+from storage.db import Database, StorageUnavailable
 from storage.drafts import DraftChanged, DraftRepository, ProcessedUpdates, open_draft, record_step
 from storage.records import Draft
 
@@ -119,3 +119,21 @@ async def test_opening_a_form_decided_on_an_outdated_read_writes_nothing(db: Dat
     async with db.reading() as conn:
         drafts = {d.id: d.status for d in await DraftRepository(conn).unfinished(user_id=1)}
     assert drafts == {other.id: "paused", second.id: "open"}
+
+
+async def test_a_full_disk_refuses_the_write_and_keeps_the_rest(db: Database) -> None:
+    await db.write(insert(1))
+    async with db.reading() as conn:
+        pages = next(iter(await conn.execute_fetchall("PRAGMA page_count")))[0]
+    async with db.transaction() as conn:
+        await conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    def too_big(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t (n, via) VALUES (2, 'write')")
+        conn.execute("INSERT INTO t (n, via) VALUES (3, zeroblob(1000000))")
+
+    outcomes = await asyncio.gather(db.write(too_big), db.write(insert(4)), return_exceptions=True)
+    # SQLite rolls the whole transaction back on a full disk: the batch fails as one.
+    assert all(isinstance(o, StorageUnavailable) and "full" in str(o) for o in outcomes)
+    assert sorted(await rows(db)) == [1]  # nothing half-written stays
+    assert await db.write(lambda conn: conn.execute("SELECT count(*) FROM t").fetchone()[0]) == 1
