@@ -361,6 +361,7 @@ class LocalBotApi:
         self.callback_answers: dict[str, JSON] = {}
         self.too_many_requests = 0
         self.faults_fired = 0
+        self.faults_by_kind: Counter[str] = Counter()
         self.webhook_url: str | None = None
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.menu_buttons: dict[int | None, JSON] = {}
@@ -1084,12 +1085,15 @@ class LocalBotApi:
                 if fault.count <= 0:
                     self._faults.remove(fault)
                 self.faults_fired += 1
+                self.faults_by_kind[fault.kind] += 1
                 return fault
         if self._random_faults is not None and name != "getUpdates":
             rate, kinds, rng = self._random_faults
             if rng.random() < rate:
+                kind = rng.choice(kinds)
                 self.faults_fired += 1
-                return _Fault(None, rng.choice(kinds), 1, 1, None)
+                self.faults_by_kind[kind] += 1
+                return _Fault(None, kind, 1, 1, None)
         return None
 
     @staticmethod
