@@ -107,8 +107,10 @@ def cpu_ticks() -> tuple[int, int]:
     return sum(fields[:8]), fields[7]
 
 
-async def main(quick: bool) -> str:
+async def main(quick: bool, only: Sequence[tuple[float, int]] = ()) -> str:
+    """Every table; with `only`, just the interactive one at those (RTT, people) levels."""
     levels = [(0.0, 100), (80.0, 100)] if quick else [(0.0, 100), (80.0, 100), (80.0, 500)]
+    levels = list(only) or levels
     rounds = 5 if quick else 10
     sections: list[str] = []
     rows: list[tuple[float, Result, Result]] = []
@@ -125,6 +127,8 @@ async def main(quick: bool) -> str:
             + f"\n\nCPU time the host took from this machine meanwhile (steal): {stolen:.0%}."
         )
         print(sections[-1], flush=True)
+        if only:
+            return sections[-1]
         idle, busy = await memory(Path(tmp), 1_000 if quick else 10_000, 100 if quick else 1_000)
         sections.append(
             "## Memory\n\n| state | resident memory |\n|---|---|\n"
@@ -179,8 +183,16 @@ def write_results(text: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="smaller loads, not recorded")
+    parser.add_argument(
+        "--level",
+        action="append",
+        default=[],
+        metavar="RTT_MS:PEOPLE",
+        help="only the interactive table at this level (repeatable), not recorded",
+    )
     args = parser.parse_args()
-    report = asyncio.run(main(args.quick))
+    only = [(float(rtt), int(people)) for rtt, people in (lv.split(":") for lv in args.level)]
+    report = asyncio.run(main(args.quick, only))
     print(report)
-    if not args.quick:
+    if not args.quick and not only:
         write_results(report)
