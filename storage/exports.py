@@ -10,11 +10,11 @@ from typing import Any
 # The row-to-record conversions of the owning repositories, so a report or a practice reads
 # the same here as everywhere else.
 from storage.base import Repository, to_db_time
-from storage.incidents import Incident, IncidentUpdate, _incident, _update
-from storage.practices import _COLUMNS as _PRACTICE_COLUMNS
-from storage.practices import _HELPFUL, Practice, _practice
+from storage.incidents import Incident, IncidentUpdate, incident_from_row, update_from_row
+from storage.practices import COLUMNS as PRACTICE_COLUMNS
+from storage.practices import HELPFUL, Practice, practice_from_row
 from storage.records import Role, User
-from storage.users import _user
+from storage.users import user_from_row
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 _INCIDENT_SELECT = "SELECT {columns} FROM incidents"
@@ -148,7 +148,7 @@ class ExportRepository(Repository):
             " ORDER BY id",
             (*params, *when_params),
         )
-        return [_incident(r) for r in rows]
+        return [incident_from_row(r) for r in rows]
 
     async def incident_updates(self, *, incident_ids: Sequence[int]) -> list[IncidentUpdate]:
         found: list[IncidentUpdate] = []
@@ -159,7 +159,7 @@ class ExportRepository(Repository):
                 f" WHERE incident_id IN ({_marks(chunk)}) ORDER BY incident_id, id",
                 tuple(chunk),
             )
-            found.extend(_update(r) for r in rows)
+            found.extend(update_from_row(r) for r in rows)
         return found
 
     async def incident_files(self, *, incident_ids: Sequence[int]) -> list[FileMeta]:
@@ -188,11 +188,11 @@ class ExportRepository(Repository):
             clauses.append("p.status = ?")
             when_params.append(status)
         rows = await self._all(
-            f"SELECT {_PRACTICE_COLUMNS}, {_HELPFUL} FROM practices p"
+            f"SELECT {PRACTICE_COLUMNS}, {HELPFUL} FROM practices p"
             f" WHERE {' AND '.join(clauses)} ORDER BY p.id",
             (*params, *when_params),
         )
-        return [_practice(r) for r in rows]
+        return [practice_from_row(r) for r in rows]
 
     async def practice_groups(self, *, practice_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
         """The groups each practice is shared with."""
@@ -251,7 +251,7 @@ class ExportRepository(Repository):
                 roles.setdefault(int(role[0]), []).append(Role(*tuple(role)))
         return [
             PersonRow(
-                user=_user(r),
+                user=user_from_row(r),
                 group_ids=tuple(sorted(int(g) for g in (r["group_list"] or "").split(",") if g)),
                 roles=tuple(roles.get(int(r["id"]), ())),
             )

@@ -140,7 +140,7 @@ _NEW_COLUMNS = tuple(f.name for f in fields(NewIncident))
 _SELECT = f"SELECT {', '.join(_INCIDENT_COLUMNS)} FROM incidents"
 
 
-def _incident(row: Any) -> Incident:
+def incident_from_row(row: Any) -> Incident:
     values = dict(zip(_INCIDENT_COLUMNS, tuple(row), strict=True))
     values["anonymous"] = bool(values["anonymous"])
     values["urgent"] = bool(values["urgent"])
@@ -188,13 +188,13 @@ class IncidentRepository(Repository):
 
     async def get(self, *, incident_id: int) -> Incident | None:
         row = await self._one(f"{_SELECT} WHERE id = ?", (incident_id,))
-        return _incident(row) if row else None
+        return incident_from_row(row) if row else None
 
     async def list_by_reporter(self, *, reporter_id: int, limit: int = 20) -> list[Incident]:
         rows = await self._all(
             f"{_SELECT} WHERE reporter_id = ? ORDER BY id DESC LIMIT ?", (reporter_id, limit)
         )
-        return [_incident(r) for r in rows]
+        return [incident_from_row(r) for r in rows]
 
     async def latest_similar(self, *, admin3: str, resource: str, since: datetime) -> int | None:
         """The newest report about the same aiyl aimak and resource received since `since`."""
@@ -215,7 +215,7 @@ class IncidentRepository(Repository):
             " ORDER BY id LIMIT 1",
             (after_id, *params),
         )
-        return _incident(row) if row else None
+        return incident_from_row(row) if row else None
 
     async def count_pending(self, *, codes: Sequence[str] | None) -> int:
         where, params = _scope_filter(codes)
@@ -230,7 +230,7 @@ class IncidentRepository(Repository):
         rows = await self._all(
             f"{_SELECT} WHERE {where} ORDER BY id DESC LIMIT ?", (*params, limit)
         )
-        return [_incident(r) for r in rows]
+        return [incident_from_row(r) for r in rows]
 
     async def set_review_status(
         self,
@@ -265,7 +265,7 @@ class IncidentRepository(Repository):
             " AND followup_sent_at IS NULL AND reporter_id IS NOT NULL ORDER BY id LIMIT ?",
             (to_db_time(quiet_since), limit),
         )
-        return [_incident(r) for r in rows]
+        return [incident_from_row(r) for r in rows]
 
     async def mark_followup_sent(self, *, incident_id: int, now: datetime) -> bool:
         """Claim the one follow-up of a report; False when it was already claimed."""
@@ -330,7 +330,7 @@ class IncidentUpdateRepository(Repository):
             " status_after, reply_to FROM incident_updates WHERE id = ?",
             (update_id,),
         )
-        return _update(row) if row else None
+        return update_from_row(row) if row else None
 
     async def for_incident(self, *, incident_id: int) -> list[IncidentUpdate]:
         rows = await self._all(
@@ -338,7 +338,7 @@ class IncidentUpdateRepository(Repository):
             " status_after, reply_to FROM incident_updates WHERE incident_id = ? ORDER BY id",
             (incident_id,),
         )
-        return [_update(r) for r in rows]
+        return [update_from_row(r) for r in rows]
 
     async def by_author(self, *, author_id: int) -> list[IncidentUpdate]:
         rows = await self._all(
@@ -346,7 +346,7 @@ class IncidentUpdateRepository(Repository):
             " status_after, reply_to FROM incident_updates WHERE author_id = ? ORDER BY id",
             (author_id,),
         )
-        return [_update(r) for r in rows]
+        return [update_from_row(r) for r in rows]
 
     async def has_kind(self, *, incident_id: int, kind: str) -> bool:
         row = await self._one(
@@ -362,7 +362,7 @@ class IncidentUpdateRepository(Repository):
             " ORDER BY id LIMIT 1",
             (question_id,),
         )
-        return _update(row) if row else None
+        return update_from_row(row) if row else None
 
     async def forget_author(self, *, author_id: int) -> int:
         return await self._run(
@@ -370,7 +370,7 @@ class IncidentUpdateRepository(Repository):
         )
 
 
-def _update(row: Any) -> IncidentUpdate:
+def update_from_row(row: Any) -> IncidentUpdate:
     values = tuple(row)
     return IncidentUpdate(
         values[0], values[1], from_db_time(values[2]) or datetime.min, *values[3:]

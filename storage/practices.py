@@ -15,13 +15,13 @@ STATUSES = ("pending", "changes", "approved", "declined")
 # typed as о у н on a Russian keyboard, so both spellings must meet in the index.
 _FOLD = str.maketrans({"ё": "е", "ө": "о", "ү": "у", "ң": "н"})
 _WORD = re.compile(r"\w+")
-_COLUMNS = (
+COLUMNS = (
     "id, draft_id, form_version, author_id, author_kind, place_code, topic, topic_other,"
     " title, situation, actions, result, plan_budget, amount_som, advice, visible_to_all,"
     " allow_contact, show_author, status, review_note, reviewed_by, reviewed_at,"
     " approved_at, created_at, updated_at"
 )
-_HELPFUL = "(SELECT count(*) FROM practice_helpful h WHERE h.practice_id = p.id) AS helpful"
+HELPFUL = "(SELECT count(*) FROM practice_helpful h WHERE h.practice_id = p.id) AS helpful"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +145,7 @@ def _content(row: Any) -> PracticeContent:
     )
 
 
-def _practice(row: Any) -> Practice:
+def practice_from_row(row: Any) -> Practice:
     return Practice(
         id=row["id"],
         draft_id=row["draft_id"],
@@ -325,18 +325,18 @@ class PracticeRepository(Repository):
 
     async def get(self, practice_id: int) -> Practice | None:
         row = await self._one(
-            f"SELECT {_COLUMNS}, {_HELPFUL} FROM practices p WHERE id = ?", (practice_id,)
+            f"SELECT {COLUMNS}, {HELPFUL} FROM practices p WHERE id = ?", (practice_id,)
         )
-        return _practice(row) if row else None
+        return practice_from_row(row) if row else None
 
     async def visible_one(self, viewer: Viewer, practice_id: int) -> Practice | None:
         """The practice if it is approved and this viewer may see it, else None."""
         rule, params = _visible_to(viewer)
         row = await self._one(
-            f"SELECT {_COLUMNS}, {_HELPFUL} FROM practices p WHERE p.id = ? AND {rule}",
+            f"SELECT {COLUMNS}, {HELPFUL} FROM practices p WHERE p.id = ? AND {rule}",
             (practice_id, *params),
         )
-        return _practice(row) if row else None
+        return practice_from_row(row) if row else None
 
     def _where(self, viewer: Viewer, where: Filter) -> tuple[str, str, list[Any]]:
         rule, params = _visible_to(viewer)
@@ -379,11 +379,11 @@ class PracticeRepository(Repository):
         if where.match is not None and sort != "topic":
             order = "s.score, " + order
         rows = await self._all(
-            f"SELECT {_COLUMNS}, {_HELPFUL} FROM practices p{join} WHERE {clauses}"
+            f"SELECT {COLUMNS}, {HELPFUL} FROM practices p{join} WHERE {clauses}"
             f" ORDER BY {order} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
-        return [_practice(r) for r in rows]
+        return [practice_from_row(r) for r in rows]
 
     async def count_visible(self, viewer: Viewer, where: Filter) -> int:
         join, clauses, params = self._where(viewer, where)
@@ -404,11 +404,11 @@ class PracticeRepository(Repository):
 
     async def by_author(self, author_id: int, *, limit: int, offset: int = 0) -> list[Practice]:
         rows = await self._all(
-            f"SELECT {_COLUMNS}, {_HELPFUL} FROM practices p WHERE author_id = ?"
+            f"SELECT {COLUMNS}, {HELPFUL} FROM practices p WHERE author_id = ?"
             " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
             (author_id, limit, offset),
         )
-        return [_practice(r) for r in rows]
+        return [practice_from_row(r) for r in rows]
 
     async def count_by_author(self, author_id: int) -> int:
         row = await self._one("SELECT count(*) FROM practices WHERE author_id = ?", (author_id,))
@@ -417,9 +417,9 @@ class PracticeRepository(Repository):
     async def waiting(self) -> list[Practice]:
         """Practices waiting for a coordinator, oldest first."""
         rows = await self._all(
-            f"SELECT {_COLUMNS} FROM practices p WHERE status = 'pending' ORDER BY updated_at, id"
+            f"SELECT {COLUMNS} FROM practices p WHERE status = 'pending' ORDER BY updated_at, id"
         )
-        return [_practice(r) for r in rows]
+        return [practice_from_row(r) for r in rows]
 
     async def set_status(
         self,

@@ -10,7 +10,7 @@ from storage.base import Repository, from_db_time, to_db_time
 from storage.records import Invite, Role, User
 
 
-def _user(row: Any) -> User:
+def user_from_row(row: Any) -> User:
     return User(
         id=row["id"],
         first_name=row["first_name"],
@@ -32,7 +32,7 @@ class UserRepository(Repository):
 
     async def get(self, user_id: int) -> User | None:
         row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
-        return _user(row) if row else None
+        return user_from_row(row) if row else None
 
     async def create(
         self,
@@ -89,7 +89,7 @@ class UserRepository(Repository):
 
     async def list_all(self, *, limit: int = 1000) -> list[User]:
         rows = await self._all("SELECT * FROM users ORDER BY id LIMIT ?", (limit,))
-        return [_user(r) for r in rows]
+        return [user_from_row(r) for r in rows]
 
     async def count(self) -> int:
         row = await self._one("SELECT count(*) FROM users")
@@ -118,7 +118,7 @@ class AccessRepository(Repository):
         if row is None:
             return None
         roles = [Role(user_id, r[0], r[1], r[2]) for r in json.loads(row["roles_json"])]
-        return _user(row), roles, [int(g) for g in json.loads(row["groups_json"])]
+        return user_from_row(row), roles, [int(g) for g in json.loads(row["groups_json"])]
 
 
 class RoleRepository(Repository):
