@@ -4,6 +4,10 @@ State is derived from the answers: the current step is the first relevant step n
 answered, so Back, Change-from-summary and conditional steps need no stack. Every accepted
 answer is committed with the key of the update that carried it, so a redelivered update
 changes nothing and a restart continues at the same step.
+
+A step is decided on the draft as read, without a lock, and written in one trip to the writer
+(`Database.write`, group-committed); a draft that moved on in between is read again. Only a
+submit, which runs the form's own submit function, takes a multi-statement transaction.
 """
 
 from __future__ import annotations
