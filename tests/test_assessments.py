@@ -9,7 +9,10 @@ from datetime import UTC, date, datetime
 from docx import Document
 
 from bot.app import AyilApp
-from bot.forms.assessment import TARGETS
+from bot.forms.assessment import ASSESSMENT, TARGETS
+from bot.forms.kinds import Env
+from bot.gazetteer import Gazetteer, Place
+from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
 from bot.services.assessments import ROWS
 from storage.assessments import AssessmentRepository
@@ -199,3 +202,56 @@ async def test_five_target_aiyl_aimaks_side_by_side(bot: AyilApp, person: Person
         "Төрт-Гүл",
     ]
     assert not any("+996" in c.text for row in grid.rows for c in row.cells)
+
+
+async def test_a_coordinator_of_every_region_finds_any_aiyl_aimak_by_oblast_and_rayon(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    coordinator = person(331, "ru", first_name="Айгерим")
+    await onboard(coordinator, language="Русский")
+    await grant(bot, 331, "all")
+    home = await coordinator.say("/assessment")
+    # Only Batken has aiyl aimaks in the gazetteer so far, so the rayon comes first.
+    rayons = await coordinator.press("Новая оценка", message=home)
+    assert "В каком районе?" in rayons.text
+    assert coordinator.labels(rayons)[:3] == [
+        "Баткенский район",
+        "Кадамжайский район",
+        "Лейлекский район",
+    ]
+    aimaks = await coordinator.press("Лейлекский район", message=rayons)
+    assert "Катран" in coordinator.labels(aimaks) and "Ак-Сай" not in coordinator.labels(aimaks)
+    when = await coordinator.press("Катран", message=aimaks)
+    summary = await fill(coordinator, server, when, FIRST)
+    receipt = await coordinator.press(RU_SUBMIT, message=summary)
+    assert "(Катран) сохранена" in receipt.text
+    async with services_of(bot).db.reading() as conn:
+        history = await AssessmentRepository(conn).history(place_code="BA-LEI-KAT")
+    assert [a.population for a in history] == [12_500]
+
+
+def test_with_aiyl_aimaks_in_two_oblasts_the_oblast_is_asked_first() -> None:
+    def place(code: str, level: str, parent: str | None) -> Place:
+        return Place(code, level, parent, {"en": code})
+
+    gazetteer = Gazetteer(
+        [
+            place("CH", "oblast", None),
+            place("CH-ALA", "rayon", "CH"),
+            place("CH-ALA-X", "aiyl_aimak", "CH-ALA"),
+            place("BA", "oblast", None),
+            place("BA-BAT", "rayon", "BA"),
+            place("BA-BAT-AKS", "aiyl_aimak", "BA-BAT"),
+            place("BA-KAD", "rayon", "BA"),  # no aiyl aimaks listed: not offered
+            place("OS", "oblast", None),  # none at all: not offered
+        ]
+    )
+    env = Env(translator("en"), None, gazetteer, date(2026, 3, 1), {"wide": True})
+    oblast, rayon, aimak = ASSESSMENT.steps[:3]
+    assert oblast.relevant({}, env) and rayon.relevant({}, env)
+    assert [o.value for o in oblast.kind.options({}, env)] == ["BA", "CH"]  # Batken first
+    assert [o.value for o in rayon.kind.options({"oblast": "CH"}, env)] == ["CH-ALA"]
+    assert [o.value for o in rayon.kind.options({"oblast": "BA"}, env)] == ["BA-BAT"]
+    assert [o.value for o in aimak.kind.options({"rayon": "CH-ALA"}, env)] == ["CH-ALA-X"]
+    scoped = Env(translator("en"), None, gazetteer, date(2026, 3, 1), {"places": ["BA-BAT-AKS"]})
+    assert not oblast.relevant({}, scoped) and not rayon.relevant({}, scoped)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.forms.engine import Form, Step, option_list
 from bot.forms.kinds import Answers, Choice, Date, Env, MultiChoice, Number, Option, Text
+from bot.gazetteer import Place
 from bot.i18n import N_
 
 # The five target ayil okmotu of the peer-learning programme, in the order they are compared.
@@ -45,12 +46,47 @@ MECHANISMS: Mapping[str, str] = {
 }
 
 
+def _wide(answers: Answers, env: Env) -> bool:
+    """A coordinator of every region finds the aiyl aimak through its oblast and rayon."""
+    return bool(env.context.get("wide"))
+
+
+def _aimaks_under(code: str, env: Env) -> list[Place]:
+    return [p for p in env.gazetteer.descendants(code) if p.level == "aiyl_aimak"]
+
+
+def _options(found: Sequence[Place], env: Env) -> tuple[Option, ...]:
+    return tuple(Option(p.code, p.name(env.tr.locale), translate=False) for p in found)
+
+
+def _oblast_places(env: Env) -> list[Place]:
+    """Oblasts and cities with aiyl aimaks in the gazetteer, the programme's own first."""
+    home = env.gazetteer.oblast_of(TARGETS[0]).code
+    found = [p for p in env.gazetteer.top_level() if _aimaks_under(p.code, env)]
+    return sorted(found, key=lambda p: p.code != home)
+
+
+def _oblasts(answers: Answers, env: Env) -> Sequence[Option]:
+    return _options(_oblast_places(env), env)
+
+
+def _asks_oblast(answers: Answers, env: Env) -> bool:
+    # The gazetteer lists aiyl aimaks for Batken only so far: one choice is no question.
+    return _wide(answers, env) and len(_oblast_places(env)) > 1
+
+
+def _rayons(answers: Answers, env: Env) -> Sequence[Option]:
+    oblast = answers.get("oblast") or _oblast_places(env)[0].code
+    found = env.gazetteer.children(str(oblast))
+    return _options([p for p in found if _aimaks_under(p.code, env)], env)
+
+
 def _places(answers: Answers, env: Env) -> Sequence[Option]:
-    """The aiyl aimaks the assessor may assess, listed when the form was opened."""
+    """The aiyl aimaks of the chosen rayon, or those listed when the form was opened."""
+    if _wide(answers, env):
+        return _options(_aimaks_under(str(answers["rayon"]), env), env)
     found = (env.gazetteer.get(str(code)) for code in env.context.get("places", ()))
-    return tuple(
-        Option(p.code, p.name(env.tr.locale), translate=False) for p in found if p is not None
-    )
+    return _options([p for p in found if p is not None], env)
 
 
 def _resource_step(key: str, label: str, prompt: str) -> Step:
@@ -64,9 +100,25 @@ def _resource_step(key: str, label: str, prompt: str) -> Step:
 
 ASSESSMENT = Form(
     id="assessment",
-    version=1,
+    version=2,
     title=N_("Rapid assessment of an ayil okmotu"),
     steps=(
+        Step(
+            "oblast",
+            Choice(options_for=_oblasts, columns=2),
+            N_("In which oblast is the aiyl aimak?"),
+            label=N_("Oblast"),
+            when=_asks_oblast,
+            clears=("rayon", "aiyl_aimak"),
+        ),
+        Step(
+            "rayon",
+            Choice(options_for=_rayons, columns=2),
+            N_("In which rayon?"),
+            label=N_("Rayon"),
+            when=_wide,
+            clears=("aiyl_aimak",),
+        ),
         Step(
             "aiyl_aimak",
             Choice(options_for=_places, columns=2),

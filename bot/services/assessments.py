@@ -149,15 +149,15 @@ class AssessmentService:
         """The assessment form, for the engine."""
         return {ASSESSMENT.id: FormSpec(ASSESSMENT, self.submit)}
 
+    @staticmethod
+    def wide(actor: Actor) -> bool:
+        """Whether the actor may assess anywhere (then the form asks oblast and rayon first)."""
+        return actor.is_admin or any(s.kind == "all" for s in actor.coordinator_scopes)
+
     def assessable(self, actor: Actor) -> list[str]:
-        """Aiyl aimaks within the actor's scope, the five targets first."""
+        """Aiyl aimaks within a scoped actor's reach, the five targets first."""
         aimaks = [p.code for p in self.gazetteer.by_level("aiyl_aimak")]
-        wide = actor.is_admin or any(s.kind == "all" for s in actor.coordinator_scopes)
-        if wide:
-            rayons = {r.code for t in TARGETS if (r := self.gazetteer.rayon_of(t))}
-            found = [c for c in aimaks if any(self.gazetteer.covers(r, c) for r in rayons)]
-        else:
-            found = [c for c in aimaks if self.access.covers(actor, place=c)]
+        found = [c for c in aimaks if self.access.covers(actor, place=c)]
         found.sort(key=lambda c: (TARGETS.index(c) if c in TARGETS else len(TARGETS), c))
         return found[:PLACES_LIMIT]
 
@@ -171,6 +171,8 @@ class AssessmentService:
             if self.gazetteer.get(place) is None:
                 raise StaleButton
             context: dict[str, Any] = {"place": place}
+        elif self.wide(actor):
+            context = {"wide": True}
         else:
             places = self.assessable(actor)
             if not places:
