@@ -100,7 +100,7 @@ class Database:
 
     async def close(self) -> None:
         """Close every connection, once queued writes are written."""
-        if self._flusher is not None:
+        if self._flusher is not None and not self._flusher.done():
             await self._flusher
         for reader in self._readers:
             await reader.close()
@@ -160,7 +160,12 @@ class Database:
                 outcomes = await self._writer._execute(  # type: ignore[no-untyped-call]
                     _run_batch, self._writer._conn, [work for work, _ in batch]
                 )
-            except BaseException as exc:  # BEGIN or COMMIT failed: nothing of the batch stays
+            except asyncio.CancelledError:
+                # Shutting down: the batch may still commit in the thread, but nobody is told.
+                for _, future in batch:
+                    future.cancel()
+                raise
+            except Exception as exc:  # BEGIN or COMMIT failed: nothing of the batch stays
                 outcomes = [(False, exc)] * len(batch)
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
                 if future.done():  # its caller was cancelled

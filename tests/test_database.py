@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,3 +139,26 @@ async def test_a_full_disk_refuses_the_write_and_keeps_the_rest(db: Database) ->
     assert all(isinstance(o, StorageUnavailable) and "full" in str(o) for o in outcomes)
     assert sorted(await rows(db)) == [1]  # nothing half-written stays
     assert await db.write(lambda conn: conn.execute("SELECT count(*) FROM t").fetchone()[0]) == 1
+
+
+async def test_a_write_cancelled_at_shutdown_leaves_the_writer_working(db: Database) -> None:
+    in_thread = threading.Event()
+    release = threading.Event()
+
+    def held(conn: sqlite3.Connection) -> int:
+        in_thread.set()
+        release.wait(5)
+        conn.execute("INSERT INTO t (n, via) VALUES (1, 'write')")
+        return 1
+
+    caller = asyncio.ensure_future(db.write(held))
+    await asyncio.to_thread(in_thread.wait, 5)
+    flusher = db._flusher
+    assert flusher is not None
+    flusher.cancel()  # as the event loop does to every task when it shuts down
+    with contextlib.suppress(asyncio.CancelledError):
+        await flusher
+    assert caller.cancelled()
+    release.set()
+    assert await db.write(insert(2)) == 20  # a new flusher takes the next write
+    assert sorted(await rows(db)) == [1, 2]  # the held work committed in its thread
