@@ -1,4 +1,4 @@
-"""The SQLite database: one writer connection, one reader, numbered migrations."""
+"""The SQLite database: one writer (transactions, group-committed writes), readers, migrations."""
 
 from __future__ import annotations
 
