@@ -97,7 +97,7 @@ def reports_per_person(db: Path) -> dict[int, int]:
 @pytest.mark.timeout(200)
 async def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path: Path) -> None:
     db = tmp_path / "faults.db"
-    people_ids = list(range(3000, 3008))
+    people_ids = list(range(3000, 3016))  # enough at once that writes share batches
     await seed_people(db, people_ids)
     server = LocalBotApi(latency_ms=10)
     await server.start()
