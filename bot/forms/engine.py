@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -40,6 +40,7 @@ CALLBACK_PREFIX = "f"
 # A step decided on a draft that moved on is decided again; the same person's updates run
 # in order (bot/processor.py), so a second attempt is already rare.
 ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,16 @@ class _Submit:
     asked: Draft | None = None
 
 
+async def _retrying(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run a step's read-decide-write again while the draft moved on under it."""
+    for _ in range(ATTEMPTS):
+        try:
+            return await attempt()
+        except DraftChanged:
+            continue
+    raise StorageUnavailable("the draft kept changing")
+
+
 def callback(draft_id: str, where: str, action: str) -> str:
     """Button data `f:<draft>:<step>:<action>`: 8 hex of the draft, far under 64 bytes."""
     return f"{CALLBACK_PREFIX}:{draft_id[:8]}:{where}:{action}"
@@ -160,7 +171,8 @@ class FormEngine:
     ) -> Screen:
         """Open a form (pre-filled with `answers` to edit a record), or continue an open one."""
         spec = self.specs[form_id]
-        for _ in range(ATTEMPTS):
+
+        async def attempt() -> Screen:
             async with self.db.reading() as conn:
                 existing = await DraftRepository(conn).live_for_form(
                     user_id=actor.user_id, form_id=form_id
@@ -184,17 +196,13 @@ class FormEngine:
                     context=dict(context or {}),
                 )
             draft = self._advance(spec.form, draft, actor)
-            try:
-                await self.db.write(
-                    partial(open_draft, existing=existing, draft=draft, now=self._clock())
-                )
-            except DraftChanged:
-                continue
-            break
-        else:
-            raise StorageUnavailable("the draft kept changing")
-        notice = N_("You have an unfinished form; let us continue where you stopped.")
-        return self._screen(spec.form, draft, actor, notice=notice if resumed else None)
+            await self.db.write(
+                partial(open_draft, existing=existing, draft=draft, now=self._clock())
+            )
+            notice = N_("You have an unfinished form; let us continue where you stopped.")
+            return self._screen(spec.form, draft, actor, notice=notice if resumed else None)
+
+        return await _retrying(attempt)
 
     async def active(self, actor: Actor) -> Draft | None:
         """The draft that takes this person's typed input, if any."""
@@ -210,7 +218,8 @@ class FormEngine:
 
     async def on_input(self, actor: Actor, given: Input, *, event_key: str) -> Screen | None:
         """Apply a typed message, location or file to the open form; None when none is open."""
-        for _ in range(ATTEMPTS):
+
+        async def attempt() -> Screen | None:
             async with self.db.reading() as conn:
                 draft = await DraftRepository(conn).latest_open(user_id=actor.user_id)
                 if draft is None or draft.form_id not in self.specs:
@@ -219,13 +228,10 @@ class FormEngine:
             form = self.specs[draft.form_id].form
             if seen:
                 return self._screen(form, draft, actor)
-            try:
-                return await self._apply(
-                    form, draft, actor, self._typed(form, draft, actor, given), event_key
-                )
-            except DraftChanged:
-                continue
-        raise StorageUnavailable("the draft kept changing")
+            outcome = self._typed(form, draft, actor, given)
+            return await self._apply(form, draft, actor, outcome, event_key)
+
+        return await _retrying(attempt)
 
     async def on_button(self, actor: Actor, data: str, *, event_key: str) -> Screen:
         """Apply a pressed form button; raises StaleButton or AlreadySubmitted."""
@@ -233,7 +239,8 @@ class FormEngine:
             _prefix, short_id, where, action = data.split(":", 3)
         except ValueError:
             raise StaleButton from None
-        for _ in range(ATTEMPTS):
+
+        async def attempt() -> Screen:
             async with self.db.reading() as conn:
                 draft = await DraftRepository(conn).get_by_prefix(
                     user_id=actor.user_id, prefix=short_id
@@ -255,11 +262,9 @@ class FormEngine:
                 raise StaleButton
             else:
                 outcome = self._press(form, draft, actor, action)
-            try:
-                return await self._apply(form, draft, actor, outcome, event_key)
-            except DraftChanged:
-                continue
-        raise StorageUnavailable("the draft kept changing")
+            return await self._apply(form, draft, actor, outcome, event_key)
+
+        return await _retrying(attempt)
 
     async def cancel(self, actor: Actor) -> bool:
         """Discard the open form; False when there was none."""
