@@ -5,8 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import AppContext
-from bot.forms.engine import StaleButton
-from handlers.render import answer_stale, reply
+from handlers.render import reply
 
 
 async def on_assessment(update: Update, context: AppContext) -> None:
@@ -25,9 +24,6 @@ async def on_assessment_button(update: Update, context: AppContext) -> None:
     """An `as:` button: the service re-checks role and scope."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    try:
-        screen = await context.services.assessments.on_button(context.actor, query.data)
-    except StaleButton:
-        await answer_stale(update, context)
-        return
-    await reply(update, context, screen)
+    await reply(
+        update, context, await context.services.assessments.on_button(context.actor, query.data)
+    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import AppContext
-from bot.forms.engine import StaleButton
-from handlers.render import answer_stale, reply
+from handlers.render import reply
 
 SETTINGS_WORDS = ("settings", "настройки", "жөндөөлөр")
 
@@ -24,9 +23,4 @@ async def on_button(update: Update, context: AppContext) -> None:
     """A `dg:` button: the person's or a managed group's day, hour, language or off."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    try:
-        screen = await context.services.digests.press(context.actor, query.data)
-    except StaleButton:
-        await answer_stale(update, context)
-        return
-    await reply(update, context, screen)
+    await reply(update, context, await context.services.digests.press(context.actor, query.data))

@@ -7,11 +7,11 @@ from datetime import timedelta
 from telegram import Message, Update
 
 from bot.context import AppContext
-from bot.forms.engine import AlreadySubmitted, StaleButton
+from bot.forms.engine import AlreadySubmitted
 from bot.forms.kinds import Input
 from bot.i18n import N_
 from bot.screen import Screen
-from handlers.render import answer_stale, reply
+from handlers.render import reply
 
 
 def _seconds(duration: int | timedelta) -> int:
@@ -58,9 +58,6 @@ async def on_form_button(update: Update, context: AppContext) -> None:
         )
     except AlreadySubmitted as repeat:
         screen = repeat.screen
-    except StaleButton:
-        await answer_stale(update, context)
-        return
     await reply(update, context, screen)
 
 

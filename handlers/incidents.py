@@ -7,11 +7,10 @@ from collections.abc import Awaitable
 from telegram import Update
 
 from bot.context import AppContext
-from bot.forms.engine import StaleButton
 from bot.screen import Screen
 from bot.services.access import Permission
 from bot.services.incidents import FormStart
-from handlers.render import answer_stale, reply
+from handlers.render import reply
 
 
 def numbers(update: Update) -> list[int]:
@@ -22,22 +21,13 @@ def numbers(update: Update) -> list[int]:
 
 
 async def answer_with(update: Update, context: AppContext, pending: Awaitable[Screen]) -> None:
-    """Reply with the service's screen; a stale button is answered politely."""
-    try:
-        screen = await pending
-    except StaleButton:
-        await answer_stale(update, context)
-        return
-    await reply(update, context, screen)
+    """Reply with the service's screen (a stale button goes to the error handler)."""
+    await reply(update, context, await pending)
 
 
 async def open_form(update: Update, context: AppContext, pending: Awaitable[FormStart]) -> None:
     """Start the form the service allowed, with its context."""
-    try:
-        start = await pending
-    except StaleButton:
-        await answer_stale(update, context)
-        return
+    start = await pending
     chat_id = update.effective_chat.id if update.effective_chat else context.actor.user_id
     screen = await context.services.forms.start(
         context.actor, chat_id=chat_id, form_id=start.form_id, context=start.context, restart=True

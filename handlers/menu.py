@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot.context import AppContext
+from bot.forms.engine import StaleButton
 from handlers import (
     assessments,
     common,
@@ -54,8 +55,7 @@ async def on_menu_button(update: Update, context: AppContext) -> None:
     assert query is not None and query.data is not None
     action = ACTIONS.get(query.data.removeprefix("m:"))
     if action is None:
-        await answer_stale(update, context)
-        return
+        raise StaleButton
     await action(update, context)
 
 

@@ -148,9 +148,9 @@ class Database:
 
     async def _flush(self) -> None:
         while self._queued:
-            while self._write_lock.locked():
-                async with self._write_lock:  # a multi-statement transaction has the writer
-                    pass
+            while self._write_lock.locked():  # a multi-statement transaction has the writer
+                await self._write_lock.acquire()  # wait for its end, then let the next one in
+                self._write_lock.release()
             batch, self._queued = self._queued, []
             # Nothing yields between the check above and the batch entering the thread's
             # queue (aiosqlite puts it there before awaiting), so no transaction() begins in
