@@ -17,7 +17,7 @@ class NewIncident:
     draft_id: str
     form_id: str
     form_version: int
-    reporter_id: int
+    reporter_id: int | None  # None once the reporter's account was erased
     reporter_pseudonym: str | None
     reporter_role: str | None
     anonymous: bool
@@ -53,50 +53,13 @@ class NewIncident:
     possible_duplicate_of: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class Incident:
-    """A stored report."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Incident(NewIncident):
+    """A stored report: what was received, its number and its review state."""
 
     id: int
-    draft_id: str
-    form_id: str
-    form_version: int
-    reporter_id: int | None
-    reporter_pseudonym: str | None
-    reporter_role: str | None
-    anonymous: bool
-    received_at: datetime
-    event_date: date
-    date_precision: int
-    resource: str
-    resource_other: str | None
-    event_type: str
-    sub_event_type: str
-    actor1: str | None
-    actor1_type: str
-    actor2: str | None
-    actor2_type: str | None
-    crowd_size: str
-    fatalities: int
-    injuries: int
-    admin1: str | None
-    admin2: str | None
-    admin3: str | None
-    place_other: str | None
-    location: str | None
-    latitude: float | None
-    longitude: float | None
-    geo_precision: int
-    border: str
-    notes: str | None
-    response: str | None
-    source: str
-    source_scale: str
-    urgent: bool
-    status: str
     review_status: str
     duplicate_of: int | None
-    possible_duplicate_of: int | None
     last_update_at: datetime
     followup_sent_at: datetime | None
 
