@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.forms.engine import Form, Step, option_list
-from bot.forms.kinds import Answers, Choice, Date, Env, MultiChoice, Number, Option, Text
+from bot.forms.kinds import (
+    Answers,
+    Choice,
+    Date,
+    Env,
+    MultiChoice,
+    Number,
+    Option,
+    Text,
+    place_options,
+)
 from bot.gazetteer import Place
 from bot.i18n import N_
 
@@ -55,10 +65,6 @@ def _aimaks_under(code: str, env: Env) -> list[Place]:
     return [p for p in env.gazetteer.descendants(code) if p.level == "aiyl_aimak"]
 
 
-def _options(found: Sequence[Place], env: Env) -> tuple[Option, ...]:
-    return tuple(Option(p.code, p.name(env.tr.locale), translate=False) for p in found)
-
-
 def _oblast_places(env: Env) -> list[Place]:
     """Oblasts and cities with aiyl aimaks in the gazetteer, the programme's own first."""
     home = env.gazetteer.oblast_of(TARGETS[0]).code
@@ -67,7 +73,7 @@ def _oblast_places(env: Env) -> list[Place]:
 
 
 def _oblasts(answers: Answers, env: Env) -> Sequence[Option]:
-    return _options(_oblast_places(env), env)
+    return place_options(_oblast_places(env), env)
 
 
 def _asks_oblast(answers: Answers, env: Env) -> bool:
@@ -78,15 +84,15 @@ def _asks_oblast(answers: Answers, env: Env) -> bool:
 def _rayons(answers: Answers, env: Env) -> Sequence[Option]:
     oblast = answers.get("oblast") or _oblast_places(env)[0].code
     found = env.gazetteer.children(str(oblast))
-    return _options([p for p in found if _aimaks_under(p.code, env)], env)
+    return place_options([p for p in found if _aimaks_under(p.code, env)], env)
 
 
 def _places(answers: Answers, env: Env) -> Sequence[Option]:
     """The aiyl aimaks of the chosen rayon, or those listed when the form was opened."""
     if _wide(answers, env):
-        return _options(_aimaks_under(str(answers["rayon"]), env), env)
+        return place_options(_aimaks_under(str(answers["rayon"]), env), env)
     found = (env.gazetteer.get(str(code)) for code in env.context.get("places", ()))
-    return _options([p for p in found if p is not None], env)
+    return place_options([p for p in found if p is not None], env)
 
 
 def _resource_step(key: str, label: str, prompt: str) -> Step:

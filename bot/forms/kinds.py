@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.gazetteer import Gazetteer
+from bot.gazetteer import Gazetteer, Place
 from bot.i18n import N_, Tr, escape
 from storage.records import User
 
@@ -78,6 +78,11 @@ class Env:
     gazetteer: Gazetteer
     today: date
     context: Mapping[str, Any] = field(default_factory=dict)
+
+
+def place_options(places: Iterable[Place], env: Env) -> tuple[Option, ...]:
+    """Gazetteer places as options, named in the reader's language."""
+    return tuple(Option(p.code, p.name(env.tr.locale), translate=False) for p in places)
 
 
 class Kind:

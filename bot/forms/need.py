@@ -20,6 +20,7 @@ from bot.forms.kinds import (
     Number,
     Option,
     Text,
+    place_options,
 )
 from bot.i18n import N_
 
@@ -87,7 +88,7 @@ def _nearby(answers: Answers, env: Env) -> Sequence[Option]:
         return ()
     siblings = [p for p in gazetteer.children(rayon.code) if p.level == "aiyl_aimak"]
     siblings.sort(key=lambda p: p.code != place)
-    listed = [Option(p.code, p.name(env.tr.locale), translate=False) for p in siblings]
+    listed = place_options(siblings, env)
     return (*listed, Option(OTHER, N_("Other / not listed"))) if listed else ()
 
 

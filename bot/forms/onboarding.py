@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from bot.forms.engine import Form, Step
-from bot.forms.kinds import Answers, Choice, Env, Option, Text
+from bot.forms.kinds import Answers, Choice, Env, Option, Text, place_options
 from bot.i18n import N_
 
 NOT_LISTED = "other"
@@ -33,7 +33,7 @@ def places(level_key: str | None) -> Callable[[Answers, Env], Sequence[Option]]:
             if level_key is None
             else gazetteer.children(str(answers.get(level_key)))
         )
-        listed = [Option(p.code, p.name(env.tr.locale), translate=False) for p in found]
+        listed = place_options(found, env)
         return (*listed, Option(NOT_LISTED, N_("Other / not listed")))
 
     return options

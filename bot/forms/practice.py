@@ -14,6 +14,7 @@ from bot.forms.kinds import (
     Number,
     Option,
     Text,
+    place_options,
     yes_no,
 )
 from bot.i18n import N_
@@ -195,18 +196,13 @@ PRACTICE_EDIT = Form(id="practice_edit", version=1, title=N_("Edit your practice
 
 
 def _oblasts(answers: Answers, env: Env) -> Sequence[Option]:
-    found = [
-        Option(p.code, p.name(env.tr.locale), translate=False) for p in env.gazetteer.oblasts()
-    ]
+    found = place_options(env.gazetteer.oblasts(), env)
     return (*found, Option(NO_REGION, N_("All of Kyrgyzstan")))
 
 
 def _rayons(answers: Answers, env: Env) -> Sequence[Option]:
     oblast = str(answers.get("oblast"))
-    found = [
-        Option(p.code, p.name(env.tr.locale), translate=False)
-        for p in env.gazetteer.children(oblast)
-    ]
+    found = place_options(env.gazetteer.children(oblast), env)
     return (Option(WHOLE, N_("The whole oblast")), *found)
 
 
