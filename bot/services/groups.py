@@ -337,19 +337,14 @@ class GroupService:
             )
         if group is None or not member:
             raise StaleButton
-        return Screen(
-            tr.gettext(
-                N_(
-                    "Leave «{name}»? Practices shared only with it will no longer be shown to you."
-                ),
-                name=group.name,
-            ),
-            (
-                (
-                    Button(tr.pgettext("button", "Yes, leave"), f"grp:lvy:{group_id}"),
-                    Button(tr.pgettext("button", "No"), f"grp:g:{group_id}"),
-                ),
-            ),
+        question = N_(
+            "Leave «{name}»? Practices shared only with it will no longer be shown to you."
+        )
+        return _confirm(
+            tr,
+            tr.gettext(question, name=group.name),
+            Button(tr.pgettext("button", "Yes, leave"), f"grp:lvy:{group_id}"),
+            back=f"grp:g:{group_id}",
         )
 
     async def leave(self, actor: Actor, group_id: int) -> Screen:
@@ -473,14 +468,11 @@ class GroupService:
             ):
                 raise StaleButton
         name = " ".join(p for p in (user.first_name, user.last_name) if p)
-        return Screen(
+        return _confirm(
+            tr,
             tr.gettext(N_("Remove {member} from «{name}»?"), member=name, name=group.name),
-            (
-                (
-                    Button(tr.pgettext("button", "Yes, remove"), f"grp:rmy:{group_id}:{user_id}"),
-                    Button(tr.pgettext("button", "No"), f"grp:mb:{group_id}:0"),
-                ),
-            ),
+            Button(tr.pgettext("button", "Yes, remove"), f"grp:rmy:{group_id}:{user_id}"),
+            back=f"grp:mb:{group_id}:0",
         )
 
     async def remove(self, actor: Actor, group_id: int, user_id: int) -> Screen:
@@ -532,20 +524,15 @@ class GroupService:
         tr = translator(actor.locale)
         async with self.db.reading() as conn:
             group = await self._managed_group(conn, actor, group_id)
-        return Screen(
-            tr.gettext(
-                N_(
-                    "Close «{name}»? Its invitation link stops working, its chat is unlinked, "
-                    "and practices shared only with it are no longer shown to its members."
-                ),
-                name=group.name,
-            ),
-            (
-                (
-                    Button(tr.pgettext("button", "Yes, close it"), f"grp:cly:{group_id}"),
-                    Button(tr.pgettext("button", "No"), f"grp:m:{group_id}"),
-                ),
-            ),
+        question = N_(
+            "Close «{name}»? Its invitation link stops working, its chat is unlinked, "
+            "and practices shared only with it are no longer shown to its members."
+        )
+        return _confirm(
+            tr,
+            tr.gettext(question, name=group.name),
+            Button(tr.pgettext("button", "Yes, close it"), f"grp:cly:{group_id}"),
+            back=f"grp:m:{group_id}",
         )
 
     async def close(self, actor: Actor, group_id: int) -> Screen:
@@ -681,3 +668,8 @@ class GroupService:
     ) -> None:
         """Forget the person's pending chat links; core removes memberships."""
         await GroupRepository(conn).erase_user(user_id)
+
+
+def _confirm(tr: Tr, question: str, yes: Button, *, back: str) -> Screen:
+    """A question with the button that does it and a No that goes back to `back`."""
+    return Screen(question, ((yes, Button(tr.pgettext("button", "No"), back)),))
