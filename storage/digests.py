@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from storage.base import Repository, from_db_time, to_db_time
+from storage.practices import HELPFUL
 
 DEFAULT_WEEKDAY = 0  # Monday
 DEFAULT_HOUR = 9
@@ -575,8 +576,7 @@ class DigestDataRepository(Repository):
         )
         window = (to_db_time(since), to_db_time(until), *params)
         rows = await self._all(
-            "SELECT p.id, p.title, p.topic, p.topic_other, (SELECT count(*) FROM"
-            f" practice_helpful h WHERE h.practice_id = p.id) {clause}"
+            f"SELECT p.id, p.title, p.topic, p.topic_other, {HELPFUL} {clause}"
             " ORDER BY p.approved_at DESC, p.id DESC LIMIT ?",
             (*window, limit),
         )
@@ -607,8 +607,7 @@ class DigestDataRepository(Repository):
         )
         params = {"since": to_db_time(since), "until": to_db_time(until), "group": group_id}
         rows = await self._all(
-            "SELECT p.id, p.title, p.topic, p.topic_other, (SELECT count(*) FROM"
-            f" practice_helpful h WHERE h.practice_id = p.id) {clause}"
+            f"SELECT p.id, p.title, p.topic, p.topic_other, {HELPFUL} {clause}"
             " ORDER BY p.approved_at DESC, p.id DESC LIMIT :limit",
             {**params, "limit": limit},
         )
