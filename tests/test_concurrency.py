@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
@@ -17,11 +19,20 @@ from tests.harness import make_settings, running_bot
 from tests.incident_steps import Report, button, count_reports, fill_report, reporter
 
 
+@pytest.fixture
+async def server() -> AsyncIterator[LocalBotApi]:
+    """Here every call takes a modelled round trip, as on Telegram (scaled down to 20 ms)."""
+    api = LocalBotApi(latency_ms=20)
+    await api.start()
+    try:
+        yield api
+    finally:
+        await api.stop()
+
+
 async def test_each_persons_updates_apply_in_order_while_people_interleave(
-    tmp_path: Path, person: PersonFactory
+    tmp_path: Path, person: PersonFactory, server: LocalBotApi
 ) -> None:
-    server = LocalBotApi(latency_ms=20)
-    await server.start()
     seen: dict[int, list[str]] = {}
     rng = random.Random(7)
 
@@ -30,16 +41,13 @@ async def test_each_persons_updates_apply_in_order_while_people_interleave(
         await asyncio.sleep(rng.uniform(0, 0.02))  # handlers finish out of arrival order
         seen.setdefault(update.effective_user.id, []).append(update.effective_message.text or "")
 
-    try:
-        async with running_bot(make_settings(tmp_path / "c.db", server)) as app:
-            app.add_handler(MessageHandler(filters.TEXT, record), group=-3)
-            people = [server.user(700 + i, f"P{i}", language_code="ru") for i in range(5)]
-            for n in range(20):
-                for who in people:  # back to back, interleaved across people
-                    await server.send_text(who, f"{n}")
-            await server.wait_for(lambda: sum(len(v) for v in seen.values()) == 100, 20)
-    finally:
-        await server.stop()
+    async with running_bot(make_settings(tmp_path / "c.db", server)) as app:
+        app.add_handler(MessageHandler(filters.TEXT, record), group=-3)
+        people = [server.user(700 + i, f"P{i}", language_code="ru") for i in range(5)]
+        for n in range(20):
+            for who in people:  # back to back, interleaved across people
+                await server.send_text(who, f"{n}")
+        await server.wait_for(lambda: sum(len(v) for v in seen.values()) == 100, 20)
     assert all(seen[700 + i] == [str(n) for n in range(20)] for i in range(5))
 
 

@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import io
 from datetime import timedelta
+from pathlib import Path
 
+from bench.seed import seed_group, seed_people
 from bot.__main__ import _parser
 from bot.cli_digest import ProgressBar, parse_recipient, run_digest
 from bot.clock import FrozenClock
@@ -26,7 +28,7 @@ from tests.digest_steps import (
     settled,
     texts,
 )
-from tests.harness import running_bot, services_of
+from tests.harness import make_settings, running_bot, services_of
 
 SUNDAY_EVENING = local(2026, 5, 3, 20)
 
@@ -190,3 +192,26 @@ async def test_digest_now_sends_this_week_once_with_a_progress_bar(
     assert "Weekly digest" in texts(server, 4001)[0]
     bad = argparse.Namespace(now=True, recipient="someone")
     assert await run_digest(settings, bad, stream=io.StringIO()) == 2
+
+
+async def test_a_concurrent_fan_out_at_80_ms_keeps_telegrams_limits(tmp_path: Path) -> None:
+    """Issue #9: sends overlap (so a round trip does not pace them), yet no 429 is earned."""
+    server = LocalBotApi(latency_ms=80, strict_limits=True)  # 429 beyond Telegram's limits
+    await server.start()
+    db_path = tmp_path / "strict.db"
+    members = range(61_000, 61_060)
+    await seed_people(db_path, members)
+    group_id = await seed_group(db_path, members)
+    for member in members:
+        server.user(member, f"M{member}", language_code="ru")
+    clock = FrozenClock(SUNDAY_EVENING)
+    try:
+        async with running_bot(make_settings(db_path, server), clock=clock) as app:
+            report = await services_of(app).digests.run_now(clock.now(), group=group_id)
+            await server.wait_idle()
+    finally:
+        await server.stop()
+    assert report.total == len(members)
+    assert server.too_many_requests == 0
+    assert all(len(server.messages(m)) == 1 for m in members)
+    assert server.peak_inflight > 1  # the sends overlapped

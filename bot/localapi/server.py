@@ -385,6 +385,7 @@ class LocalBotApi:
         self._ok_counts: Counter[str] = Counter()
         self._sent_messages = 0
         self._inflight = 0
+        self.peak_inflight = 0  # most calls (polls aside) the bot had open at once
         self._last_activity = time.monotonic()
         self._watchers: list[asyncio.Future[None]] = []
         self._closing = asyncio.Event()
@@ -1009,6 +1010,7 @@ class LocalBotApi:
         is_poll = name == "getUpdates"
         if not is_poll:
             self._inflight += 1
+            self.peak_inflight = max(self.peak_inflight, self._inflight)
         try:
             half = self.latency_ms / 2000
             if half > 0:
