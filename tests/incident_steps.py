@@ -176,8 +176,7 @@ async def stored(bot: AyilApp, number: int) -> Incident:
 
 async def count_reports(bot: AyilApp) -> int:
     async with services_of(bot).db.reading() as conn:
-        row = await (await conn.execute("SELECT count(*) FROM incidents")).fetchone()
-    assert row is not None
+        (row,) = await conn.execute_fetchall("SELECT count(*) FROM incidents")
     return int(row[0])
 
 

@@ -374,10 +374,8 @@ async def test_a_forged_id_of_another_regions_record_is_refused(
     verified = await chui.press("✅ Verify", message=review)
     assert "Verified" in verified.text or "verified" in verified.text
     async with services.db.reading() as conn:
-        statuses = dict(
-            tuple(r)
-            for r in await (
-                await conn.execute("SELECT id, review_status FROM incidents")
-            ).fetchall()
-        )
+        statuses = {
+            r[0]: r[1]
+            for r in await conn.execute_fetchall("SELECT id, review_status FROM incidents")
+        }
     assert statuses == {own: "verified", batken: "pending"}

@@ -79,9 +79,8 @@ async def test_full_disk_is_storage_unavailable_and_rolls_back(tmp_path: Path) -
     try:
         async with db.transaction() as conn:
             await conn.execute("CREATE TABLE filler (blob BLOB)")
-        async with db.reading() as conn, conn.execute("PRAGMA page_count") as cur:
-            row = await cur.fetchone()
-        assert row is not None
+        async with db.reading() as conn:
+            (row,) = await conn.execute_fetchall("PRAGMA page_count")
         # No room for a single new page: SQLite answers "database or disk is full".
         async with db.transaction() as conn:
             await conn.execute(f"PRAGMA max_page_count = {row[0]}")
@@ -93,8 +92,8 @@ async def test_full_disk_is_storage_unavailable_and_rolls_back(tmp_path: Path) -
 
         with pytest.raises(StorageUnavailable, match="full"):
             await fill()
-        async with db.reading() as conn, conn.execute("SELECT count(*) FROM filler") as cur:
-            row = await cur.fetchone()
-        assert row is not None and row[0] == 0  # nothing half-written stays
+        async with db.reading() as conn:
+            (row,) = await conn.execute_fetchall("SELECT count(*) FROM filler")
+        assert row[0] == 0  # nothing half-written stays
     finally:
         await db.close()

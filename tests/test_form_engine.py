@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from bot.forms.engine import (
@@ -36,6 +35,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
 from bot.screen import Screen
 from bot.services.access import Actor
+from storage.connection import Connection
 from storage.db import Database
 from storage.drafts import DraftRepository
 from storage.records import Draft, User
@@ -69,9 +69,7 @@ class Recorder:
     def __init__(self) -> None:
         self.submitted: list[Mapping[str, Any]] = []
 
-    async def __call__(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
-    ) -> Submitted:
+    async def __call__(self, conn: Connection, draft: Draft, actor: Actor, env: Env) -> Submitted:
         self.submitted.append(dict(draft.answers))
         return Submitted("Thanks, number {n}", {"n": len(self.submitted)})
 

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from bot.forms.engine import Form, FormEngine, FormSpec, Step, Submitted
@@ -15,6 +14,7 @@ from bot.forms.kinds import Date, Env, Input, Invalid, Number
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
 from bot.services.access import Actor
+from storage.connection import Connection
 from storage.db import Database
 from storage.records import Draft, User
 
@@ -67,7 +67,7 @@ async def test_a_refused_submit_without_summary_asks_the_last_question_again(
 ) -> None:
     kept: list[Any] = []
 
-    async def submit(conn: aiosqlite.Connection, draft: Draft, actor: Actor, _: Env) -> Submitted:
+    async def submit(conn: Connection, draft: Draft, actor: Actor, _: Env) -> Submitted:
         if draft.answers["n"] == 13:
             raise Invalid("There is no report {n}.", n=13)
         kept.append(draft.answers["n"])

@@ -272,8 +272,8 @@ async def test_a_restart_mid_form_resumes_at_the_same_step(
         assert question("ky", "place") in resumed.text
         async with services_of(app).db.reading() as conn:
             query = "SELECT answers FROM drafts WHERE form_id = 'incident'"
-            row = await (await conn.execute(query)).fetchone()
-        assert row is not None and "protest" in row[0]
+            (row,) = await conn.execute_fetchall(query)
+        assert "protest" in row[0]
 
 
 async def test_a_redelivered_submit_makes_one_report_and_one_alert(

@@ -248,11 +248,9 @@ async def test_retention_removes_only_old_photo_and_voice_file_ids(tmp_path: Pat
         async with db.reading() as conn:
             files = [
                 tuple(r)
-                for r in await (
-                    await conn.execute(
-                        "SELECT incident_id, file_id FROM incident_attachments ORDER BY id"
-                    )
-                ).fetchall()
+                for r in await conn.execute_fetchall(
+                    "SELECT incident_id, file_id FROM incident_attachments ORDER BY id"
+                )
             ]
             assert files == [(new_report, f"PHOTO-{new_report}-0"), (old_report, "UPDATE-PHOTO")]
             practices = PracticeRepository(conn)

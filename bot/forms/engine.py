@@ -19,12 +19,11 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-import aiosqlite
-
 from bot.forms.kinds import Answers, Choice, Env, Input, Invalid, Kind, Option
 from bot.i18n import N_, Safe, Tr, translator
 from bot.screen import Button, Screen
 from bot.services.access import Actor
+from storage.connection import Connection
 from storage.db import Database, StorageUnavailable
 from storage.drafts import (
     DraftChanged,
@@ -87,7 +86,7 @@ class Submitted:
     after_commit: Callable[[], Awaitable[None]] | None = None
 
 
-SubmitFn = Callable[[aiosqlite.Connection, Draft, Actor, Env], Awaitable[Submitted]]
+SubmitFn = Callable[[Connection, Draft, Actor, Env], Awaitable[Submitted]]
 
 
 @dataclass(frozen=True)

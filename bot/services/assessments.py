@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-import aiosqlite
 from docx import Document
 
 from bot.clock import Clock
@@ -20,6 +19,7 @@ from bot.i18n import N_, Tr, escape, translator
 from bot.screen import Attachment, Button, Screen
 from bot.services.access import Access, Actor, Permission
 from storage.assessments import Assessment, AssessmentRepository
+from storage.connection import Connection
 from storage.db import Database
 from storage.drafts import DraftRepository
 from storage.records import Draft
@@ -188,9 +188,7 @@ class AssessmentService:
             actor, chat_id=actor.user_id, form_id=ASSESSMENT.id, context=context, restart=restart
         )
 
-    async def submit(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
-    ) -> Submitted:
+    async def submit(self, conn: Connection, draft: Draft, actor: Actor, env: Env) -> Submitted:
         """Add the assessment to the aiyl aimak's history; earlier ones stay as they were."""
         answers = draft.answers
         place = str(draft.context.get("place") or answers["aiyl_aimak"])
@@ -350,7 +348,7 @@ class AssessmentService:
 
     # personal data -----------------------------------------------------------------------
 
-    async def export(self, conn: aiosqlite.Connection, user_id: int) -> list[dict[str, Any]]:
+    async def export(self, conn: Connection, user_id: int) -> list[dict[str, Any]]:
         """The assessments the person filled in (/mydata)."""
         found = await AssessmentRepository(conn).by_author(user_id)
         return [
@@ -358,7 +356,7 @@ class AssessmentService:
             for a in found
         ]
 
-    async def erase(self, conn: aiosqlite.Connection, user_id: int, pseudonym: str) -> None:
+    async def erase(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """The aiyl aimak's profile stays; only its author is forgotten."""
         await AssessmentRepository(conn).forget_author(user_id=user_id)
 

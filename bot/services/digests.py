@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
-import aiosqlite
 from babel.dates import format_interval, get_day_names
 
 from bot.clock import Clock
@@ -45,6 +44,7 @@ from bot.services.groups import GroupService
 from bot.services.needs import NeedService
 from bot.services.users import Person, UserService
 from storage.base import from_db_time, to_db_time
+from storage.connection import Connection
 from storage.db import Database
 from storage.digests import (
     Count,
@@ -775,7 +775,7 @@ class DigestService:
 
     # ------------------------------------------------------------------ privacy
 
-    async def export_personal(self, conn: aiosqlite.Connection, user_id: int) -> Any:
+    async def export_personal(self, conn: Connection, user_id: int) -> Any:
         """For /mydata: the person's digest schedule and the digests sent to them."""
         schedule = await ScheduleRepository(conn).of_user(user_id)
         sent = await DeliveryRepository(conn).for_chat(user_id)
@@ -793,9 +793,7 @@ class DigestService:
             ],
         }
 
-    async def erase_personal(
-        self, conn: aiosqlite.Connection, user_id: int, pseudonym: str
-    ) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """For /deleteme: the schedule and the record of digests sent to the person."""
         await ScheduleRepository(conn).erase_user(user_id)
         await DeliveryRepository(conn).erase_user(user_id)

@@ -19,8 +19,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.config import Settings
 from bot.forms.engine import StaleButton
@@ -33,6 +31,7 @@ from bot.services.access import Access, Actor, Permission
 from bot.services.digest_sections import RenderedSection, SectionContext
 from bot.services.heat_table import HeatRow, heat_table_png
 from bot.services.users import UserService
+from storage.connection import Connection
 from storage.db import Database
 from storage.early_warning import (
     AlertRepository,
@@ -533,7 +532,7 @@ class EarlyWarningService:
 
     # ------------------------------------------------------------------ privacy
 
-    async def export_personal(self, conn: aiosqlite.Connection, user_id: int) -> Any:
+    async def export_personal(self, conn: Connection, user_id: int) -> Any:
         """For /mydata: the rising-tension alerts the person was sent."""
         received = await AlertRepository(conn).delivered_to(user_id=user_id)
         return [
@@ -546,9 +545,7 @@ class EarlyWarningService:
             for alert, claimed_at, delivered in received
         ]
 
-    async def erase_personal(
-        self, conn: aiosqlite.Connection, user_id: int, pseudonym: str
-    ) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """For /deleteme: forget which alerts the person got."""
         await AlertRepository(conn).forget_user(user_id=user_id)
 

@@ -9,8 +9,6 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.config import Settings
 from bot.forms.engine import StaleButton, Submitted
@@ -30,6 +28,7 @@ from bot.services import incident_views as views
 from bot.services.access import Access, Actor, Permission
 from bot.services.users import Person, UserService
 from storage.audit import AuditRepository
+from storage.connection import Connection
 from storage.db import Database
 from storage.incidents import (
     Incident,
@@ -117,7 +116,7 @@ class IncidentService:
     # ------------------------------------------------------------------ submitting
 
     async def submit_report(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store a report in the engine's transaction; alerts go out after commit."""
         record = self._record(draft, actor, env, now=self.clock.now())
@@ -290,7 +289,7 @@ class IncidentService:
         return FormStart("incident_update", {"incident": number, "status": loaded.incident.status})
 
     async def submit_update(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Append the reporter's update to the history; a status change is audited."""
         number = int(draft.context["incident"])
@@ -326,7 +325,7 @@ class IncidentService:
 
     async def _change_status(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         actor: Actor,
         incident: Incident,
         status: str,
@@ -590,9 +589,7 @@ class IncidentService:
             ((Button("⏭ " + tr.pgettext("button", "Next report"), f"inc:n:{incident.id}"),),),
         )
 
-    async def _check_original(
-        self, conn: aiosqlite.Connection, incident: Incident, original: int
-    ) -> None:
+    async def _check_original(self, conn: Connection, incident: Incident, original: int) -> None:
         if original == incident.id:
             raise Invalid(N_("A report cannot repeat itself. Please type another number."))
         if await IncidentRepository(conn).get(incident_id=original) is None:
@@ -603,7 +600,7 @@ class IncidentService:
 
     async def _review(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         actor: Actor,
         incident: Incident,
         to: str,
@@ -671,14 +668,14 @@ class IncidentService:
             raise StaleButton
         return FormStart(form_id, {"incident": number})
 
-    async def _incident_in(self, conn: aiosqlite.Connection, draft: Draft) -> Incident:
+    async def _incident_in(self, conn: Connection, draft: Draft) -> Incident:
         incident = await IncidentRepository(conn).get(incident_id=int(draft.context["incident"]))
         if incident is None:
             raise Invalid(N_("This report is no longer available."))
         return incident
 
     async def submit_question(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store a coordinator's question and relay it to the reporter after commit."""
         incident = await self._incident_in(conn, draft)
@@ -750,7 +747,7 @@ class IncidentService:
         )
 
     async def submit_answer(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the reporter's answer and relay it to the coordinator who asked."""
         incident = await self._incident_in(conn, draft)
@@ -821,7 +818,7 @@ class IncidentService:
         await self.notifier.send(users[0].id, Screen(text, ((button,),)))
 
     async def submit_duplicate(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Mark a report as a duplicate of the number typed."""
         incident = await self._incident_in(conn, draft)
@@ -832,7 +829,7 @@ class IncidentService:
         )
 
     async def submit_reject(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Reject a report with a reason the reporter is told."""
         incident = await self._incident_in(conn, draft)
@@ -845,7 +842,7 @@ class IncidentService:
 
     async def _submitted_decision(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         actor: Actor,
         incident: Incident,
         to: str,
@@ -890,7 +887,7 @@ class IncidentService:
             rows.append(row)
         return rows
 
-    async def export_personal(self, conn: aiosqlite.Connection, user_id: int) -> Any:
+    async def export_personal(self, conn: Connection, user_id: int) -> Any:
         """For /mydata: the person's reports, their updates and attachment ids."""
         incidents = await IncidentRepository(conn).list_by_reporter(
             reporter_id=user_id, limit=1_000_000
@@ -909,9 +906,7 @@ class IncidentService:
             ],
         }
 
-    async def erase_personal(
-        self, conn: aiosqlite.Connection, user_id: int, pseudonym: str
-    ) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """For /deleteme: reports stay for the community's record, without the person's id."""
         await IncidentRepository(conn).forget_reporter(reporter_id=user_id)
         await IncidentUpdateRepository(conn).forget_author(author_id=user_id)

@@ -9,8 +9,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.forms.engine import FormEngine, FormSpec, StaleButton, Submitted
 from bot.forms.kinds import Env, Invalid
@@ -31,6 +29,7 @@ from bot.screen import Attachment, Notifier, Screen
 from bot.services import need_documents
 from bot.services.access import Access, Actor, NotAllowed, Permission
 from bot.services.need_views import NeedViews
+from storage.connection import Connection
 from storage.db import Database
 from storage.drafts import DraftRepository
 from storage.needs import (
@@ -173,7 +172,7 @@ class NeedService:
         return await self.forms.start(actor, chat_id=actor.user_id, form_id=NEED.id)
 
     async def submit_need(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store a need; it stays private until its author shares it."""
         self.access.require(actor, Permission.RECORD_NEED)
@@ -286,7 +285,7 @@ class NeedService:
         )
 
     async def submit_stage(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Record one move of a need's track with its date, amount, reason and evidence."""
         answers = draft.answers
@@ -457,7 +456,7 @@ class NeedService:
         )
 
     async def submit_programme(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the choice and send the programme as Word and Markdown files after commit."""
         available = {n.id: n for n in await self._programme_needs(conn, actor)}
@@ -509,7 +508,7 @@ class NeedService:
         return await self.forms.start(actor, chat_id=actor.user_id, form_id=ELECTION.id)
 
     async def submit_election(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the result under the candidate's aiyl aimak."""
         self.access.require(actor, Permission.RECORD_NEED)
@@ -644,7 +643,7 @@ class NeedService:
 
     # personal data -----------------------------------------------------------------------
 
-    async def export(self, conn: aiosqlite.Connection, user_id: int) -> dict[str, Any]:
+    async def export(self, conn: Connection, user_id: int) -> dict[str, Any]:
         """A person's needs with their tracks, programmes and election results (/mydata)."""
         repo = NeedRepository(conn)
         needs = []
@@ -660,7 +659,7 @@ class NeedService:
             "election_results": [_plain(asdict(r)) for r in results],
         }
 
-    async def erase(self, conn: aiosqlite.Connection, user_id: int, pseudonym: str) -> None:
+    async def erase(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """Delete her needs, programmes and results: they are hers, not the community's."""
         await NeedRepository(conn).erase_author(user_id=user_id)
         await ProgrammeRepository(conn).erase_author(user_id=user_id)
@@ -678,7 +677,7 @@ class NeedService:
             group_creators=author.creators,
         )
 
-    async def _visible(self, conn: aiosqlite.Connection, actor: Actor, need_id: int) -> Need:
+    async def _visible(self, conn: Connection, actor: Actor, need_id: int) -> Need:
         repo = NeedRepository(conn)
         need = await repo.get(need_id)
         if need is None:
@@ -688,7 +687,7 @@ class NeedService:
             raise NotAllowed(Permission.VIEW_NEEDS)
         return need
 
-    async def _own(self, conn: aiosqlite.Connection, actor: Actor, need_id: int) -> Need:
+    async def _own(self, conn: Connection, actor: Actor, need_id: int) -> Need:
         need = await NeedRepository(conn).get(need_id)
         if need is None:
             raise StaleButton
@@ -696,7 +695,7 @@ class NeedService:
             raise NotAllowed(Permission.RECORD_NEED)
         return need
 
-    async def _programme_needs(self, conn: aiosqlite.Connection, actor: Actor) -> list[Need]:
+    async def _programme_needs(self, conn: Connection, actor: Actor) -> list[Need]:
         """Her needs and those her groups shared, except declined ones, by topic."""
         repo = NeedRepository(conn)
         own = await repo.by_author(actor.user_id)

@@ -8,8 +8,6 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.config import Settings
 from bot.forms.engine import FormEngine, FormSpec, StaleButton, Submitted
@@ -34,6 +32,7 @@ from bot.screen import Attachment, Button, Notifier, Screen, rows
 from bot.services.access import Access, Actor, NotAllowed, Permission
 from bot.services.users import UserService
 from storage.audit import AuditRepository
+from storage.connection import Connection
 from storage.db import Database
 from storage.groups import GroupRepository
 from storage.practices import (
@@ -153,9 +152,7 @@ class PracticeService:
         self.access.require(actor, Permission.USE_FORMS)
         return viewer_of(actor, self.gazetteer)
 
-    async def may_review(
-        self, conn: aiosqlite.Connection, actor: Actor, practice: Practice
-    ) -> bool:
+    async def may_review(self, conn: Connection, actor: Actor, practice: Practice) -> bool:
         """Coordinators covering the author's place or managing a chosen group; not authors."""
         if not self.access.allows(actor, Permission.REVIEW_PRACTICES):
             return False
@@ -214,7 +211,7 @@ class PracticeService:
 
     async def _audit(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         actor: Actor,
         practice_id: int,
         action: str,
@@ -250,7 +247,7 @@ class PracticeService:
         )
 
     async def _content(
-        self, conn: aiosqlite.Connection, answers: Mapping[str, Any], actor: Actor
+        self, conn: Connection, answers: Mapping[str, Any], actor: Actor
     ) -> tuple[PracticeContent, list[int]]:
         chosen = [str(v) for v in answers.get("groups") or ()]
         everyone = EVERYONE in chosen
@@ -279,9 +276,7 @@ class PracticeService:
         )
         return content, group_ids
 
-    async def submit(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
-    ) -> Submitted:
+    async def submit(self, conn: Connection, draft: Draft, actor: Actor, env: Env) -> Submitted:
         """Store a new practice, waiting for a coordinator; reviewers are told after commit."""
         self.access.require(actor, Permission.USE_FORMS)
         content, group_ids = await self._content(conn, draft.answers, actor)
@@ -380,7 +375,7 @@ class PracticeService:
         )
 
     async def submit_edit(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the author's changes; the practice waits for approval again."""
         repo = PracticeRepository(conn)
@@ -761,7 +756,7 @@ class PracticeService:
         )
 
     async def submit_question(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the question and relay it to the author, naming no one."""
         repo = PracticeRepository(conn)
@@ -826,7 +821,7 @@ class PracticeService:
         )
 
     async def submit_answer(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the answer and relay it; contacts are exchanged only if both agreed."""
         repo = PracticeRepository(conn)
@@ -889,7 +884,7 @@ class PracticeService:
             actor, chat_id=chat_id, form_id="practice_search", restart=True
         )
 
-    async def _save_search(self, conn: aiosqlite.Connection, actor: Actor, words: str) -> int:
+    async def _save_search(self, conn: Connection, actor: Actor, words: str) -> int:
         repo = PracticeRepository(conn)
         now = self.clock.now()
         await repo.forget_searches_before(before=now - SEARCHES_KEPT)
@@ -908,7 +903,7 @@ class PracticeService:
         return await self.search_page(actor, search_id, 0)
 
     async def submit_search(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """The search form: keep the words, then send the first page of matches."""
         words = str(draft.answers["words"])
@@ -948,7 +943,7 @@ class PracticeService:
 
     # review --------------------------------------------------------------------------------
 
-    async def _waiting_count(self, conn: aiosqlite.Connection, actor: Actor) -> int:
+    async def _waiting_count(self, conn: Connection, actor: Actor) -> int:
         if not self.access.allows(actor, Permission.REVIEW_PRACTICES):
             return 0
         waiting = await PracticeRepository(conn).waiting()
@@ -981,9 +976,7 @@ class PracticeService:
             lines.append(tr.gettext(N_("Nothing waits for approval.")))
         return Screen("\n".join(lines), tuple(buttons))
 
-    async def _reviewable(
-        self, conn: aiosqlite.Connection, actor: Actor, practice_id: int
-    ) -> Practice:
+    async def _reviewable(self, conn: Connection, actor: Actor, practice_id: int) -> Practice:
         self.access.require(actor, Permission.REVIEW_PRACTICES)
         practice = await PracticeRepository(conn).get(practice_id)
         if practice is None:
@@ -1002,7 +995,7 @@ class PracticeService:
         )
 
     async def _author_notice(
-        self, conn: aiosqlite.Connection, practice: Practice, build: Callable[[Tr], Screen]
+        self, conn: Connection, practice: Practice, build: Callable[[Tr], Screen]
     ) -> Callable[[], Awaitable[None]] | None:
         if practice.author_id is None:
             return None
@@ -1064,7 +1057,7 @@ class PracticeService:
 
     async def _review_with_note(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         draft: Draft,
         actor: Actor,
         *,
@@ -1096,7 +1089,7 @@ class PracticeService:
         return Submitted(done, after_commit=tell)
 
     async def submit_edits(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Send the practice back to its author with the coordinator's comment."""
         comment = str(draft.answers["comment"])
@@ -1118,7 +1111,7 @@ class PracticeService:
         )
 
     async def submit_decline(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Decline the practice with a reason the author is told."""
         reason = str(draft.answers["reason"])
@@ -1157,12 +1150,10 @@ class PracticeService:
 
     # privacy -------------------------------------------------------------------------------
 
-    async def export_personal(self, conn: aiosqlite.Connection, user_id: int) -> Any:
+    async def export_personal(self, conn: Connection, user_id: int) -> Any:
         """Everything of the person's in the practice tables, for /mydata."""
         return await PracticeRepository(conn).export_of(user_id)
 
-    async def erase_personal(
-        self, conn: aiosqlite.Connection, user_id: int, pseudonym: str
-    ) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """/deleteme: unpublished practices go; published ones stay without the author."""
         await PracticeRepository(conn).erase_user(user_id)

@@ -7,16 +7,15 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.services.access import Actor, NotRegistered
+from storage.connection import Connection
 from storage.db import Database
 from storage.privacy import PrivacyRepository
 from storage.users import RoleRepository, UserRepository
 
-Exporter = Callable[[aiosqlite.Connection, int], Awaitable[Any]]
-Eraser = Callable[[aiosqlite.Connection, int, str], Awaitable[None]]
+Exporter = Callable[[Connection, int], Awaitable[Any]]
+Eraser = Callable[[Connection, int, str], Awaitable[None]]
 
 
 class PrivacyService:

@@ -6,8 +6,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.config import LANGUAGES, Settings
 from bot.forms.engine import Submitted
@@ -17,6 +15,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, guess_language
 from bot.screen import Screen
 from bot.services.access import Access, Actor, NotAllowed, Permission, Scope, scopes_from_roles
+from storage.connection import Connection
 from storage.db import Database
 from storage.records import Draft, Role, User
 from storage.users import AccessRepository, InviteRepository, RoleRepository, UserRepository
@@ -103,7 +102,7 @@ class UserService:
         return await self.resolve(person)
 
     async def submit_onboarding(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the profile, the accepted privacy notice and any invite's role."""
         answers = draft.answers
@@ -134,7 +133,7 @@ class UserService:
         return Submitted(N_("Welcome! You are registered. /menu shows what you can do."))
 
     async def submit_language(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Change the person's language."""
         language = str(draft.answers["language"])
@@ -150,7 +149,7 @@ class UserService:
         async with self.db.transaction() as conn:
             return await self._claim_invite(conn, code, actor.user_id)
 
-    async def _claim_invite(self, conn: aiosqlite.Connection, code: Any, user_id: int) -> bool:
+    async def _claim_invite(self, conn: Connection, code: Any, user_id: int) -> bool:
         if not isinstance(code, str) or not code:
             return False
         invites = InviteRepository(conn)
