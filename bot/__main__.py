@@ -108,7 +108,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.token is None:
         print("TELEGRAM_BOT_TOKEN is not set: starting the sandbox instead.", file=sys.stderr)
         return asyncio.run(_sandbox(settings, args))
-    from bot.app import ALLOWED_UPDATES, build_application, tune_gc, webhook_secret
+    from bot.wiring import ALLOWED_UPDATES, build_application, tune_gc, webhook_secret
 
     app = build_application(settings)
     tune_gc()

@@ -6,8 +6,8 @@ import argparse
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core.access import Access, Actor
 from bot.gazetteer import Gazetteer
-from bot.services.access import Access, Actor
 from bot.services.users import BadScope, UserService
 from storage.db import Database
 from storage.groups import GroupRepository, PeerGroup

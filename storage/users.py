@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -100,25 +101,41 @@ class UserRepository(Repository):
         await self._run("DELETE FROM users WHERE id = ?", (user_id,))
 
 
+@dataclass(frozen=True, slots=True)
+class AccessFacts:
+    """What decides what a person may do and see, read in one round trip."""
+
+    user: User
+    roles: list[Role]
+    groups: list[int]  # active peer groups she is a member of
+    created_groups: list[int]  # active peer groups she created
+
+
 class AccessRepository(Repository):
     """Everything needed to decide what a person may do, read in one round trip."""
 
-    async def load(self, user_id: int) -> tuple[User, list[Role], list[int]] | None:
-        """The person, their roles and their active groups; None when unknown."""
+    async def load(self, user_id: int) -> AccessFacts | None:
+        """The person, their roles, their groups and the groups they created; None if unknown."""
         row = await self._one(
             "SELECT u.*,"
             " (SELECT json_group_array(json_array(r.role, r.scope_kind, r.scope_value))"
             "  FROM roles r WHERE r.user_id = u.id) AS roles_json,"
             " (SELECT json_group_array(m.group_id) FROM group_members m"
             "  JOIN peer_groups g ON g.id = m.group_id"
-            "  WHERE m.user_id = u.id AND g.active = 1) AS groups_json"
+            "  WHERE m.user_id = u.id AND g.active = 1) AS groups_json,"
+            " (SELECT json_group_array(g.id) FROM peer_groups g"
+            "  WHERE g.created_by = u.id AND g.active = 1) AS created_json"
             " FROM users u WHERE u.id = ?",
             (user_id,),
         )
         if row is None:
             return None
-        roles = [Role(user_id, r[0], r[1], r[2]) for r in json.loads(row["roles_json"])]
-        return user_from_row(row), roles, [int(g) for g in json.loads(row["groups_json"])]
+        return AccessFacts(
+            user=user_from_row(row),
+            roles=[Role(user_id, r[0], r[1], r[2]) for r in json.loads(row["roles_json"])],
+            groups=[int(g) for g in json.loads(row["groups_json"])],
+            created_groups=[int(g) for g in json.loads(row["created_json"])],
+        )
 
 
 class RoleRepository(Repository):

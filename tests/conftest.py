@@ -9,10 +9,10 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.app import AyilApp
 from bot.config import Settings
 from bot.i18n import LOCALE_DIR
 from bot.localapi import LocalBotApi
+from bot.wiring import AyilApp
 from tests.harness import Person, make_settings, running_bot
 
 

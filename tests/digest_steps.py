@@ -9,9 +9,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.app import AyilApp
 from bot.clock import FrozenClock
 from bot.localapi import LocalBotApi
+from bot.wiring import AyilApp
 from storage.base import to_db_time
 from storage.db import Database
 from tests.harness import services_of

@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.app import AyilApp
 from bot.config import Settings
+from bot.core.access import GRANTS, Permission, RoleName
 from bot.i18n import Tr as Translator
 from bot.i18n import translator
 from bot.localapi import FakeChat, LocalBotApi
-from bot.services.access import GRANTS, Permission, RoleName
 from bot.services.access_matrix import (
     MATRIX,
     PERSONAS,
@@ -33,6 +32,7 @@ from bot.services.access_matrix import (
     Persona,
     matrix_markdown,
 )
+from bot.wiring import AyilApp
 from storage.groups import GroupRepository
 from storage.needs import ElectionResultRepository
 from storage.practices import PracticeRepository

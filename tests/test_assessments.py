@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 
 from docx import Document
 
-from bot.app import AyilApp
 from bot.forms.assessment import ASSESSMENT, TARGETS
 from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer, Place
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
 from bot.services.assessments import ROWS
+from bot.wiring import AyilApp
 from storage.assessments import AssessmentRepository
 from storage.users import RoleRepository
 from tests.conftest import PersonFactory

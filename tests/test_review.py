@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.app import AyilApp
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
+from bot.wiring import AyilApp
 from storage.incidents import IncidentUpdateRepository
 from tests.conftest import PersonFactory
 from tests.harness import services_of

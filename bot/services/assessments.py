@@ -11,13 +11,15 @@ from typing import Any
 from docx import Document
 
 from bot.clock import Clock
+from bot.core.access import Access, Actor, Permission
+from bot.core.errors import StaleButton
 from bot.forms.assessment import ASSESSMENT, BORDER, MECHANISMS, RESOURCES, STATES, TARGETS
-from bot.forms.engine import FormEngine, FormSpec, StaleButton, Submitted
+from bot.forms.engine import FormEngine, FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
+from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape, translator
 from bot.screen import Attachment, Button, Screen
-from bot.services.access import Access, Actor, Permission
 from storage.assessments import Assessment, AssessmentRepository
 from storage.connection import Connection
 from storage.db import Database
@@ -163,7 +165,7 @@ class AssessmentService:
 
     # recording ---------------------------------------------------------------------------
 
-    async def start(self, actor: Actor, place: str | None = None) -> Screen:
+    async def start(self, actor: Actor, place: str | None = None) -> Screen | FormView:
         """/assessment: fill in a new assessment, for a given aiyl aimak or one to choose."""
         self.access.require(actor, Permission.ASSESS, place=place)
         tr = translator(actor.locale)
@@ -330,7 +332,7 @@ class AssessmentService:
         text = f"<b>{title}</b>\n<pre>{escape(self._table(comparison, tr))}</pre>"
         return Screen(text, attachments=files)
 
-    async def on_button(self, actor: Actor, data: str) -> Screen:
+    async def on_button(self, actor: Actor, data: str) -> Screen | FormView:
         """An `as:` button; each action checks access itself, unknown data is stale."""
         parts = data.split(":")
         match parts[1:]:
@@ -348,7 +350,7 @@ class AssessmentService:
 
     # personal data -----------------------------------------------------------------------
 
-    async def export(self, conn: Connection, user_id: int) -> list[dict[str, Any]]:
+    async def export_personal(self, conn: Connection, user_id: int) -> list[dict[str, Any]]:
         """The assessments the person filled in (/mydata)."""
         found = await AssessmentRepository(conn).by_author(user_id)
         return [
@@ -356,7 +358,7 @@ class AssessmentService:
             for a in found
         ]
 
-    async def erase(self, conn: Connection, user_id: int, pseudonym: str) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """The aiyl aimak's profile stays; only its author is forgotten."""
         await AssessmentRepository(conn).forget_author(user_id=user_id)
 

@@ -18,11 +18,12 @@ from babel.dates import format_interval, get_day_names
 
 from bot.clock import Clock
 from bot.config import LANGUAGES, Settings
-from bot.forms.engine import StaleButton
+from bot.core.access import Access, Actor, NotAllowed, Permission
+from bot.core.actors import Person
+from bot.core.errors import StaleButton
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.screen import Button, Deliverer, Screen, rows
-from bot.services.access import Access, Actor, NotAllowed, Permission
 from bot.services.digest_sections import (
     APPROVED_SHOWN,
     CHART_WEEKS,
@@ -42,7 +43,7 @@ from bot.services.digest_sections import (
 from bot.services.fanout import MAX_ATTEMPTS, FanOut, FanOutReport, Progress, Target
 from bot.services.groups import GroupService
 from bot.services.needs import NeedService
-from bot.services.users import Person, UserService
+from bot.services.users import UserService
 from storage.base import from_db_time, to_db_time
 from storage.connection import Connection
 from storage.db import Database

@@ -21,13 +21,13 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.forms.engine import StaleButton
+from bot.core.access import Access, Actor, Permission
+from bot.core.errors import StaleButton
 from bot.forms.incident import EVENTS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.screen import Attachment, Button, Notifier, Screen
 from bot.services import early_warning_views as views
-from bot.services.access import Access, Actor, Permission
 from bot.services.digest_sections import RenderedSection, SectionContext
 from bot.services.heat_table import HeatRow, heat_table_png
 from bot.services.users import UserService

@@ -8,13 +8,15 @@ from dataclasses import replace
 from typing import Any
 
 from bot.clock import Clock
-from bot.forms.engine import FormEngine, FormSpec, StaleButton, SubmitFn, Submitted
+from bot.core.access import Access, Actor, Permission, Scope
+from bot.core.errors import StaleButton
+from bot.forms.engine import FormEngine, FormSpec, SubmitFn, Submitted
 from bot.forms.kinds import Env
 from bot.forms.practice import GROUP_KIND_LABELS, GROUP_RENAME, NEW_GROUP, NO_REGION, WHOLE
+from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape, translator
 from bot.screen import Button, Notifier, Screen
-from bot.services.access import Access, Actor, Permission, Scope
 from storage.audit import AuditRepository
 from storage.connection import Connection
 from storage.db import Database
@@ -118,7 +120,7 @@ class GroupService:
 
     # creating ------------------------------------------------------------------------------
 
-    async def start_new(self, actor: Actor, *, chat_id: int) -> Screen:
+    async def start_new(self, actor: Actor, *, chat_id: int) -> Screen | FormView:
         """/newgroup: open the new-group form (coordinators)."""
         self.access.require(actor, Permission.MANAGE_GROUPS)
         return await self.forms.start(actor, chat_id=chat_id, form_id="new_group")
@@ -492,7 +494,9 @@ class GroupService:
 
         return replace(screen, after_commit=tell)
 
-    async def start_rename(self, actor: Actor, group_id: int, *, chat_id: int) -> Screen:
+    async def start_rename(
+        self, actor: Actor, group_id: int, *, chat_id: int
+    ) -> Screen | FormView:
         """Open the rename form for a managed group."""
         async with self.db.reading() as conn:
             await self._managed_group(conn, actor, group_id)

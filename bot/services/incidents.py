@@ -11,13 +11,22 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.forms.engine import StaleButton, Submitted
+from bot.core.access import Access, Actor, Permission
+from bot.core.actors import Person
+from bot.core.errors import StaleButton
+from bot.forms.engine import FormSpec, Submitted
 from bot.forms.incident import (
     ACTORS,
     EVENT_TYPES,
     FOLLOWUP_OUTCOMES,
+    INCIDENT,
     OTHER,
     PICK_PLACE,
+    REPORT_UPDATE,
+    REPORTER_ANSWER,
+    REVIEW_DUPLICATE,
+    REVIEW_QUESTION,
+    REVIEW_REJECT,
 )
 from bot.forms.kinds import Env, Invalid
 from bot.forms.onboarding import NOT_LISTED
@@ -25,8 +34,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.screen import Attachment, Button, Notifier, Screen
 from bot.services import incident_views as views
-from bot.services.access import Access, Actor, Permission
-from bot.services.users import Person, UserService
+from bot.services.users import UserService
 from storage.audit import AuditRepository
 from storage.connection import Connection
 from storage.db import Database
@@ -944,6 +952,17 @@ class IncidentService:
                 updates=loaded.updates,
             )
         )
+
+    def specs(self) -> dict[str, FormSpec]:
+        """The report form, its update, and the review forms."""
+        return {
+            "incident": FormSpec(INCIDENT, self.submit_report),
+            "incident_update": FormSpec(REPORT_UPDATE, self.submit_update),
+            "incident_question": FormSpec(REVIEW_QUESTION, self.submit_question),
+            "incident_answer": FormSpec(REPORTER_ANSWER, self.submit_answer),
+            "incident_duplicate": FormSpec(REVIEW_DUPLICATE, self.submit_duplicate),
+            "incident_reject": FormSpec(REVIEW_REJECT, self.submit_reject),
+        }
 
 
 def _actor_name(kind: Any, typed: Any) -> str | None:

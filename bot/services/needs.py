@@ -10,7 +10,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.forms.engine import FormEngine, FormSpec, StaleButton, Submitted
+from bot.core.access import Access, Actor, NotAllowed, Permission
+from bot.core.errors import StaleButton
+from bot.forms.engine import FormEngine, FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
 from bot.forms.need import (
     ELECTION,
@@ -23,11 +25,11 @@ from bot.forms.need import (
     STAGES,
     TOPICS,
 )
+from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, translator
 from bot.screen import Attachment, Notifier, Screen
 from bot.services import need_documents
-from bot.services.access import Access, Actor, NotAllowed, Permission
 from bot.services.need_views import NeedViews
 from storage.connection import Connection
 from storage.db import Database
@@ -166,7 +168,7 @@ class NeedService:
 
     # recording ---------------------------------------------------------------------------
 
-    async def start_need(self, actor: Actor) -> Screen:
+    async def start_need(self, actor: Actor) -> Screen | FormView:
         """/need: open the need form."""
         self.access.require(actor, Permission.RECORD_NEED)
         return await self.forms.start(actor, chat_id=actor.user_id, form_id=NEED.id)
@@ -253,7 +255,7 @@ class NeedService:
 
     # the advocacy track ------------------------------------------------------------------
 
-    async def start_move(self, actor: Actor, need_id: int) -> Screen:
+    async def start_move(self, actor: Actor, need_id: int) -> Screen | FormView:
         """Open the stage form for a need (or the initiative it belongs to)."""
         self.access.require(actor, Permission.RECORD_NEED)
         tr = translator(actor.locale)
@@ -430,7 +432,7 @@ class NeedService:
 
     # programme ---------------------------------------------------------------------------
 
-    async def start_programme(self, actor: Actor) -> Screen:
+    async def start_programme(self, actor: Actor) -> Screen | FormView:
         """/programme: choose the needs that go into the draft programme."""
         self.access.require(actor, Permission.RECORD_NEED)
         tr = translator(actor.locale)
@@ -502,7 +504,7 @@ class NeedService:
 
     # election results --------------------------------------------------------------------
 
-    async def start_election(self, actor: Actor) -> Screen:
+    async def start_election(self, actor: Actor) -> Screen | FormView:
         """/election: record whether she ran and was elected."""
         self.access.require(actor, Permission.RECORD_NEED)
         return await self.forms.start(actor, chat_id=actor.user_id, form_id=ELECTION.id)
@@ -602,7 +604,7 @@ class NeedService:
 
     # buttons -----------------------------------------------------------------------------
 
-    async def on_button(self, actor: Actor, data: str) -> Screen:
+    async def on_button(self, actor: Actor, data: str) -> Screen | FormView:
         """A `nd:` button; every action checks access itself, unknown data is stale."""
         _prefix, _, rest = data.partition(":")
         action, _, tail = rest.partition(":")
@@ -643,7 +645,7 @@ class NeedService:
 
     # personal data -----------------------------------------------------------------------
 
-    async def export(self, conn: Connection, user_id: int) -> dict[str, Any]:
+    async def export_personal(self, conn: Connection, user_id: int) -> dict[str, Any]:
         """A person's needs with their tracks, programmes and election results (/mydata)."""
         repo = NeedRepository(conn)
         needs = []
@@ -659,7 +661,7 @@ class NeedService:
             "election_results": [_plain(asdict(r)) for r in results],
         }
 
-    async def erase(self, conn: Connection, user_id: int, pseudonym: str) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """Delete her needs, programmes and results: they are hers, not the community's."""
         await NeedRepository(conn).erase_author(user_id=user_id)
         await ProgrammeRepository(conn).erase_author(user_id=user_id)

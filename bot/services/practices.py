@@ -10,7 +10,9 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.forms.engine import FormEngine, FormSpec, StaleButton, Submitted
+from bot.core.access import Access, Actor, NotAllowed, Permission
+from bot.core.errors import StaleButton
+from bot.forms.engine import FormEngine, FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
 from bot.forms.practice import (
     ANSWER_QUESTION,
@@ -26,10 +28,10 @@ from bot.forms.practice import (
     TOPIC_LABELS,
     TOPICS,
 )
+from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, escape, translator
 from bot.screen import Attachment, Button, Notifier, Screen, rows
-from bot.services.access import Access, Actor, NotAllowed, Permission
 from bot.services.users import UserService
 from storage.audit import AuditRepository
 from storage.connection import Connection
@@ -238,7 +240,7 @@ class PracticeService:
             groups = await GroupRepository(conn).of_member(actor.user_id)
         return [[g.id, g.name] for g in groups]
 
-    async def start_form(self, actor: Actor, *, chat_id: int) -> Screen:
+    async def start_form(self, actor: Actor, *, chat_id: int) -> Screen | FormView:
         """/practice: open the form; the author's groups become the visibility options."""
         self.access.require(actor, Permission.USE_FORMS)
         groups = await self._group_choices(actor)
@@ -328,7 +330,9 @@ class PracticeService:
 
         return tell
 
-    async def start_edit(self, actor: Actor, practice_id: int, *, chat_id: int) -> Screen:
+    async def start_edit(
+        self, actor: Actor, practice_id: int, *, chat_id: int
+    ) -> Screen | FormView:
         """The author edits a practice not yet published: the summary, pre-filled."""
         self.access.require(actor, Permission.USE_FORMS)
         async with self.db.reading() as conn:
@@ -736,7 +740,9 @@ class PracticeService:
             return tr.label(N_("You have already marked this practice."))
         return tr.label(N_("Thank you! Noted that it helped you."))
 
-    async def start_question(self, actor: Actor, practice_id: int, *, chat_id: int) -> Screen:
+    async def start_question(
+        self, actor: Actor, practice_id: int, *, chat_id: int
+    ) -> Screen | FormView:
         """The "Ask the author" button: a short form whose answer the bot relays."""
         viewer = self.viewer(actor)
         async with self.db.reading() as conn:
@@ -800,7 +806,9 @@ class PracticeService:
             after_commit=send,
         )
 
-    async def start_answer(self, actor: Actor, question_id: int, *, chat_id: int) -> Screen:
+    async def start_answer(
+        self, actor: Actor, question_id: int, *, chat_id: int
+    ) -> Screen | FormView:
         """The author's Answer button."""
         self.access.require(actor, Permission.USE_FORMS)
         async with self.db.reading() as conn:
@@ -877,7 +885,7 @@ class PracticeService:
 
     # search --------------------------------------------------------------------------------
 
-    async def start_search(self, actor: Actor, *, chat_id: int) -> Screen:
+    async def start_search(self, actor: Actor, *, chat_id: int) -> Screen | FormView:
         """The Search button: ask for a word."""
         self.viewer(actor)
         return await self.forms.start(
@@ -1041,7 +1049,7 @@ class PracticeService:
 
     async def start_review_comment(
         self, actor: Actor, practice_id: int, *, form_id: str, chat_id: int
-    ) -> Screen:
+    ) -> Screen | FormView:
         """Ask for edits or decline: a one-question form for the comment or reason."""
         async with self.db.reading() as conn:
             practice = await self._reviewable(conn, actor, practice_id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from bot.clock import Clock
-from bot.services.access import Actor, NotRegistered
+from bot.core.access import Actor, NotRegistered
 from storage.connection import Connection
 from storage.db import Database
 from storage.privacy import PrivacyRepository
@@ -18,8 +18,19 @@ Exporter = Callable[[Connection, int], Awaitable[Any]]
 Eraser = Callable[[Connection, int, str], Awaitable[None]]
 
 
+@runtime_checkable
+class _Holder(Protocol):
+    """Rules that store personal data: they export it (/mydata) and erase it (/deleteme)."""
+
+    async def export_personal(self, conn: Connection, user_id: int) -> Any: ...
+
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None: ...
+
+
 class PrivacyService:
     """Each feature registers how to export and erase its part; the core owns the rest."""
+
+    Holder = _Holder
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db

@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
 from bot.config import LANGUAGES, Settings
-from bot.forms.engine import Submitted
+from bot.core.access import (
+    Access,
+    Actor,
+    NotAllowed,
+    Permission,
+    Scope,
+)
+from bot.core.actors import Actors, Person
+from bot.forms.engine import FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
-from bot.forms.onboarding import NOT_LISTED
+from bot.forms.onboarding import LANGUAGE, NOT_LISTED, ONBOARDING
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, guess_language
 from bot.screen import Screen
-from bot.services.access import Access, Actor, NotAllowed, Permission, Scope, scopes_from_roles
 from storage.connection import Connection
 from storage.db import Database
 from storage.records import Draft, Role, User
-from storage.users import AccessRepository, InviteRepository, RoleRepository, UserRepository
+from storage.users import InviteRepository, RoleRepository, UserRepository
 
 GRANTABLE_ROLES = ("coordinator", "admin")
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """A Telegram user as the update shows them."""
-
-    id: int
-    first_name: str
-    last_name: str | None = None
-    username: str | None = None
-    language_code: str | None = None
 
 
 class BadScope(ValueError):
@@ -56,35 +51,8 @@ class UserService:
         self.access = access
 
     async def resolve(self, person: Person) -> Actor:
-        """The actor for an update: stored profile, roles and scopes (no writes)."""
-        async with self.db.reading() as conn:
-            found = await AccessRepository(conn).load(person.id)
-        user, roles, group_list = found if found is not None else (None, [], [])
-        groups = frozenset(group_list)
-        locale = (
-            user.language
-            if user
-            else guess_language(person.language_code, self.settings.default_language)
-        )
-        return self._actor(person.id, locale, user, roles, groups)
-
-    def _actor(
-        self,
-        user_id: int,
-        locale: str,
-        user: User | None,
-        roles: list[Role],
-        groups: frozenset[int],
-    ) -> Actor:
-        is_admin = user_id in self.settings.admin_ids or any(r.role == "admin" for r in roles)
-        return Actor(
-            user_id=user_id,
-            locale=locale,
-            user=user,
-            is_admin=is_admin,
-            coordinator_scopes=scopes_from_roles(roles),
-            group_ids=groups,
-        )
+        """The actor for an update (see bot/core/actors.py)."""
+        return await Actors(self.db, self.settings, self.gazetteer).resolve(person)
 
     async def register_contact(self, person: Person) -> Actor:
         """Create the person's row on first /start, in the language Telegram suggests."""
@@ -289,3 +257,10 @@ class UserService:
             ):
                 found.append(role.user_id)
         return found
+
+    def specs(self) -> dict[str, FormSpec]:
+        """Onboarding and the language question."""
+        return {
+            "onboarding": FormSpec(ONBOARDING, self.submit_onboarding),
+            "language": FormSpec(LANGUAGE, self.submit_language),
+        }
