@@ -204,12 +204,12 @@ async def guard_flood(update: Update, context: AppContext) -> None:
 
 
 async def on_my_chat_member(update: Update, context: AppContext) -> None:
-    """A person blocked or unblocked the bot: stop or resume sending them digests and alerts."""
+    """A person blocked or unblocked the bot: stop or resume sending (unless deactivated)."""
     change = update.my_chat_member
     if change is None or change.chat.type != ChatType.PRIVATE:
         return
     blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
-    await context.services.users.set_active(user_id=change.chat.id, active=not blocked)
+    await context.services.users.set_blocked(user_id=change.chat.id, blocked=blocked)
 
 
 async def on_unknown_command(update: Update, context: AppContext) -> None:

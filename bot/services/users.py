@@ -17,11 +17,18 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, guess_language
 from bot.screen import Screen
 from bot.services.access import Access, Actor, NotAllowed, Permission, Scope, scopes_from_roles
+from storage.audit import AuditRepository
 from storage.db import Database
 from storage.records import Draft, Role, User
 from storage.users import AccessRepository, InviteRepository, RoleRepository, UserRepository
 
 GRANTABLE_ROLES = ("coordinator", "admin")
+USER_ENTITY = "user"  # audit log entries about a person's rights
+
+
+def role_text(role: Role) -> str:
+    """A role as `ayilbot admin` writes it: `coordinator:place:BA-BAT`."""
+    return f"{role.role}:{role.scope_kind}:{role.scope_value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +84,9 @@ class UserService:
         roles: list[Role],
         groups: frozenset[int],
     ) -> Actor:
+        if user is not None and user.deactivated:
+            # Nothing privileged, not even through AYILBOT_ADMIN_IDS, until an admin undoes it.
+            return Actor(user_id=user_id, locale=locale, user=user)
         is_admin = user_id in self.settings.admin_ids or any(r.role == "admin" for r in roles)
         return Actor(
             user_id=user_id,
@@ -153,6 +163,9 @@ class UserService:
     async def _claim_invite(self, conn: aiosqlite.Connection, code: Any, user_id: int) -> bool:
         if not isinstance(code, str) or not code:
             return False
+        person = await UserRepository(conn).get(user_id)
+        if person is None or person.deactivated:
+            return False  # a forwarded link must not undo a deactivation
         invites = InviteRepository(conn)
         invite = await invites.get(code)
         if invite is None or not await invites.claim(
@@ -240,8 +253,13 @@ class UserService:
         if role not in GRANTABLE_ROLES:
             raise ValueError(f"role must be one of {', '.join(GRANTABLE_ROLES)}")
         async with self.db.transaction() as conn:
-            if await UserRepository(conn).get(user_id) is None:
+            user = await UserRepository(conn).get(user_id)
+            if user is None:
                 raise LookupError(f"no user {user_id}: they must /start the bot first")
+            if user.deactivated:
+                raise ValueError(
+                    f"user {user_id} is deactivated: `ayilbot admin reactivate {user_id}` first"
+                )
             return await RoleRepository(conn).grant(
                 user_id=user_id,
                 role=role,
@@ -261,12 +279,67 @@ class UserService:
                 scope_value=scope.value if scope else None,
             )
 
-    async def set_active(self, *, user_id: int, active: bool) -> None:
-        """Deactivate (blocked the bot, or by an admin) or reactivate a person."""
+    async def set_blocked(self, *, user_id: int, blocked: bool) -> None:
+        """The person blocked (or unblocked) the bot; never undoes an admin's deactivation."""
         async with self.db.transaction() as conn:
-            await UserRepository(conn).update_profile(
-                user_id=user_id, now=self.clock.now(), active=int(active)
+            await UserRepository(conn).set_blocked(
+                user_id=user_id, blocked=blocked, now=self.clock.now()
             )
+
+    async def deactivate(self, *, user_id: int, by: int | None) -> list[Role] | None:
+        """Deactivate a person and revoke every role, audited; None when already deactivated."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            users = UserRepository(conn)
+            user = await users.get(user_id)
+            if user is None:
+                raise LookupError(f"no user {user_id}")
+            if not await users.deactivate(user_id=user_id, now=now):
+                return None
+            before = "blocked" if user.blocked else "active"
+            revoked = await RoleRepository(conn).revoke_all(user_id=user_id)
+            audit = AuditRepository(conn)
+            changes: list[tuple[str, str | None, str | None, str | None]] = [
+                ("deactivate", before, "deactivated", None)
+            ]
+            changes += [("role_revoked", role_text(r), None, "deactivated") for r in revoked]
+            for action, old, new, reason in changes:
+                await audit.record(
+                    actor_id=by,
+                    entity=USER_ENTITY,
+                    entity_id=str(user_id),
+                    action=action,
+                    from_value=old,
+                    to_value=new,
+                    reason=reason,
+                    now=now,
+                )
+        return revoked
+
+    async def reactivate(self, *, user_id: int, by: int | None) -> list[str]:
+        """Undo a deactivation, audited; the roles it revoked (granted again only by hand)."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if not await UserRepository(conn).reactivate(user_id=user_id, now=now):
+                raise LookupError(f"user {user_id} is not deactivated")
+            audit = AuditRepository(conn)
+            history = await audit.for_entity(entity=USER_ENTITY, entity_id=str(user_id))
+            await audit.record(
+                actor_id=by,
+                entity=USER_ENTITY,
+                entity_id=str(user_id),
+                action="reactivate",
+                from_value="deactivated",
+                to_value="active",
+                reason=None,
+                now=now,
+            )
+        last = max((i for i, e in enumerate(history) if e.action == "deactivate"), default=0)
+        return [
+            e.from_value
+            for e in history[last:]
+            if e.action == "role_revoked" and e.from_value is not None
+        ]
 
     async def list_users(self) -> list[tuple[User, list[Role]]]:
         """Everyone with their roles (admin command line)."""
