@@ -352,8 +352,8 @@ class IncidentService:
     async def _own(self, actor: Actor, number: int) -> Loaded:
         """A report of this person; anyone else's is answered as a stale button."""
         self.access.require(actor, Permission.USE_FORMS)
-        loaded = await self._load(number)
-        if loaded is None or loaded.incident.reporter_id != actor.user_id:
+        loaded = await self._load(number, visible=lambda i: i.reporter_id == actor.user_id)
+        if loaded is None:
             raise StaleButton
         return loaded
 
@@ -462,11 +462,8 @@ class IncidentService:
 
     async def open_for_coordinator(self, actor: Actor, number: int) -> Screen:
         """A report for a coordinator whose scope covers it, with the review buttons."""
-        loaded = await self._load(number)
-        if loaded is None:
-            raise StaleButton
+        loaded = await self._reviewable(actor, number)
         incident = loaded.incident
-        self._require_scope(actor, incident)
         tr = translator(actor.locale)
         admin = self.access.allows(actor, Permission.SEE_ANONYMOUS_REPORTERS)
         reporter = await self._reporter_label(incident, admin=admin)
@@ -517,6 +514,14 @@ class IncidentService:
         rows.append((Button("⏭ " + tr.pgettext("button", "Next report"), f"inc:n:{n}"),))
         return tuple(rows)
 
+    async def _reviewable(self, actor: Actor, number: int) -> Loaded:
+        """A report in the coordinator's scope; one out of scope is answered as a missing one."""
+        self.access.require(actor, Permission.REVIEW_INCIDENTS)
+        loaded = await self._load(number, visible=partial(self._in_scope, actor))
+        if loaded is None:
+            raise StaleButton
+        return loaded
+
     def _require_scope(self, actor: Actor, incident: Incident) -> None:
         # "" names no place: only coordinators of everywhere (and admins) cover it.
         self.access.require(actor, Permission.REVIEW_INCIDENTS, place=incident.place_code or "")
@@ -528,11 +533,13 @@ class IncidentService:
 
     async def media(self, actor: Actor, number: int) -> Screen:
         """The photos and voice notes of a report, for a coordinator in scope or its reporter."""
-        loaded = await self._load(number)
+        self.access.require(actor, Permission.USE_FORMS)
+        loaded = await self._load(
+            number,
+            visible=lambda i: i.reporter_id == actor.user_id or self._in_scope(actor, i),
+        )
         if loaded is None:
             raise StaleButton
-        if loaded.incident.reporter_id != actor.user_id:
-            self._require_scope(actor, loaded.incident)
         tr = translator(actor.locale)
         return Screen(
             tr.gettext(
@@ -556,13 +563,17 @@ class IncidentService:
     async def _decide(
         self, actor: Actor, number: int, to: str, *, duplicate_of: int | None = None
     ) -> Screen:
+        self.access.require(actor, Permission.REVIEW_INCIDENTS)
         tr = translator(actor.locale)
         async with self.db.transaction() as conn:
             incident = await IncidentRepository(conn).get(incident_id=number)
-            if incident is None:
+            if incident is None or not self._in_scope(actor, incident):
                 raise StaleButton
-            if duplicate_of is not None:
-                await self._check_original(conn, incident, duplicate_of)
+            # The button names an original the bot flagged; any other is forged or gone.
+            if duplicate_of is not None and not await self._original_in_scope(
+                conn, actor, incident, duplicate_of
+            ):
+                raise StaleButton
             done = await self._review(
                 conn, actor, incident, to, duplicate_of=duplicate_of, reason=None
             )
@@ -590,16 +601,16 @@ class IncidentService:
             ((Button("⏭ " + tr.pgettext("button", "Next report"), f"inc:n:{incident.id}"),),),
         )
 
-    async def _check_original(
-        self, conn: aiosqlite.Connection, incident: Incident, original: int
-    ) -> None:
-        if original == incident.id:
-            raise Invalid(N_("A report cannot repeat itself. Please type another number."))
-        if await IncidentRepository(conn).get(incident_id=original) is None:
-            raise Invalid(
-                N_("There is no report {original}. Please type another number."),
-                original=views.report_number(original),
-            )
+    async def _original_in_scope(
+        self, conn: aiosqlite.Connection, actor: Actor, incident: Incident, original: int
+    ) -> bool:
+        """Whether `original` is another report this coordinator reviews.
+
+        A report out of scope is answered exactly as a missing one (one read either way), so
+        that neither another region's counts nor its report numbers can be reached from here.
+        """
+        found = await IncidentRepository(conn).get(incident_id=original)
+        return found is not None and found.id != incident.id and self._in_scope(actor, found)
 
     async def _review(
         self,
@@ -663,10 +674,7 @@ class IncidentService:
 
     async def review_form(self, actor: Actor, number: int, form_id: str) -> FormStart:
         """The question, duplicate or reject form for a report in the coordinator's scope."""
-        loaded = await self._load(number)
-        if loaded is None:
-            raise StaleButton
-        self._require_scope(actor, loaded.incident)
+        loaded = await self._reviewable(actor, number)
         if form_id != "incident_question" and loaded.incident.review_status not in REVIEWABLE:
             raise StaleButton
         return FormStart(form_id, {"incident": number})
@@ -825,8 +833,15 @@ class IncidentService:
     ) -> Submitted:
         """Mark a report as a duplicate of the number typed."""
         incident = await self._incident_in(conn, draft)
+        self._require_scope(actor, incident)
         original = int(draft.answers["original"])
-        await self._check_original(conn, incident, original)
+        if original == incident.id:
+            raise Invalid(N_("A report cannot repeat itself. Please type another number."))
+        if not await self._original_in_scope(conn, actor, incident, original):
+            raise Invalid(
+                N_("There is no report {original}. Please type another number."),
+                original=views.report_number(original),
+            )
         return await self._submitted_decision(
             conn, actor, incident, "duplicate", duplicate_of=original, reason=None
         )
@@ -918,10 +933,14 @@ class IncidentService:
 
     # ------------------------------------------------------------------ shared
 
-    async def _load(self, number: int) -> Loaded | None:
+    async def _load(
+        self, number: int, *, visible: Callable[[Incident], bool] | None = None
+    ) -> Loaded | None:
+        """A report with its files and history; None when missing or not `visible`."""
         async with self.db.reading() as conn:
             incident = await IncidentRepository(conn).get(incident_id=number)
-            if incident is None:
+            # One read decides both, so a missing report and a hidden one cost the same.
+            if incident is None or (visible is not None and not visible(incident)):
                 return None
             attachments = await IncidentAttachmentRepository(conn).for_incident(incident_id=number)
             updates = await IncidentUpdateRepository(conn).for_incident(incident_id=number)

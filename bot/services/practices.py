@@ -31,7 +31,7 @@ from bot.forms.practice import (
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, escape, translator
 from bot.screen import Attachment, Button, Notifier, Screen, rows
-from bot.services.access import Access, Actor, NotAllowed, Permission
+from bot.services.access import Access, Actor, Permission
 from bot.services.users import UserService
 from storage.audit import AuditRepository
 from storage.db import Database
@@ -986,10 +986,9 @@ class PracticeService:
     ) -> Practice:
         self.access.require(actor, Permission.REVIEW_PRACTICES)
         practice = await PracticeRepository(conn).get(practice_id)
-        if practice is None:
+        # Out of scope is answered as missing: practice numbers cannot be probed from here.
+        if practice is None or not await self.may_review(conn, actor, practice):
             raise StaleButton
-        if not await self.may_review(conn, actor, practice):
-            raise NotAllowed(Permission.REVIEW_PRACTICES)
         return practice
 
     def _already(self, actor: Actor, practice: Practice) -> Screen:
