@@ -39,6 +39,7 @@ from storage.incidents import (
     IncidentUpdate,
     IncidentUpdateRepository,
     NewIncident,
+    UncoveredNoticeRepository,
 )
 from storage.records import Draft, User
 from storage.users import UserRepository
@@ -67,6 +68,48 @@ class FormStart:
 
     form_id: str
     context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who an urgent alert goes to; the reporter's receipt says the same."""
+
+    kind: str  # coordinators | administrators | nobody
+    user_ids: tuple[int, ...] = ()
+
+
+# What the reporter is told about an urgent report, and about one that got worse, by audience.
+URGENT_RECEIPTS = {
+    "coordinators": N_(
+        "Thank you! Your report is saved as {number}. It is urgent, so the "
+        "coordinators of this area are being alerted now. /myreports shows your "
+        "reports; you can add news to them there."
+    ),
+    "administrators": N_(
+        "Thank you! Your report is saved as {number}. It is urgent. No coordinator covers "
+        "this area yet, so the administrators are being alerted now. /myreports shows your "
+        "reports; you can add news to them there."
+    ),
+    "nobody": N_(
+        "Thank you! Your report is saved as {number}. It is urgent, but no coordinator or "
+        "administrator can be reached right now; the report is kept and will be reviewed. "
+        "/myreports shows your reports; you can add news to them there."
+    ),
+}
+WORSE_RECEIPTS = {
+    "coordinators": N_(
+        "Thank you. The coordinators of this area are told that report {number} got worse. "
+        "Please add details in /myreports."
+    ),
+    "administrators": N_(
+        "Thank you. No coordinator covers this area yet, so the administrators are told that "
+        "report {number} got worse. Please add details in /myreports."
+    ),
+    "nobody": N_(
+        "Thank you. Report {number} is marked as worse, but no coordinator or administrator "
+        "can be reached right now; it will be reviewed. Please add details in /myreports."
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,23 +180,24 @@ class IncidentService:
             await IncidentAttachmentRepository(conn).add(
                 incident_id=number, update_id=None, files=files
             )
-        message = (
-            N_(
-                "Thank you! Your report is saved as {number}. It is urgent, so the "
-                "coordinators of this area are being alerted now. /myreports shows your "
-                "reports; you can add news to them there."
-            )
-            if record.urgent
-            else N_(
-                "Thank you! Your report is saved as {number}. /myreports shows your reports; "
-                "you can add news to them there."
-            )
+        message = N_(
+            "Thank you! Your report is saved as {number}. /myreports shows your reports; "
+            "you can add news to them there."
         )
-        after = partial(self._send_alert, number) if record.urgent and created else None
+        place = record.admin3 or record.admin2 or record.admin1
+        audience = await self._audience(place, actor.user_id) if record.urgent else None
+        if audience is not None:
+            message = URGENT_RECEIPTS[audience.kind]
+
+        async def after() -> None:
+            if audience is not None:
+                await self._send_alert(number, audience)
+            await self._tell_admins_if_uncovered(number)
+
         return Submitted(
             message,
             {"number": views.report_number(number)},
-            after_commit=self._changed(number, after),
+            after_commit=self._changed(number, after if created else None),
         )
 
     def _record(self, draft: Draft, actor: Actor, env: Env, *, now: datetime) -> NewIncident:
@@ -224,21 +268,97 @@ class IncidentService:
 
     # ------------------------------------------------------------------ alerts
 
-    async def _send_alert(self, number: int, *, worse: bool = False) -> None:
-        """Tell every coordinator whose scope covers the place, each in their language."""
+    async def _audience(self, place: str | None, reporter_id: int | None) -> Audience:
+        """The coordinators whose scope covers the place, else the administrators."""
+        coordinators = await self.users.coordinators_covering(place or "")
+        found = tuple(i for i in coordinators if i != reporter_id)
+        if found:
+            return Audience("coordinators", found)
+        found = tuple(i for i in await self.users.administrators() if i != reporter_id)
+        if found:
+            return Audience("administrators", found)
+        return Audience("nobody")
+
+    async def _send_alert(self, number: int, audience: Audience, *, worse: bool = False) -> None:
+        """Alert the audience, each in their language; if no coordinator got it, the admins."""
         loaded = await self._load(number)
         if loaded is None:
             return
         incident = loaded.incident
-        recipients = await self.users.coordinators_covering(incident.place_code or "")
+        reached = await self._alert(incident, audience, worse=worse)
+        if not reached and audience.kind == "coordinators":
+            admins = [i for i in await self.users.administrators() if i != incident.reporter_id]
+            reached = await self._alert(
+                incident, Audience("administrators", tuple(admins)), worse=worse
+            )
+        if not reached:
+            log.warning("urgent alert for incident %s reached nobody", number)
+
+    async def _alert(self, incident: Incident, audience: Audience, *, worse: bool) -> int:
+        """Send the alert to each active person of the audience; how many got it."""
         reporter = await self._reporter_label(incident)
-        for user in await self._users(recipients):
+        reached = 0
+        for user in await self._users(audience.user_ids):
             if user.id == incident.reporter_id or not user.active:
                 continue
             tr = translator(user.language)
             screen = views.alert(incident, tr, self.gazetteer, reporter=reporter, worse=worse)
-            if not await self.notifier.send(user.id, screen):
-                log.info("urgent alert for incident %s not delivered to %s", number, user.id)
+            if audience.kind == "administrators":
+                why = tr.gettext(
+                    N_(
+                        "No coordinator covering this place could be reached, so this alert "
+                        "comes to the administrators."
+                    )
+                )
+                screen = replace(screen, text=Safe(f"{screen.text}\n\nℹ️ {why}"))
+            if await self.notifier.send(user.id, screen):
+                reached += 1
+            else:
+                log.info("urgent alert for incident %s not delivered to %s", incident.id, user.id)
+        return reached
+
+    async def _tell_admins_if_uncovered(self, number: int) -> None:
+        """Tell the admins, once a week per rayon, that reports come from where nobody covers."""
+        async with self.db.reading() as conn:
+            incident = await IncidentRepository(conn).get(incident_id=number)
+        if incident is None:
+            return
+        if await self.users.coordinators_covering(incident.place_code or ""):
+            return
+        admins = [i for i in await self.users.administrators() if i != incident.reporter_id]
+        if not admins:
+            return  # claimed by the first report that finds an administrator to tell
+        region = incident.admin2 or incident.admin1 or ""
+        day = incident.received_at.astimezone(self.settings.zone).date()
+        async with self.db.transaction() as conn:
+            claimed = await UncoveredNoticeRepository(conn).claim(
+                region=region, week_start=day - timedelta(days=day.weekday()), now=self.clock.now()
+            )
+        if not claimed:
+            return
+        for user in await self._users(admins):
+            if not user.active:
+                continue
+            tr = translator(user.language)
+            area = (
+                self.gazetteer[region].name(tr.locale)
+                if region in self.gazetteer
+                else tr.gettext(N_("all of Kyrgyzstan"))
+            )
+            text = tr.gettext(
+                N_(
+                    "Report {number} came from {place}, where no coordinator works, so nobody "
+                    "there reviews it. To give {area} a coordinator: /invite coordinator {code}, "
+                    "or ayilbot admin grant USER_ID coordinator {code}. I say this once a week "
+                    "for each rayon."
+                ),
+                number=views.report_number(incident.id),
+                place=views.place_text(incident, self.gazetteer, tr),
+                area=area,
+                code=region or "all",
+            )
+            button = Button("🔎 " + tr.pgettext("button", "Open report"), f"inc:o:{incident.id}")
+            await self.notifier.send(user.id, Screen("ℹ️ " + text, ((button,),)))
 
     async def _reporter_label(self, incident: Incident, *, admin: bool = False) -> str | None:
         """The reporter's name for coordinators: None for anonymous reports (admins excepted)."""
@@ -424,15 +544,15 @@ class IncidentService:
                 status_after=status,
             )
             await self._change_status(conn, actor, incident, status, now=now)
-        after = partial(self._send_alert, number, worse=True) if outcome == "worse" else None
+        after = None
         text = {
             "resolved": N_("Thank you! Report {number} is marked as resolved."),
             "open": N_("Thank you! Report {number} stays open; add news any time in /myreports."),
-            "worse": N_(
-                "Thank you. The coordinators of this area are told that report {number} got "
-                "worse. Please add details in /myreports."
-            ),
-        }[outcome]
+        }.get(outcome, "")
+        if outcome == "worse":
+            audience = await self._audience(incident.place_code, actor.user_id)
+            after = partial(self._send_alert, number, audience, worse=True)
+            text = WORSE_RECEIPTS[audience.kind]
         return Screen(tr.gettext(text, number=views.report_number(number)), after_commit=after)
 
     # ------------------------------------------------------------------ review

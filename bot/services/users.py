@@ -348,8 +348,19 @@ class UserService:
             roles = RoleRepository(conn)
             return [(u, await roles.for_user(u.id)) for u in users]
 
+    async def administrators(self) -> list[int]:
+        """Admins the bot can write to: listed or holding the role, with a chat, and active."""
+        async with self.db.reading() as conn:
+            holders = {r.user_id for r in await RoleRepository(conn).holders("admin")}
+            users = UserRepository(conn)
+            for user_id in sorted(self.settings.admin_ids - holders):
+                user = await users.get(user_id)
+                if user is not None and user.active:
+                    holders.add(user_id)
+        return sorted(holders)
+
     async def coordinators_covering(self, place: str) -> list[int]:
-        """Active coordinators whose scope includes the place (and admins with a profile)."""
+        """Active coordinators whose scope includes the place (administrators: see above)."""
         async with self.db.reading() as conn:
             holders = await RoleRepository(conn).holders("coordinator")
         found: list[int] = []

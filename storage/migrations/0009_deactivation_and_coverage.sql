@@ -7,3 +7,11 @@ ALTER TABLE users ADD COLUMN deactivated_at TEXT;  -- cleared only by `ayilbot a
 -- blocking is by far the commoner, and deactivating again is one command.
 UPDATE users SET blocked = 1 WHERE active = 0;
 
+-- Administrators hear once a week per rayon that reports come from where no coordinator
+-- covers; the row is claimed before the message goes, so a restart never repeats it.
+CREATE TABLE uncovered_notices (
+    region TEXT NOT NULL,                   -- the rayon's (else oblast's) code; '' for unplaced
+    week_start TEXT NOT NULL,               -- the Monday (local date) of the week
+    claimed_at TEXT NOT NULL,
+    PRIMARY KEY (region, week_start)
+);
