@@ -77,6 +77,8 @@ async def test_a_deactivated_coordinator_keeps_no_right_until_an_admin_reactivat
 
         assert await admin(settings, "deactivate", str(GULNARA)) == 0
         assert "roles revoked: coordinator:place:BA-BAT" in capsys.readouterr().out
+        assert await admin(settings, "users") == 0
+        assert "\tdeactivated\t" in capsys.readouterr().out
         for command in ("/review", "/export", "/stats", "/needs"):
             assert (await gulnara.say(command)).text == NO_PERMISSION, command
         verify = await gulnara.press("✅ Подтвердить", message=card)  # her old card's button
