@@ -320,8 +320,11 @@ class UserService:
         """Undo a deactivation, audited; the roles it revoked (granted again only by hand)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            if not await UserRepository(conn).reactivate(user_id=user_id, now=now):
+            users = UserRepository(conn)
+            if not await users.reactivate(user_id=user_id, now=now):
                 raise LookupError(f"user {user_id} is not deactivated")
+            user = await users.get(user_id)
+            after = "blocked" if user is not None and user.blocked else "active"
             audit = AuditRepository(conn)
             history = await audit.for_entity(entity=USER_ENTITY, entity_id=str(user_id))
             await audit.record(
@@ -330,7 +333,7 @@ class UserService:
                 entity_id=str(user_id),
                 action="reactivate",
                 from_value="deactivated",
-                to_value="active",
+                to_value=after,
                 reason=None,
                 now=now,
             )
