@@ -25,6 +25,8 @@ def user_from_row(row: Any) -> User:
         pseudonym=row["pseudonym"],
         active=bool(row["active"]),
         created_at=from_db_time(row["created_at"]) or datetime.min,
+        blocked=bool(row["blocked"]),
+        deactivated_at=from_db_time(row["deactivated_at"]),
     )
 
 
@@ -71,7 +73,6 @@ class UserRepository(Repository):
             "kind",
             "place_code",
             "place_other",
-            "active",
         }
         unknown = set(fields) - allowed
         if unknown:
@@ -87,6 +88,32 @@ class UserRepository(Repository):
             "UPDATE users SET privacy_accepted_at = ?, updated_at = ? WHERE id = ?",
             (to_db_time(now), to_db_time(now), user_id),
         )
+
+    async def set_blocked(self, *, user_id: int, blocked: bool, now: datetime) -> None:
+        """The person blocked or unblocked the bot; a deactivated person stays inactive."""
+        await self._run(
+            "UPDATE users SET blocked = ?, active = (? = 0 AND deactivated_at IS NULL),"
+            " updated_at = ? WHERE id = ?",
+            (int(blocked), int(blocked), to_db_time(now), user_id),
+        )
+
+    async def deactivate(self, *, user_id: int, now: datetime) -> bool:
+        """Mark the person deactivated; False when they already were."""
+        changed = await self._run(
+            "UPDATE users SET deactivated_at = ?, active = 0, updated_at = ?"
+            " WHERE id = ? AND deactivated_at IS NULL",
+            (to_db_time(now), to_db_time(now), user_id),
+        )
+        return changed == 1
+
+    async def reactivate(self, *, user_id: int, now: datetime) -> bool:
+        """Undo a deactivation (active again unless blocked); False when not deactivated."""
+        changed = await self._run(
+            "UPDATE users SET deactivated_at = NULL, active = 1 - blocked, updated_at = ?"
+            " WHERE id = ? AND deactivated_at IS NOT NULL",
+            (to_db_time(now), user_id),
+        )
+        return changed == 1
 
     async def list_all(self, *, limit: int = 1000) -> list[User]:
         rows = await self._all("SELECT * FROM users ORDER BY id LIMIT ?", (limit,))
@@ -183,6 +210,12 @@ class RoleRepository(Repository):
             " AND scope_value = ?",
             (user_id, role, scope_kind, scope_value or ""),
         )
+
+    async def revoke_all(self, *, user_id: int) -> list[Role]:
+        """Revoke every role of the person; the roles that were revoked."""
+        held = await self.for_user(user_id)
+        await self._run("DELETE FROM roles WHERE user_id = ?", (user_id,))
+        return held
 
     async def holders(self, role: str) -> list[Role]:
         rows = await self._all(

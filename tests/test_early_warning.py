@@ -157,7 +157,8 @@ async def person_with_role(
             pseudonym=f"P-{user_id}",
             now=NOW,
         )
-        await users.update_profile(user_id=user_id, now=NOW, kind="leader", active=int(active))
+        await users.update_profile(user_id=user_id, now=NOW, kind="leader")
+        await users.set_blocked(user_id=user_id, blocked=not active, now=NOW)
         await users.accept_privacy(user_id=user_id, now=NOW)
         if scope is not None:
             kind, value = ("all", "") if scope == "all" else ("place", scope)

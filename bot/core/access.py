@@ -167,10 +167,17 @@ class Actor:
         return self.user is not None and self.user.onboarded
 
     @property
+    def deactivated(self) -> bool:
+        """Deactivated by an administrator: a reporter's rights only, whatever else was held."""
+        return self.user is not None and self.user.deactivated
+
+    @property
     def roles(self) -> frozenset[RoleName]:
         roles: set[RoleName] = set()
         if self.registered:
             roles.add(RoleName.REPORTER)
+        if self.deactivated:
+            return frozenset(roles)
         if self.group_ids or (self.user is not None and self.user.kind == "candidate"):
             roles.add(RoleName.MEMBER)
         if self.coordinator_scopes:
@@ -181,7 +188,7 @@ class Actor:
 
     @property
     def is_coordinator(self) -> bool:
-        return bool(self.coordinator_scopes) or self.is_admin
+        return not self.deactivated and (bool(self.coordinator_scopes) or self.is_admin)
 
 
 def scopes_from_roles(roles: Iterable[Role]) -> tuple[Scope, ...]:

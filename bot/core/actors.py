@@ -44,6 +44,9 @@ class Actors:
                 is_admin=person.id in self.settings.admin_ids,
                 reach=Reach(everything=True) if person.id in self.settings.admin_ids else Reach(),
             )
+        if found.user.deactivated:
+            # Nothing privileged, not even through AYILBOT_ADMIN_IDS, until an admin undoes it.
+            return Actor(user_id=person.id, locale=found.user.language, user=found.user)
         is_admin = person.id in self.settings.admin_ids or any(
             r.role == "admin" for r in found.roles
         )

@@ -41,11 +41,11 @@ HELPFUL_SHOWN = 3
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """One digest period: the week up to `until`, keyed by the Monday of its week."""
+    """One digest period: up to `until`, from the digest sent before; keyed by its local day."""
 
-    start: date  # the Monday (local) of the week the digest is due in: the delivery key
+    start: date  # the local day the digest is due: the delivery key (one a day at most)
     due_at: datetime  # when it is due (UTC)
-    since: datetime  # this week's data: [since, until)
+    since: datetime  # the period's data: [since, until); the last digest's `until`, if any
     until: datetime
     late: bool = False  # sent by the catch-up after the bot was down
     preview: bool = False  # /digest: not a delivery

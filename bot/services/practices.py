@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.core.access import Access, Actor, NotAllowed, Permission
+from bot.core.access import Access, Actor, Permission
 from bot.core.errors import StaleButton
 from bot.forms.engine import FormEngine, FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
@@ -987,10 +987,9 @@ class PracticeService:
     async def _reviewable(self, conn: Connection, actor: Actor, practice_id: int) -> Practice:
         self.access.require(actor, Permission.REVIEW_PRACTICES)
         practice = await PracticeRepository(conn).get(practice_id)
-        if practice is None:
+        # Out of scope is answered as missing: practice numbers cannot be probed from here.
+        if practice is None or not await self.may_review(conn, actor, practice):
             raise StaleButton
-        if not await self.may_review(conn, actor, practice):
-            raise NotAllowed(Permission.REVIEW_PRACTICES)
         return practice
 
     def _already(self, actor: Actor, practice: Practice) -> Screen:

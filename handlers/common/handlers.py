@@ -105,12 +105,12 @@ async def on_keep_me(update: Update, context: AppContext, _: KeepMe) -> None:
 
 
 async def on_my_chat_member(update: Update, context: AppContext) -> None:
-    """A person blocked or unblocked the bot: stop or resume sending them digests and alerts."""
+    """A person blocked or unblocked the bot: stop or resume sending (unless deactivated)."""
     change = update.my_chat_member
     if change is None or change.chat.type != ChatType.PRIVATE:
         return
     blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
-    await context.rules(UserService).set_active(user_id=change.chat.id, active=not blocked)
+    await context.rules(UserService).set_blocked(user_id=change.chat.id, blocked=blocked)
 
 
 async def on_unknown_command(update: Update, context: AppContext) -> None:
