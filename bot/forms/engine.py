@@ -136,6 +136,14 @@ async def _retrying(attempt: Callable[[], Awaitable[T]]) -> T:
     raise StorageUnavailable("the draft kept changing")
 
 
+def _numbers(tr: Tr, params: Mapping[str, Any]) -> dict[str, Any]:
+    """A refusal's counts (lengths, limits, a range) in the reader's grouping: `10 000`."""
+    return {
+        key: tr.number(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        for key, value in params.items()
+    }
+
+
 def callback(draft_id: str, where: str, action: str) -> str:
     """Button data `f:<draft>:<step>:<action>`: 8 hex of the draft, far under 64 bytes."""
     return f"{CALLBACK_PREFIX}:{draft_id[:8]}:{where}:{action}"
@@ -519,7 +527,7 @@ class FormEngine:
         if notice:
             head.append(tr.gettext(notice))
         if error:
-            head.append("⚠️ " + tr.gettext(error, **(params or {})))
+            head.append("⚠️ " + tr.gettext(error, **_numbers(tr, params or {})))
         if draft.step == SUMMARY:
             body, rows = self._summary(form, draft, env)
         else:
