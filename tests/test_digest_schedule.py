@@ -183,7 +183,7 @@ async def test_group_schedule_and_language_set_by_its_coordinator(
     # The chat in Russian, each member in her own language; the name escaped.
     assert "Batken &lt;candidates&gt;" in texts(server, chat.id)[0]
     assert "тихая неделя" in texts(server, chat.id)[0]
-    assert "тынч жума" in texts(server, 505)[0]
+    assert "тынч апта" in texts(server, 505)[0]
     assert "тихая неделя" in texts(server, 506)[0]
     assert group > 0
 

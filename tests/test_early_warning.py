@@ -482,7 +482,7 @@ def test_reasons_read_naturally_in_kyrgyz_russian_and_english() -> None:
         "2 с физическим столкновением; " + water["ru"]
     )
     assert reason_text(reason, translator("ky")) == (
-        "бул жумада 5 билдирүү, мурда жумасына орточо 0,8; "
+        "бул аптада 5 билдирүү, мурда аптасына орточо 0,8; "
         "2 билдирүүдө физикалык кагылышуу; " + water["ky"]
     )
     russian = translator("ru")
@@ -601,7 +601,7 @@ async def test_watch_lists_places_in_scope_and_opens_their_weeks(
         assert len([d for _, d in reports.flat_buttons if d and d.startswith("inc:o:")]) == 5
 
         nothing = await leilek.say("/watch")
-        assert nothing.text.startswith("Сейчас ни в одном месте вашей зоны")
+        assert nothing.text.startswith("Сейчас ни в одном месте на вашей территории")
         # A forged button for a place outside the scope is refused when pressed.
         await server.press(leilek.user, nothing.message_id, "ew:r:BA-BAT-AKS")
         refused = await leilek.reply()

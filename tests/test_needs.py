@@ -30,7 +30,7 @@ from storage.users import RoleRepository
 from tests.conftest import PersonFactory
 from tests.harness import Person, onboard, running_bot, services_of
 
-KY_DONE, KY_SKIP, KY_SUBMIT = "✔️ Даяр", "⏭ Өткөрүү", "✅ Жөнөтүү"
+KY_DONE, KY_SKIP, KY_SUBMIT = "✔️ Даяр", "⏭ Өткөрүп жиберүү", "✅ Жөнөтүү"
 RU_DONE, RU_SKIP, RU_SUBMIT = "✔️ Готово", "⏭ Пропустить", "✅ Отправить"
 CANDIDATE = 1  # the onboarding role button "Woman candidate or peer-group member"
 

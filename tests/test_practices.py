@@ -116,7 +116,7 @@ async def test_shared_approved_found_helpful_and_asked_without_revealing_anyone(
     share = await author.say("We counted hours per household.")
     await author.press(label("ky", "Yes"), message=share)
     answer = await peer.reply()
-    assert "We counted hours per household." in answer.text and "ответил" in answer.text
+    assert "We counted hours per household." in answer.text and "Ответ автора" in answer.text
     for secret in ("Бакыт", "bakyt_ao", "302"):
         assert secret not in answer.text
     async with services_of(bot).db.reading() as conn:

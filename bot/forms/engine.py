@@ -131,6 +131,14 @@ async def _retrying(attempt: Callable[[], Awaitable[T]]) -> T:
     raise StorageUnavailable("the draft kept changing")
 
 
+def _numbers(tr: Tr, params: Mapping[str, Any]) -> dict[str, Any]:
+    """A refusal's counts (lengths, limits, a range) in the reader's grouping: `10 000`."""
+    return {
+        key: tr.number(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        for key, value in params.items()
+    }
+
+
 def press(draft_id: str, where: str, action: str) -> FormPress:
     """A press on a draft, named by its first 8 hex (unique enough per person)."""
     return FormPress(draft_id[:8], where, action)
@@ -510,7 +518,7 @@ class FormEngine:
         if notice:
             head.append(tr.gettext(notice))
         if error:
-            head.append("⚠️ " + tr.gettext(error, **(params or {})))
+            head.append("⚠️ " + tr.gettext(error, **_numbers(tr, params or {})))
         if draft.step == SUMMARY:
             body, rows = self._summary(form, draft, env)
         else:

@@ -267,7 +267,11 @@ class IncidentsSection:
             for start in data.week_starts
         ]
         png = await incidents_chart(
-            title=tr.gettext(N_("Incident reports by resource, last {n} weeks"), n=len(weeks)),
+            title=tr.ngettext(
+                "Incident reports by resource, last {n} week",
+                "Incident reports by resource, last {n} weeks",
+                len(weeks),
+            ),
             y_label=tr.gettext(N_("Reports")),
             weeks=weeks,
             series=series,

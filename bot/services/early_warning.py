@@ -509,7 +509,11 @@ class EarlyWarningService:
             heat_table_png,
             rows,
             [tr.short_date(d)[:5] for d in starts],
-            title=tr.gettext(N_("Tension by aiyl aimak, last {n} weeks"), n=HISTORY_WEEKS),
+            title=tr.ngettext(
+                "Tension by aiyl aimak, last {n} week",
+                "Tension by aiyl aimak, last {n} weeks",
+                HISTORY_WEEKS,
+            ),
             x_label=tr.gettext(N_("Week starting")),
             colour_label=tr.gettext(N_("Severity score")),
             note=tr.gettext(N_("Numbers in the cells: reports that week")),

@@ -856,7 +856,7 @@ class ExportService:
                         "Location pins are rounded to {digits} decimal places (about {km} km) "
                         "to protect the reporters; anonymous reporters appear as a pseudonym."
                     ),
-                    digits=self.settings.coordinate_precision,
+                    digits=tr.number(self.settings.coordinate_precision),
                     km=tr.number(round(111 / 10**self.settings.coordinate_precision, 1)),
                 )
             )

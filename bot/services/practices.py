@@ -434,7 +434,11 @@ class PracticeService:
     ) -> tuple[list[str], list[tuple[Button, ...]]]:
         lines = list(head)
         if pages > 1:
-            lines.append(tr.gettext(N_("page {page} of {pages}"), page=page + 1, pages=pages))
+            lines.append(
+                tr.gettext(
+                    N_("page {page} of {pages}"), page=tr.number(page + 1), pages=tr.number(pages)
+                )
+            )
         lines.append("")
         first = page * PER_PAGE + 1
         lines.extend(self._line(tr, first + i, p, status=status) for i, p in enumerate(found))
@@ -523,7 +527,10 @@ class PracticeService:
         extra = []
         if self.access.allows(actor, Permission.REVIEW_PRACTICES):
             extra.append(
-                Button("⏳ " + tr.pgettext("button", "To approve ({n})", n=waiting), "pr:w:0")
+                Button(
+                    "⏳ " + tr.pgettext("button", "To approve ({n})", n=tr.number(waiting)),
+                    "pr:w:0",
+                )
             )
         if self.access.allows(actor, Permission.EXPORT):
             extra.append(Button("📄 " + tr.pgettext("button", "Recommendations"), "pr:x"))
