@@ -15,6 +15,9 @@ from bot.localapi import LocalBotApi
 from bot.wiring import AyilApp
 from tests.harness import Person, make_settings, running_bot
 
+# The headless browser and page fixtures (web surface tests).
+pytest_plugins = ["tests.browser"]
+
 
 def _compile_catalogs() -> None:
     """`make` compiles the catalogs; this keeps a bare `pytest` run working too."""
