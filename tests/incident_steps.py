@@ -13,11 +13,11 @@ from bot.forms.incident import INCIDENT
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
+from bot.records.core import AuditEntry
 from bot.services.users import UserService
 from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.incidents import Incident, IncidentRepository, NewIncident
-from storage.records import AuditEntry
 from tests.conftest import PersonFactory
 from tests.harness import Person, onboard, services_of
 

@@ -24,6 +24,7 @@ from bot.core.errors import StaleButton, StorageUnavailable
 from bot.forms.kinds import Answers, Choice, Env, Input, Invalid, Kind, Option
 from bot.forms.view import FormPress, FormView, Offer
 from bot.i18n import N_, Safe, Tr, translator
+from bot.records.core import Draft
 from storage.connection import Connection
 from storage.db import Database
 from storage.drafts import (
@@ -33,7 +34,6 @@ from storage.drafts import (
     open_draft,
     record_step,
 )
-from storage.records import Draft
 
 SUMMARY = ""
 # A step decided on a draft that moved on is decided again; the same person's updates run

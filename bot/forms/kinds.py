@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.gazetteer import Gazetteer, Place
 from bot.i18n import N_, Tr, escape
-from storage.records import User
+from bot.records.core import User
 
 Answers = Mapping[str, Any]
 
