@@ -37,7 +37,7 @@ from bot.services.early_warning import (
     poisson_tail,
 )
 from bot.services.early_warning_views import reason_text
-from bot.services.heat_table import HeatRow, heat_table_png
+from bot.outputs.heat_table import HeatRow, heat_table_png
 from bot.services.incidents import IncidentService
 from bot.services.users import UserService
 from storage.db import Database

@@ -20,7 +20,7 @@ from bot.forms.practice import OTHER_TOPIC, TOPIC_LABELS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape
 from bot.screen import Attachment, Button
-from bot.services.charts import ChartSeries, incidents_chart
+from bot.outputs.charts import ChartSeries, incidents_chart
 from bot.services.incident_views import label, report_number
 from bot.services.needs import NeedService, NeedsOverview
 from storage.digests import (

@@ -29,7 +29,7 @@ from bot.i18n import N_, Safe, Tr, translator
 from bot.screen import Attachment, Button, Notifier, Screen
 from bot.services import early_warning_views as views
 from bot.services.digest_sections import RenderedSection, SectionContext
-from bot.services.heat_table import HeatRow, heat_table_png
+from bot.outputs.heat_table import HeatRow, heat_table_png
 from bot.services.users import UserService
 from storage.connection import Connection
 from storage.db import Database
