@@ -37,7 +37,7 @@ def renderer_of(figure: Figure) -> Any:
     canvas = figure.canvas
     if not isinstance(canvas, FigureCanvasAgg):
         canvas = FigureCanvasAgg(figure)
-    return canvas.get_renderer()
+    return canvas.get_renderer()  # type: ignore[no-untyped-call]
 
 
 def visible_texts(figure: Figure) -> Iterator[Text]:
