@@ -24,6 +24,7 @@ from bot.core.actors import Person as PersonRef
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
+from bot.outputs.heat_table import HeatRow, heat_table_png
 from bot.screen import Screen
 from bot.services.early_warning import (
     CALMING,
@@ -37,7 +38,6 @@ from bot.services.early_warning import (
     poisson_tail,
 )
 from bot.services.early_warning_views import reason_text
-from bot.outputs.heat_table import HeatRow, heat_table_png
 from bot.services.incidents import IncidentService
 from bot.services.users import UserService
 from storage.db import Database

@@ -19,8 +19,8 @@ from bot.forms.incident import EVENTS, OTHER, RESOURCES
 from bot.forms.practice import OTHER_TOPIC, TOPIC_LABELS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape
-from bot.screen import Attachment, Button
 from bot.outputs.charts import ChartSeries, incidents_chart
+from bot.screen import Attachment, Button
 from bot.services.incident_views import label, report_number
 from bot.services.needs import NeedService, NeedsOverview
 from storage.digests import (
