@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.gazetteer import Gazetteer, Place
 from bot.i18n import N_, Tr, escape
+from bot.typed_text import clean_label, clean_text
 from storage.records import User
 
 Answers = Mapping[str, Any]
@@ -28,6 +29,12 @@ class Input:
     mime_type: str | None = None
     file_name: str | None = None
     duration: int | None = None
+
+    def __post_init__(self) -> None:
+        # Every typed answer enters here: cleaned once, so no control character (which breaks
+        # XLSX and DOCX files) or bidi control reaches a draft, a record or a screen.
+        if self.text is not None:
+            object.__setattr__(self, "text", clean_text(self.text))
 
     def as_file(self) -> dict[str, Any]:
         """The stored form of an attachment: Telegram ids and type, never the bytes."""
@@ -177,7 +184,9 @@ class Text(Kind):
     def parse(self, given: Input, answers: Answers, env: Env) -> Any:
         if given.kind != "text":
             raise Invalid(self.wrong_type)
-        text = (given.text or "").replace("\x00", "").strip()
+        # Answers here are names and short labels others read (a place, a side, a group name):
+        # no invisible character may make one look like another.
+        text = clean_label(given.text or "").strip()
         if len(text) < self.min_len:
             raise Invalid(N_("The answer is too short."))
         if len(text) > self.max_len:

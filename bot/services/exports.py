@@ -20,7 +20,6 @@ from typing import Any, Protocol
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from bot.clock import Clock
@@ -48,6 +47,7 @@ from bot.screen import Attachment, Button, Screen, rows
 from bot.services.access import Access, Actor, Permission
 from bot.services.incident_views import REVIEW_STATUSES, UPDATE_KINDS
 from bot.services.practices import STATUS_LABELS as PRACTICE_STATUSES
+from bot.typed_text import starts_formula, xml_safe
 from storage.audit import AuditRepository
 from storage.db import Database
 from storage.exports import ExportRepository, FileMeta, Period, PersonRow, Reach
@@ -107,8 +107,6 @@ WHOLE_AREA = "-"
 MAX_REGION_BUTTONS = 24
 # A label's leading emoji or symbol is for buttons, not for a spreadsheet cell.
 _LEADING_SYMBOLS = re.compile(r"^[^\w(«\"]+")
-# A cell starting with these would run as a formula in a spreadsheet (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 INCIDENT_COLUMNS = (
     "id",
@@ -926,10 +924,13 @@ def _filters_note(request: ExportRequest) -> str:
     return ";".join(f"{k}={v}" for k, v in parts.items() if v is not None)
 
 
-def _text_cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
+def _csv_cell(value: Any) -> Any:
+    """Text as a CSV cell: rows stored before text was cleaned lose what XML forbids, and a
+    leading apostrophe keeps spreadsheet programs from running the text as a formula."""
+    if not isinstance(value, str):
+        return value
+    text = xml_safe(value)
+    return "'" + text if starts_formula(text) else text
 
 
 def _csv(table: Table) -> bytes:
@@ -937,11 +938,7 @@ def _csv(table: Table) -> bytes:
     writer = csv.writer(out)
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow(
-            # A leading apostrophe keeps spreadsheet programs from running text as a formula.
-            "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            for v in row
-        )
+        writer.writerow(_csv_cell(v) for v in row)
     # UTF-8 with a byte-order mark: Excel then reads Cyrillic correctly.
     return out.getvalue().encode("utf-8-sig")
 
@@ -961,14 +958,23 @@ def _xlsx(tables: Sequence[Table]) -> bytes:
         for row in table.rows:
             cells = []
             for value in row:
-                cell = WriteOnlyCell(sheet, value=_text_cell(value))
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text typed by a person, never a formula
-                cells.append(cell)
+                cells.append(_xlsx_cell(sheet, value))
             sheet.append(cells)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> WriteOnlyCell:
+    """A cell; text typed by a person is always text, never a formula, even once edited."""
+    if not isinstance(value, str):
+        return WriteOnlyCell(sheet, value=value)
+    text = xml_safe(value)  # openpyxl refuses rows stored before text was cleaned
+    cell = WriteOnlyCell(sheet, value=text)
+    if starts_formula(text):
+        cell.data_type = "s"  # openpyxl would store text starting with "=" as a formula
+        cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
+    return cell
 
 
 def _geojson(table: Table, kind: str) -> bytes:
