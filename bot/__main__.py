@@ -160,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"ayilbot: {exc}", file=sys.stderr)
         return 2
+    from bot.http import install_log_redaction
+
+    install_log_redaction(settings.token)
     command = args.command or "run"
     if command == "run":
         if not hasattr(args, "webhook"):
