@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from importlib import resources
 from itertools import cycle
 from pathlib import Path
@@ -29,6 +31,26 @@ class StorageUnavailable(Exception):
 
 class SchemaMismatch(Exception):
     """A database file's schema version is newer than this code knows."""
+
+
+class DatabaseInUse(Exception):
+    """A process (the running bot, a backup) has the database open: it may not be replaced."""
+
+
+def _lock_file(path: Path, mode: int) -> int:
+    """Take a lock on the file beside the database, `<db>.lock`; its descriptor holds it.
+
+    Every open `Database` holds it shared for its lifetime; a restore takes it exclusive, so
+    it cannot replace the file (and delete its WAL) under a running bot, and a bot does not
+    start in the middle of a restore. The kernel drops the lock with the process.
+    """
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -71,9 +93,14 @@ class Database:
     """Owns the connections: one writer (writes serialised, begun IMMEDIATE), a few readers."""
 
     def __init__(
-        self, path: Path, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        readers: Sequence[aiosqlite.Connection],
+        lock_fd: int | None = None,
     ):
         self.path = path
+        self._lock_fd = lock_fd
         self._writer = writer
         self._readers = tuple(readers)
         self._next_reader = cycle(self._readers)
@@ -85,26 +112,33 @@ class Database:
     async def open(cls, path: Path, *, migrate: bool = True) -> Database:
         """Open (creating if needed) the file and bring its schema up to date."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _open(path)
+        # Shared: other commands may open it beside the bot; only a restore waits for none.
+        lock_fd = await asyncio.to_thread(_lock_file, path, fcntl.LOCK_SH)
+        writer: aiosqlite.Connection | None = None
         readers: list[aiosqlite.Connection] = []
         try:
+            writer = await _open(path)
             if migrate:
                 await apply_migrations(writer)
             for _ in range(READERS):
                 readers.append(await _open(path))
         except BaseException:
-            for conn in (*readers, writer):
+            for conn in (*readers, *([writer] if writer else [])):
                 await conn.close()
+            os.close(lock_fd)
             raise
-        return cls(path, writer, readers)
+        return cls(path, writer, readers, lock_fd)
 
     async def close(self) -> None:
-        """Close every connection, once queued writes are written."""
+        """Close every connection, once queued writes are written, and drop the lock."""
         if self._flusher is not None and not self._flusher.done():
             await self._flusher
         for reader in self._readers:
             await reader.close()
         await self._writer.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -233,11 +267,19 @@ def inspect_file(path: Path) -> tuple[int, str, bool]:
 
 
 def copy_file(source: Path, target: Path) -> None:
-    """Copy a database file over another with the backup API (the target's bot stopped)."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dest:
-        src.backup(dest)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    """Copy a database file over another with the backup API; `DatabaseInUse` while any
+    process has the target open."""
+    try:
+        lock_fd = _lock_file(target, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise DatabaseInUse(f"{target} is in use (is the bot running?); stop it first") from None
+    try:
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dest:
+            src.backup(dest)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    finally:
+        os.close(lock_fd)
 
 
 async def schema_version(conn: aiosqlite.Connection) -> int:

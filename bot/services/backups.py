@@ -16,10 +16,31 @@ class BackupRejected(Exception):
     """A file to restore is not an ayilbot database this code can run."""
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class BackupFailed(Exception):
+    """A backup could not be written where asked; the message is one line."""
+
+
 async def backup_to(db: Database, target: Path) -> Path:
-    """Write a consistent snapshot of the live database to `target`."""
-    await db.backup(target)
+    """Write a consistent snapshot of the live database to `target` (a new file or an
+    older backup; never over a file that is not a database)."""
+    await asyncio.to_thread(_check_target, target)
+    try:
+        await db.backup(target)
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupFailed(f"cannot write {target}: {exc}") from exc
     return target
+
+
+def _check_target(target: Path) -> None:
+    if target.is_dir():
+        raise BackupFailed(f"{target} is a folder: give the backup's file name")
+    if target.is_file() and target.stat().st_size:
+        with target.open("rb") as fh:
+            if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise BackupFailed(f"{target} exists and is not a database: not overwriting it")
 
 
 async def scheduled_backup(db: Database, folder: Path, *, now: datetime, keep: int) -> Path:
