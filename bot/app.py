@@ -100,6 +100,7 @@ async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Serv
             gazetteer=gazetteer,
             today=clock.now().astimezone(settings.zone).date(),
             context=context,
+            backup_days=settings.backup_keep,
         )
 
     engine = FormEngine(db, specs, env_for=env_for, clock=clock.now)

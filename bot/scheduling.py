@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from telegram.ext import Application
 
 from bot.context import AppContext
-from bot.services.backups import scheduled_backup
+from bot.services.backups import prune_backups, scheduled_backup
 from bot.services.digests import DIGEST_TICK, first_tick_delay
 from bot.services.retention import purge_old_media
 
@@ -16,12 +17,23 @@ HOUSEKEEPING_EVERY = timedelta(hours=1)
 
 
 async def housekeeping(context: AppContext) -> None:
-    """Drop old redelivery keys and submitted-draft receipts."""
-    await context.services.forms.housekeeping()
+    """Drop old redelivery keys, submitted-draft receipts and backups past their days."""
+    services = context.services
+    await services.forms.housekeeping()
+    folder = services.settings.backup_dir
+    if folder is not None:
+        # Hourly and a minute after start-up, not only with the daily backup: the privacy
+        # notice promises erased data leaves the backups after AYILBOT_BACKUP_KEEP days.
+        await asyncio.to_thread(
+            prune_backups,
+            folder,
+            now=services.clock.now(),
+            keep_days=services.settings.backup_keep,
+        )
 
 
 async def daily_backup(context: AppContext) -> None:
-    """A snapshot in AYILBOT_BACKUP_DIR, keeping AYILBOT_BACKUP_KEEP of them."""
+    """A snapshot in AYILBOT_BACKUP_DIR; those older than AYILBOT_BACKUP_KEEP days go."""
     services = context.services
     folder = services.settings.backup_dir
     if folder is not None:

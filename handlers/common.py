@@ -145,11 +145,19 @@ async def on_deleteme(update: Update, context: AppContext) -> None:
         Screen(
             tr.gettext(
                 N_(
-                    "Erase your account and personal data? Your name, profile, drafts, needs "
-                    "and memberships are deleted. Incident reports and published practices "
-                    "you sent stay, without your name, because the community's record must "
-                    "not vanish."
-                )
+                    "Erase your account and personal data? Your name, profile, drafts, needs, "
+                    "searches, unpublished practices and memberships are deleted now. Incident "
+                    "reports and published practices you sent stay, without your name, because "
+                    "the community's record must not vanish; nothing links your anonymous "
+                    "reports to you any more. {backups}"
+                ),
+                backups=tr.ngettext(
+                    "Backup copies made earlier still hold your data until they are deleted, "
+                    "{n} day after they were made.",
+                    "Backup copies made earlier still hold your data until they are deleted, "
+                    "{n} days after they were made.",
+                    context.services.settings.backup_keep,
+                ),
             ),
             (
                 (

@@ -83,6 +83,9 @@ async def _open(path: Path) -> aiosqlite.Connection:
     conn.row_factory = aiosqlite.Row
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted rows are overwritten with zeros, so what /deleteme erased is gone from the file
+    # (and from any later backup). Off in SQLite's own build, on in some distributions': set.
+    await conn.execute("PRAGMA secure_delete = ON")
     await conn.execute("PRAGMA journal_mode = WAL")
     # NORMAL in WAL survives a process crash; FULL is kept for power loss in the field.
     await conn.execute("PRAGMA synchronous = FULL")
@@ -210,6 +213,16 @@ class Database:
                     future.set_exception(StorageUnavailable(str(value)))
                 else:
                     future.set_exception(value)
+
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the file and empty it (its old pages keep deleted rows until
+        then); False when a reader kept it from finishing."""
+        async with (
+            self._write_lock,
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur,
+        ):
+            row = await cur.fetchone()
+        return row is not None and int(row[0]) == 0
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:

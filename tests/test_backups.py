@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.services.backups import BackupRejected, restore_from, scheduled_backup
+from bot.services.backups import (
+    BackupRejected,
+    prune_backups,
+    restore_from,
+    scheduled_backup,
+)
 from storage.db import Database, latest_version
 from storage.users import UserRepository
 
@@ -56,14 +61,25 @@ async def test_backup_during_writes_restores_consistently(tmp_path: Path) -> Non
     assert 0 < len(ids) <= written and ids == list(range(len(ids)))
 
 
-async def test_scheduled_backups_keep_the_newest(tmp_path: Path) -> None:
+async def test_scheduled_backups_are_deleted_after_the_kept_days(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "live.db")
-    for hour in range(5):
-        await scheduled_backup(db, tmp_path / "b", now=NOW + timedelta(hours=hour), keep=2)
+    for day in range(5):
+        await scheduled_backup(db, tmp_path / "b", now=NOW + timedelta(days=day), keep=2)
     await db.close()
     assert [p.name for p in sorted((tmp_path / "b").glob("*.db"))] == [
-        "ayilbot-20260601-030000.db",
-        "ayilbot-20260601-040000.db",
+        "ayilbot-20260604-000000.db",
+        "ayilbot-20260605-000000.db",
+    ]
+    # The privacy notice promises that erased data leaves the backups after that many days,
+    # also when no new backup is taken (the bot stopped, or the backup failed). Files that
+    # are not the bot's own are left alone.
+    (tmp_path / "b" / "ayilbot-notes.db").write_text("mine")
+    later = NOW + timedelta(days=5)
+    removed = prune_backups(tmp_path / "b", now=later, keep_days=2)
+    assert [p.name for p in removed] == ["ayilbot-20260604-000000.db"]
+    assert [p.name for p in sorted((tmp_path / "b").glob("*.db"))] == [
+        "ayilbot-20260605-000000.db",
+        "ayilbot-notes.db",
     ]
 
 

@@ -85,6 +85,8 @@ class Env:
     gazetteer: Gazetteer
     today: date
     context: Mapping[str, Any] = field(default_factory=dict)
+    # How many days a scheduled backup keeps what a person erased (AYILBOT_BACKUP_KEEP).
+    backup_days: int = 0
 
 
 def place_options(places: Iterable[Place], env: Env) -> tuple[Option, ...]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage.db import Database, copy_file, inspect_file, latest_version
 
 PREFIX = "ayilbot-"
+STAMP = "%Y%m%d-%H%M%S"  # in UTC
 
 
 class BackupRejected(Exception):
@@ -44,16 +45,31 @@ def _check_target(target: Path) -> None:
 
 
 async def scheduled_backup(db: Database, folder: Path, *, now: datetime, keep: int) -> Path:
-    """A timestamped snapshot in `folder`, keeping the `keep` newest."""
-    target = folder / f"{PREFIX}{now.strftime('%Y%m%d-%H%M%S')}.db"
+    """A timestamped snapshot in `folder`; snapshots older than `keep` days are deleted."""
+    target = folder / f"{PREFIX}{now.astimezone(UTC).strftime(STAMP)}.db"
     await backup_to(db, target)
-    await asyncio.to_thread(_prune, folder, keep)
+    await asyncio.to_thread(prune_backups, folder, now=now, keep_days=keep)
     return target
 
 
-def _prune(folder: Path, keep: int) -> None:
-    for old in sorted(folder.glob(f"{PREFIX}*.db"))[:-keep]:
-        old.unlink()
+def prune_backups(folder: Path, *, now: datetime, keep_days: int) -> list[Path]:
+    """Delete the scheduled snapshots taken `keep_days` days or more before `now`.
+
+    The privacy notice promises that what a person erased is gone from every backup after
+    that many days; the age comes from the name, which is the time the snapshot was taken.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for path in sorted(folder.glob(f"{PREFIX}*.db")):
+        try:
+            taken = datetime.strptime(path.stem.removeprefix(PREFIX), STAMP).replace(tzinfo=UTC)
+        except ValueError:
+            continue  # not one of ours
+        if now - taken >= timedelta(days=keep_days):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def check_backup(source: Path) -> int:
