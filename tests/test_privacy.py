@@ -3,26 +3,152 @@ told plainly, names shown as written (issue #15)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
+from openpyxl import load_workbook
 
+from bot.app import AyilApp
 from bot.localapi import LocalBotApi
-from storage.db import READERS
+from bot.services.exports import ExportRequest
+from storage.db import READERS, Database, apply_migrations
 from storage.incidents import IncidentRepository
 from storage.practices import fold
+from storage.users import UserRepository
 from tests.conftest import PersonFactory
 from tests.coordinator_steps import add_need, add_practice, add_update
 from tests.harness import Person, make_settings, running_bot, services_of
 from tests.incident_steps import (
+    SEED,
     Report,
+    actor_of,
+    coordinator,
     fill_report,
     label,
     reporter,
     submit,
+    unread,
 )
+
+# ------------------------------------------------------------------ erasure unlinks
+
+
+async def reporter_cells(bot: AyilApp, boss_id: int) -> dict[str, dict[int, list[str]]]:
+    """Every format's `reporter` cells and whole rows, by report number, as the boss gets."""
+    services = services_of(bot)
+    boss = await actor_of(bot, boss_id)
+    found: dict[str, dict[int, list[str]]] = {}
+    for fmt in ("csv", "xlsx", "geojson"):
+        made = await services.exports.export(boss, ExportRequest("incidents", fmt, locale="ru"))
+        rows: list[dict[str, Any]]
+        if fmt == "csv":
+            rows = list(csv.DictReader(io.StringIO(made.data.decode("utf-8-sig"))))
+        elif fmt == "xlsx":
+            header, *body = load_workbook(io.BytesIO(made.data))["reports"].iter_rows(
+                values_only=True
+            )
+            rows = [dict(zip(header, r, strict=True)) for r in body]
+        else:
+            rows = [f["properties"] for f in json.loads(made.data)["features"]]
+        found[fmt] = {
+            int(r["id"]): [str(r["reporter"] or ""), *(str(v) for v in r.values() if v)]
+            for r in rows
+        }
+    return found
+
+
+async def test_after_erasure_her_named_and_anonymous_reports_share_no_label(
+    bot: AyilApp, server: LocalBotApi, person: PersonFactory
+) -> None:
+    boss = await coordinator(bot, person, 700, "ru", "BA")
+    aigul = await reporter(person, 701, "ru", first_name="Айгүл")
+    pin = (39.91, 70.81)  # GeoJSON holds located reports only
+    await fill_report(aigul, "ru", Report(event="Verbal dispute", location=pin))
+    await submit(aigul, "ru")
+    await fill_report(
+        aigul, "ru", Report(event="Verbal dispute", visibility="Anonymous", location=pin)
+    )
+    await submit(aigul, "ru")
+    async with services_of(bot).db.reading() as conn:
+        anonymous, named = await IncidentRepository(conn).list_by_reporter(reporter_id=701)
+    assert anonymous.anonymous and not named.anonymous
+    pseudonym = anonymous.reporter_pseudonym
+    assert pseudonym and named.reporter_pseudonym is None  # a named report carries none
+    # No view a coordinator has shows a named report with a pseudonym.
+    rows = await services_of(bot).incidents.export_rows(await actor_of(bot, 700))
+    assert all(r["reporter_pseudonym"] is None for r in rows if not r["anonymous"])
+    before = await reporter_cells(bot, 700)
+    assert all(cells[named.id][0] == "Айгүл" for cells in before.values())
+
+    ask = await aigul.say("/deleteme")
+    await aigul.press(ask.flat_buttons[0][0], message=ask)
+    await unread(boss)
+
+    for fmt, cells in (await reporter_cells(bot, 700)).items():
+        # The named report names nobody now; the anonymous one kept its label unchanged, so
+        # the moment of erasure shows on the named report only.
+        assert cells[named.id][0] == "", fmt
+        assert cells[anonymous.id][0] == pseudonym, fmt
+        assert pseudonym not in " ".join(cells[named.id]), fmt
+
+
+async def test_migration_unties_named_reports_and_gives_the_erased_a_new_pseudonym(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        conn.row_factory = aiosqlite.Row
+        await apply_migrations(conn, up_to=7)
+        await conn.execute("BEGIN")
+        await UserRepository(conn).create(
+            user_id=1,
+            first_name="Kept",
+            last_name=None,
+            username=None,
+            language="ru",
+            pseudonym="P-KEPT",
+            now=SEED.received_at,
+        )
+        numbers = {}
+        for key, reporter_id, pseudonym, anonymous in (
+            ("kept_named", 1, "P-KEPT", False),
+            ("kept_anon", 1, "P-KEPT", True),
+            ("erased_named", None, "P-GONE", False),
+            ("erased_anon", None, "P-GONE", True),
+            ("erased_anon_2", None, "P-GONE", True),
+        ):
+            numbers[key], _ = await IncidentRepository(conn).add(
+                incident=replace(
+                    SEED,
+                    draft_id=key,
+                    reporter_id=reporter_id,
+                    reporter_pseudonym=pseudonym,
+                    anonymous=anonymous,
+                )
+            )
+        await conn.execute("COMMIT")
+    db = await Database.open(path)
+    try:
+        async with db.reading() as conn:
+            repo = IncidentRepository(conn)
+            found = {k: await repo.get(incident_id=n) for k, n in numbers.items()}
+    finally:
+        await db.close()
+    labels = {k: i.reporter_pseudonym for k, i in found.items() if i is not None}
+    assert labels["kept_named"] is None and labels["erased_named"] is None
+    assert labels["kept_anon"] == "P-KEPT"  # nobody saw it next to a name
+    # The old label was printed next to the erased person's named report: it is replaced,
+    # by one new label for all her anonymous reports.
+    assert labels["erased_anon"] not in (None, "P-GONE", "P-KEPT")
+    assert labels["erased_anon"] == labels["erased_anon_2"]
+
 
 # ------------------------------------------------------------------ erasure erases
 

@@ -481,11 +481,12 @@ class ExportService:
             lat, lon = round_point(lat, lon, self.settings.coordinate_precision)
         # Anonymous reports name nobody, to anyone: the pseudonym links a person's anonymous
         # reports without saying who; their role is left out too, as one leader per village
-        # would be named by it.
-        if incident.anonymous or incident.reporter_id not in names:
+        # would be named by it. A named report shows its name or, once the reporter erased
+        # her account, nothing: never the pseudonym of her anonymous reports.
+        if incident.anonymous:
             reporter = incident.reporter_pseudonym or ""
         else:
-            reporter = names[incident.reporter_id or 0]
+            reporter = names.get(incident.reporter_id or 0, "")
         role = "" if incident.anonymous else _option(tr, KIND_OPTIONS, incident.reporter_role)
         values: dict[str, Any] = {
             "id": incident.id,

@@ -165,14 +165,17 @@ class IncidentService:
         fatalities = int(answers.get("fatalities") or 0)
         sub_event = str(answers["sub_event_type"])
         source = str(answers["source"])
+        anonymous = answers.get("visibility") == "anonymous"
         return NewIncident(
             draft_id=draft.id,
             form_id=draft.form_id,
             form_version=draft.form_version,
             reporter_id=actor.user_id,
-            reporter_pseudonym=actor.user.pseudonym if actor.user else None,
+            # Only an anonymous report carries the pseudonym: on a named one it would tie the
+            # name to every anonymous report of the same person, once erased above all.
+            reporter_pseudonym=actor.user.pseudonym if actor.user and anonymous else None,
             reporter_role=actor.user.kind if actor.user else None,
-            anonymous=answers.get("visibility") == "anonymous",
+            anonymous=anonymous,
             received_at=now,
             event_date=date.fromisoformat(str(answers["event_date"])),
             date_precision=int(answers.get("date_precision") or 1),
@@ -882,6 +885,8 @@ class IncidentService:
             row.pop("draft_id")
             lat_lon = self._coordinates(incident, exact=exact)
             row["latitude"], row["longitude"] = lat_lon if lat_lon else (None, None)
+            if not incident.anonymous:
+                row["reporter_pseudonym"] = None  # a named report is never tied to a pseudonym
             if not see_reporters:
                 row.pop("reporter_id")
                 if incident.anonymous:
