@@ -23,8 +23,8 @@ from storage.incidents import IncidentRepository
 from storage.practices import fold
 from storage.users import UserRepository
 from tests.conftest import PersonFactory
-from tests.coordinator_steps import add_need, add_practice, add_update
-from tests.harness import Person, make_settings, running_bot, services_of
+from tests.coordinator_steps import add_group, add_need, add_practice, add_update
+from tests.harness import Person, make_settings, onboard, running_bot, services_of
 from tests.incident_steps import (
     SEED,
     Report,
@@ -264,3 +264,62 @@ async def test_privacy_texts_say_what_stays_and_when_backups_forget(
     for text in (privacy.text, ask.text):
         for word in words:
             assert word in text, (locale, word, text)
+
+
+# ------------------------------------------------------------------ names as written
+
+
+async def test_names_and_labels_lose_bidi_controls_and_invisible_characters(
+    bot: AyilApp, server: LocalBotApi, person: PersonFactory
+) -> None:
+    services = services_of(bot)
+    # U+202E shows what follows backwards: "Aigul" + RLO + "suomynonA" reads "Aigul Anonymous".
+    spoof = server.user(740, "Айгүл\u202e suomynonA", last_name="\u2066Осмонова\u200b\u2069")
+    someone = Person(server, spoof)
+    await onboard(someone, language="Русский")
+    async with services.db.reading() as conn:
+        stored = await UserRepository(conn).get(740)
+    assert stored is not None
+    assert (stored.first_name, stored.last_name) == ("Айгүл suomynonA", "Осмонова")
+    # A typed label ("another resource") and a group chat's title, the same.
+    await someone.say("/report")
+    await someone.press(label("ru", "✏️ Something else"))
+    await someone.say("Суу\u200b\u202eканал\u061c")
+    draft = await services.forms.active(await actor_of(bot, 740))
+    assert draft is not None and draft.answers["resource_other"] == "Сууканал"
+    boss = await coordinator(bot, person, 741, "ru", "BA")
+    await add_group(services.db, creator=741, members=())
+    await services.groups.request_link(
+        await actor_of(bot, 741), chat_id=-100741, chat_title="Ак\u202eСай\ufeff топ"
+    )
+    await unread(boss)
+    async with (
+        services.db.reading() as conn,
+        conn.execute("SELECT chat_title FROM group_link_requests WHERE chat_id = -100741") as cur,
+    ):
+        assert tuple(await cur.fetchone() or ()) == ("АкСай топ",)
+
+
+async def test_old_names_are_cleaned_by_the_migration(tmp_path: Path) -> None:
+    path = tmp_path / "names.db"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        conn.row_factory = aiosqlite.Row
+        await apply_migrations(conn, up_to=7)
+        await conn.execute("BEGIN")
+        await UserRepository(conn).create(
+            user_id=1,
+            first_name="Ай\u202eгүл\u200d",
+            last_name="\u200fОсмонова",
+            username=None,
+            language="ru",
+            pseudonym="P-1",
+            now=SEED.received_at,
+        )
+        await conn.execute("COMMIT")
+    db = await Database.open(path)
+    try:
+        async with db.reading() as conn:
+            user = await UserRepository(conn).get(1)
+    finally:
+        await db.close()
+    assert user is not None and (user.first_name, user.last_name) == ("Айгүл", "Осмонова")

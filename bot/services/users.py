@@ -17,6 +17,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, guess_language
 from bot.screen import Screen
 from bot.services.access import Access, Actor, NotAllowed, Permission, Scope, scopes_from_roles
+from bot.typed_text import clean_label
 from storage.db import Database
 from storage.records import Draft, Role, User
 from storage.users import AccessRepository, InviteRepository, RoleRepository, UserRepository
@@ -90,11 +91,13 @@ class UserService:
     async def register_contact(self, person: Person) -> Actor:
         """Create the person's row on first /start, in the language Telegram suggests."""
         now = self.clock.now()
+        last_name = clean_label(person.last_name).strip() if person.last_name else None
         async with self.db.transaction() as conn:
             await UserRepository(conn).create(
                 user_id=person.id,
-                first_name=person.first_name,
-                last_name=person.last_name,
+                # Names are shown to coordinators and group members exactly as stored.
+                first_name=clean_label(person.first_name).strip(),
+                last_name=last_name or None,
                 username=person.username,
                 language=guess_language(person.language_code, self.settings.default_language),
                 pseudonym="P-" + secrets.token_hex(4).upper(),
