@@ -55,7 +55,7 @@ from bot.services.practices import PracticeService
 from bot.services.privacy import PrivacyService
 from bot.services.recommendations import RecommendationService
 from bot.services.stats import StatsService
-from bot.services.users import UserService
+from bot.services.users import UserService, sole_reporter_places
 from handlers import (
     admin,
     assessments,
@@ -100,6 +100,7 @@ async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Serv
             gazetteer=gazetteer,
             today=clock.now().astimezone(settings.zone).date(),
             context=context,
+            alone_in=sole_reporter_places(actor),
             backup_days=settings.backup_keep,
         )
 

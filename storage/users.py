@@ -103,22 +103,26 @@ class UserRepository(Repository):
 class AccessRepository(Repository):
     """Everything needed to decide what a person may do, read in one round trip."""
 
-    async def load(self, user_id: int) -> tuple[User, list[Role], list[int]] | None:
-        """The person, their roles and their active groups; None when unknown."""
+    async def load(self, user_id: int) -> tuple[User, list[Role], list[int], int] | None:
+        """The person, their roles, their active groups and how many registered people
+        (them included) gave the same place; None when unknown."""
         row = await self._one(
             "SELECT u.*,"
             " (SELECT json_group_array(json_array(r.role, r.scope_kind, r.scope_value))"
             "  FROM roles r WHERE r.user_id = u.id) AS roles_json,"
             " (SELECT json_group_array(m.group_id) FROM group_members m"
             "  JOIN peer_groups g ON g.id = m.group_id"
-            "  WHERE m.user_id = u.id AND g.active = 1) AS groups_json"
+            "  WHERE m.user_id = u.id AND g.active = 1) AS groups_json,"
+            " (SELECT count(*) FROM users v WHERE v.place_code = u.place_code"
+            "  AND v.privacy_accepted_at IS NOT NULL) AS registered_at_place"
             " FROM users u WHERE u.id = ?",
             (user_id,),
         )
         if row is None:
             return None
         roles = [Role(user_id, r[0], r[1], r[2]) for r in json.loads(row["roles_json"])]
-        return user_from_row(row), roles, [int(g) for g in json.loads(row["groups_json"])]
+        groups = [int(g) for g in json.loads(row["groups_json"])]
+        return user_from_row(row), roles, groups, int(row["registered_at_place"])
 
 
 class RoleRepository(Repository):

@@ -29,9 +29,11 @@ from tests.incident_steps import (
     SEED,
     Report,
     actor_of,
+    button,
     coordinator,
     fill_report,
     label,
+    question,
     reporter,
     submit,
     unread,
@@ -264,6 +266,51 @@ async def test_privacy_texts_say_what_stays_and_when_backups_forget(
     for text in (privacy.text, ask.text):
         for word in words:
             assert word in text, (locale, word, text)
+
+
+# ------------------------------------------------------------------ thin anonymity
+
+
+async def test_the_only_registered_reporter_of_a_place_is_told_she_can_be_guessed(
+    bot: AyilApp, person: PersonFactory
+) -> None:
+    alone = await reporter(person, 730, "ru", first_name="Гүлзат")
+    asked = await fill_visibility(alone)
+    assert question("ru", "visibility") in asked.text
+    assert "единственный человек в боте, указавший место «Ак-Сай»" in asked.text
+    await alone.say("/cancel")
+    # A second person registers in Ak-Say: the report no longer points to her alone.
+    await reporter(person, 731, "ru", first_name="Бакыт")
+    asked = await fill_visibility(alone)
+    assert question("ru", "visibility") in asked.text and "⚠️" not in asked.text
+    # In Kyrgyz too, for someone alone in another aiyl aimak (Kara-Bak).
+    other = person(732, "ky", first_name="Жылдыз")
+    await onboard(other, aiyl_aimak="Кара-Бак")
+    asked = await fill_visibility(other, place="Кара-Бак", locale="ky")
+    assert "жалгыз адам" in asked.text and "«Кара-Бак»" in asked.text
+
+
+async def fill_visibility(someone: Person, *, place: str = "Ак-Сай", locale: str = "ru") -> Any:
+    """/report up to the anonymity question, with every other answer the quickest one."""
+    await someone.say("/report")
+    await someone.press(label(locale, "🐑 Pasture"))
+    await someone.press(label(locale, "Verbal dispute"))
+    await someone.press(label(locale, "Today"))
+    await someone.press(place)
+    await someone.press(button(locale, "Skip"))  # village
+    await someone.press(button(locale, "Skip"))  # location
+    await someone.press(label(locale, "Yes"))
+    await someone.press(label(locale, "Farmers"))
+    await someone.press(button(locale, "Skip"))
+    await someone.press(label(locale, "Under 10"))
+    await someone.press("0")
+    await someone.press("0")
+    await someone.say("Спор.")
+    await someone.press(button(locale, "Done"))
+    await someone.press(button(locale, "Skip"))  # photos
+    await someone.press(label(locale, "None yet"))
+    await someone.press(label(locale, "Still going on"))
+    return await someone.press(label(locale, "I saw it myself"))
 
 
 # ------------------------------------------------------------------ names as written

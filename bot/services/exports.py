@@ -199,6 +199,21 @@ USER_COLUMNS = (
     "groups",
     "roles",
 )
+# What a coordinator's work needs of the people in her area: who they are and in which rayon.
+# The aiyl aimak (or a typed village) and the username stay with administrators: where only
+# one person is registered in an aiyl aimak, a list that says so names the sender of every
+# anonymous report from there.
+COORDINATOR_USER_COLUMNS = (
+    "name",
+    "language",
+    "kind",
+    "rayon",
+    "rayon_code",
+    "registered_at",
+    "active",
+    "groups",
+    "roles",
+)
 NEED_COLUMNS = (
     "id",
     "created_at",
@@ -355,7 +370,18 @@ class ExportService:
             if self.needs is None:
                 raise ExportError("needs are not available here")
             self.access.require(actor, Permission.VIEW_NEEDS)
+        if request.kind == "users" and not self._people_region_allowed(actor, request.region):
+            raise ExportError("people are listed by rayon: choose a rayon or a wider region")
         return await self.reach(actor, request.region)
+
+    def _people_region_allowed(self, actor: Actor, region: str | None) -> bool:
+        """Coordinators list people by rayon; one aiyl aimak's list would undo the coarsening."""
+        place = self.gazetteer.get(region) if region else None
+        return (
+            place is None
+            or place.rank <= 1
+            or self.access.allows(actor, Permission.SEE_ANONYMOUS_REPORTERS)
+        )
 
     async def reach(self, actor: Actor, region: str | None = None) -> Reach:
         """The actor's scope (and the groups they created), narrowed to a covered `region`."""
@@ -634,15 +660,20 @@ class ExportService:
         # Telegram ids only for administrators; pseudonyms for nobody, as a list of names
         # with pseudonyms would undo every anonymous report.
         admin = self.access.allows(actor, Permission.SEE_ANONYMOUS_REPORTERS)
-        columns = ("id", *USER_COLUMNS) if admin else USER_COLUMNS
-        return [
-            Table("users", columns, [self._user_row(p, tr, names, admin=admin) for p in found])
-        ]
+        columns = ("id", *USER_COLUMNS) if admin else COORDINATOR_USER_COLUMNS
+        return [Table("users", columns, [self._user_row(p, tr, names, columns) for p in found])]
 
     def _user_row(
-        self, person: PersonRow, tr: Tr, group_names: Mapping[int, str], *, admin: bool
+        self,
+        person: PersonRow,
+        tr: Tr,
+        group_names: Mapping[int, str],
+        columns: Sequence[str],
     ) -> tuple[Any, ...]:
         user = person.user
+        rayon = self.gazetteer.rayon_of(user.place_code) if user.place_code else None
+        # A person who gave only an oblast is listed with it: nothing finer is known.
+        coarse = rayon.code if rayon is not None else user.place_code
         values: dict[str, Any] = {
             "id": user.id,
             "name": " ".join(p for p in (user.first_name, user.last_name) if p),
@@ -652,12 +683,13 @@ class ExportService:
             "place": self._place_path(user.place_code, tr),
             "place_code": user.place_code,
             "place_other": user.place_other,
+            "rayon": self._place_path(coarse, tr),
+            "rayon_code": coarse,
             "registered_at": _iso(user.privacy_accepted_at),
             "active": _yes_no(tr, user.active),
             "groups": "; ".join(group_names.get(g, str(g)) for g in person.group_ids),
             "roles": "; ".join(f"{r.role}:{r.scope_value or r.scope_kind}" for r in person.roles),
         }
-        columns = ("id", *USER_COLUMNS) if admin else USER_COLUMNS
         return tuple(values[c] for c in columns)
 
     async def _needs(self, actor: Actor, request: ExportRequest, tr: Tr) -> list[Table]:
@@ -810,6 +842,7 @@ class ExportService:
         buttons += [
             Button(self.gazetteer[c].name(tr.locale), f"{head}:{c}")
             for c in await self.region_choices(actor)
+            if KIND_KEYS[k] != "users" or self._people_region_allowed(actor, c)
         ]
         return Screen(tr.gettext(N_("Which part of your area?")), rows(buttons, 2))
 

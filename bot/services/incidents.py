@@ -19,10 +19,9 @@ from bot.forms.incident import (
     EVENT_TYPES,
     FOLLOWUP_OUTCOMES,
     OTHER,
-    PICK_PLACE,
+    report_place,
 )
 from bot.forms.kinds import Env, Invalid
-from bot.forms.onboarding import NOT_LISTED
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.screen import Attachment, Button, Notifier, Screen
@@ -158,7 +157,7 @@ class IncidentService:
 
     def _record(self, draft: Draft, actor: Actor, env: Env, *, now: datetime) -> NewIncident:
         answers = draft.answers
-        chain = self._admin_codes(self._place_code(answers, env))
+        chain = self._admin_codes(report_place(answers, env))
         location = answers.get("location")
         description = answers.get("description") or {}
         injuries = int(answers.get("injuries") or 0)
@@ -207,18 +206,6 @@ class IncidentService:
             status=str(answers.get("status") or "open"),
             possible_duplicate_of=None,
         )
-
-    @staticmethod
-    def _place_code(answers: Mapping[str, Any], env: Env) -> str | None:
-        """The most precise gazetteer code among the place answers."""
-        chosen = answers.get("place")
-        if chosen not in (None, PICK_PLACE):
-            return str(chosen)
-        for key in ("aiyl_aimak", "rayon", "oblast"):
-            value = answers.get(key)
-            if value not in (None, NOT_LISTED) and str(value) in env.gazetteer:
-                return str(value)
-        return None
 
     def _admin_codes(self, code: str | None) -> dict[str, str]:
         if code is None or code not in self.gazetteer:

@@ -36,6 +36,15 @@ class Person:
     language_code: str | None = None
 
 
+def sole_reporter_places(actor: Actor) -> frozenset[str]:
+    """Places where the actor is the only registered person: coordinators, who know who is
+    registered where, could tell that an anonymous report from there is hers."""
+    user = actor.user
+    if user is None or user.place_code is None or actor.registered_at_place != 1:
+        return frozenset()
+    return frozenset({user.place_code})
+
+
 class BadScope(ValueError):
     """A scope given to /invite or `ayilbot admin` names no place or group."""
 
@@ -61,14 +70,14 @@ class UserService:
         """The actor for an update: stored profile, roles and scopes (no writes)."""
         async with self.db.reading() as conn:
             found = await AccessRepository(conn).load(person.id)
-        user, roles, group_list = found if found is not None else (None, [], [])
+        user, roles, group_list, at_place = found if found is not None else (None, [], [], 0)
         groups = frozenset(group_list)
         locale = (
             user.language
             if user
             else guess_language(person.language_code, self.settings.default_language)
         )
-        return self._actor(person.id, locale, user, roles, groups)
+        return self._actor(person.id, locale, user, roles, groups, at_place)
 
     def _actor(
         self,
@@ -77,6 +86,7 @@ class UserService:
         user: User | None,
         roles: list[Role],
         groups: frozenset[int],
+        registered_at_place: int,
     ) -> Actor:
         is_admin = user_id in self.settings.admin_ids or any(r.role == "admin" for r in roles)
         return Actor(
@@ -86,6 +96,7 @@ class UserService:
             is_admin=is_admin,
             coordinator_scopes=scopes_from_roles(roles),
             group_ids=groups,
+            registered_at_place=registered_at_place,
         )
 
     async def register_contact(self, person: Person) -> Actor:

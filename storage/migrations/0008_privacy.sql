@@ -57,3 +57,7 @@ UPDATE peer_groups SET chat_title =
         char(0x200B), ''), char(0x200C), ''), char(0x200D), ''), char(0x2060), ''),
         char(0xFEFF), '')
     WHERE chat_title IS NOT NULL;
+
+-- 4. How many registered people share a place, asked on every update (the anonymity
+-- question warns the only registered reporter of a place that she can still be guessed).
+CREATE INDEX users_registered_place ON users(place_code) WHERE privacy_accepted_at IS NOT NULL;
