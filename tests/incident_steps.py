@@ -30,8 +30,9 @@ def label(locale: str, msgid: str) -> str:
 
 
 def question(locale: str, key: str) -> str:
-    """The prompt of a step of the report form, as the person reads it."""
-    return translator(locale).gettext(INCIDENT.steps[INCIDENT.index(key)].prompt)
+    """The prompt of a step of the report form, as the person reads it (without the warning
+    the anonymity question adds for the only registered person of a place)."""
+    return translator(locale).gettext(INCIDENT.steps[INCIDENT.index(key)].prompt, warning="")
 
 
 def button(locale: str, msgid: str) -> str:

@@ -21,15 +21,14 @@ from bot.forms.incident import (
     FOLLOWUP_OUTCOMES,
     INCIDENT,
     OTHER,
-    PICK_PLACE,
     REPORT_UPDATE,
     REPORTER_ANSWER,
     REVIEW_DUPLICATE,
     REVIEW_QUESTION,
     REVIEW_REJECT,
+    report_place,
 )
 from bot.forms.kinds import Env, Invalid
-from bot.forms.onboarding import NOT_LISTED
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.records.core import Draft, User
@@ -209,21 +208,24 @@ class IncidentService:
 
     def _record(self, draft: Draft, actor: Actor, env: Env, *, now: datetime) -> NewIncident:
         answers = draft.answers
-        chain = self._admin_codes(self._place_code(answers, env))
+        chain = self._admin_codes(report_place(answers, env))
         location = answers.get("location")
         description = answers.get("description") or {}
         injuries = int(answers.get("injuries") or 0)
         fatalities = int(answers.get("fatalities") or 0)
         sub_event = str(answers["sub_event_type"])
         source = str(answers["source"])
+        anonymous = answers.get("visibility") == "anonymous"
         return NewIncident(
             draft_id=draft.id,
             form_id=draft.form_id,
             form_version=draft.form_version,
             reporter_id=actor.user_id,
-            reporter_pseudonym=actor.user.pseudonym if actor.user else None,
+            # Only an anonymous report carries the pseudonym: on a named one it would tie the
+            # name to every anonymous report of the same person, once erased above all.
+            reporter_pseudonym=actor.user.pseudonym if actor.user and anonymous else None,
             reporter_role=actor.user.kind if actor.user else None,
-            anonymous=answers.get("visibility") == "anonymous",
+            anonymous=anonymous,
             received_at=now,
             event_date=date.fromisoformat(str(answers["event_date"])),
             date_precision=int(answers.get("date_precision") or 1),
@@ -255,18 +257,6 @@ class IncidentService:
             status=str(answers.get("status") or "open"),
             possible_duplicate_of=None,
         )
-
-    @staticmethod
-    def _place_code(answers: Mapping[str, Any], env: Env) -> str | None:
-        """The most precise gazetteer code among the place answers."""
-        chosen = answers.get("place")
-        if chosen not in (None, PICK_PLACE):
-            return str(chosen)
-        for key in ("aiyl_aimak", "rayon", "oblast"):
-            value = answers.get(key)
-            if value not in (None, NOT_LISTED) and str(value) in env.gazetteer:
-                return str(value)
-        return None
 
     def _admin_codes(self, code: str | None) -> dict[str, str]:
         if code is None or code not in self.gazetteer:
@@ -1024,6 +1014,8 @@ class IncidentService:
             row.pop("draft_id")
             lat_lon = self._coordinates(incident, exact=exact)
             row["latitude"], row["longitude"] = lat_lon if lat_lon else (None, None)
+            if not incident.anonymous:
+                row["reporter_pseudonym"] = None  # a named report is never tied to a pseudonym
             if not see_reporters:
                 row.pop("reporter_id")
                 if incident.anonymous:
