@@ -1,6 +1,7 @@
 """The administrative gazetteer of Kyrgyzstan: oblasts, rayons, cities and aiyl aimaks.
 
-The data lives in `data/gazetteer.csv`, a file partners edit by hand; `Gazetteer.load` checks it
+The data lives in `bot/data/gazetteer.csv`, a file partners edit by hand (an installed bot can
+read an edited copy instead: AYILBOT_GAZETTEER); `Gazetteer.load` checks it
 and names the offending line in every error. Codes are short ASCII slugs ("BA-BAT-AKS") that are
 stored in the database and fit in Telegram callback data.
 
@@ -20,6 +21,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
+from bot.resources import shipped
+
 __all__ = [
     "COLUMNS",
     "DEFAULT_PATH",
@@ -28,9 +31,10 @@ __all__ = [
     "Gazetteer",
     "GazetteerError",
     "Place",
+    "use_file",
 ]
 
-DEFAULT_PATH: Final = Path(__file__).resolve().parents[1] / "data" / "gazetteer.csv"
+DEFAULT_PATH: Final = shipped("data", "gazetteer.csv")
 COLUMNS: Final = ("code", "level", "parent", "name_ky", "name_ru", "name_en")
 LOCALES: Final = ("ky", "ru", "en")
 LEVELS: Final = ("oblast", "rayon", "city", "aiyl_aimak")
@@ -167,7 +171,7 @@ class Gazetteer:
 
     @classmethod
     def default(cls) -> Gazetteer:
-        """The shipped `data/gazetteer.csv`, loaded once per process."""
+        """The gazetteer of this process (the shipped file, or `use_file`'s), loaded once."""
         return _default()
 
     # ------------------------------------------------------------------ lookups
@@ -312,11 +316,21 @@ def _link_problem(place: Place, by_code: Mapping[str, Place]) -> str | None:
 
 _default_lock = threading.Lock()
 _default_value: Gazetteer | None = None
+_default_path: Path = DEFAULT_PATH
+
+
+def use_file(path: Path | None) -> None:
+    """Make `Gazetteer.default()` read `path` (AYILBOT_GAZETTEER), or the shipped file if None."""
+    global _default_path, _default_value
+    with _default_lock:
+        wanted = DEFAULT_PATH if path is None else path
+        if wanted != _default_path:
+            _default_path, _default_value = wanted, None
 
 
 def _default() -> Gazetteer:
     global _default_value
     with _default_lock:
         if _default_value is None:
-            _default_value = Gazetteer.load(DEFAULT_PATH)
+            _default_value = Gazetteer.load(_default_path)
         return _default_value

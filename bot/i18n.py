@@ -14,8 +14,9 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 from bot.config import LANGUAGES
+from bot.resources import shipped
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+LOCALE_DIR = shipped("locales")
 # Babel knows Kyrgyz as "ky"; gettext catalogs live under the same code.
 _BABEL_LOCALE = {"ky": "ky", "ru": "ru", "en": "en"}
 
