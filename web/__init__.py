@@ -1,0 +1,1 @@
+"""The web surface: health today, the dashboard later (aiohttp)."""
