@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from itertools import cycle
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+log = logging.getLogger(__name__)
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 # Each aiosqlite connection is one thread running one statement at a time; under load a single
@@ -56,10 +59,17 @@ def _unavailable(exc: sqlite3.OperationalError) -> bool:
     return "disk is full" in text or "locked" in text or "busy" in text
 
 
-async def _open(path: Path) -> aiosqlite.Connection:
+async def _open(path: Path, *, replicated: bool = False) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.row_factory = aiosqlite.Row
+    # Litestream takes write locks to checkpoint: the busy timeout waits for them (its docs
+    # ask for 5 s, as here).
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if replicated:
+        # Litestream copies the WAL before it checkpoints it, and does the checkpoints itself;
+        # a checkpoint by the bot between two of its syncs can make it miss pages and start a
+        # new snapshot. Its "Tips & Caveats" ask applications it replicates to turn them off.
+        await conn.execute("PRAGMA wal_autocheckpoint = 0")
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA journal_mode = WAL")
     # NORMAL in WAL survives a process crash; FULL is kept for power loss in the field.
@@ -82,16 +92,22 @@ class Database:
         self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: Path, *, migrate: bool = True) -> Database:
-        """Open (creating if needed) the file and bring its schema up to date."""
+    async def open(cls, path: Path, *, migrate: bool = True, replicated: bool = False) -> Database:
+        """Open (creating if needed) the file and bring its schema up to date.
+
+        A file with an older schema is first copied beside itself, named with its version
+        (`backup_before_migrating`). `replicated`: Litestream replicates the file and owns
+        its checkpoints (AYILBOT_REPLICA_URL is set).
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _open(path)
+        writer = await _open(path, replicated=replicated)
         readers: list[aiosqlite.Connection] = []
         try:
             if migrate:
+                await backup_before_migrating(writer, path)
                 await apply_migrations(writer)
             for _ in range(READERS):
-                readers.append(await _open(path))
+                readers.append(await _open(path, replicated=replicated))
         except BaseException:
             for conn in (*readers, writer):
                 await conn.close()
@@ -245,6 +261,30 @@ async def schema_version(conn: aiosqlite.Connection) -> int:
     async with conn.execute("PRAGMA user_version") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
+
+
+def upgrade_backup_path(path: Path, version: int, now: datetime) -> Path:
+    """Where the copy taken before upgrading from schema `version` goes: beside the file.
+
+    `ayilbot.db.schema-0007.20260601-033000.bak`: not `ayilbot-*.db`, which the daily backup
+    prunes when AYILBOT_BACKUP_DIR is the database's own folder.
+    """
+    return path.with_name(f"{path.name}.schema-{version:04d}.{now:%Y%m%d-%H%M%S}.bak")
+
+
+async def backup_before_migrating(conn: aiosqlite.Connection, path: Path) -> Path | None:
+    """Copy the file before a migration changes it; None for a new or up-to-date file."""
+    current = await schema_version(conn)
+    if current == 0 or current >= latest_version():
+        return None
+    target = upgrade_backup_path(path, current, datetime.now(UTC))
+    async with aiosqlite.connect(target) as dest:
+        await conn.backup(dest)
+    log.info(
+        "database copied before upgrading its schema",
+        extra={"backup": str(target), "from_schema": current, "to_schema": latest_version()},
+    )
+    return target
 
 
 async def apply_migrations(conn: aiosqlite.Connection, *, up_to: int | None = None) -> int:
