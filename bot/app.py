@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -20,6 +21,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.config import LANGUAGES, Settings
@@ -36,6 +38,7 @@ from bot.forms.incident import (
 from bot.forms.kinds import Env
 from bot.forms.onboarding import LANGUAGE, ONBOARDING
 from bot.gazetteer import Gazetteer
+from bot.health import WatchedRequest
 from bot.http import AiohttpRequest
 from bot.i18n import Tr, check_compiled, translator
 from bot.menu import COMMANDS
@@ -45,7 +48,12 @@ from bot.scheduling import register_jobs
 from bot.services.access import Access, Actor
 from bot.services.assessments import AssessmentService
 from bot.services.digests import DigestService
-from bot.services.early_warning import EarlyWarningSection, EarlyWarningService
+from bot.services.early_warning import (
+    SEVERITY_PATH,
+    EarlyWarningSection,
+    EarlyWarningService,
+    SignalConfig,
+)
 from bot.services.exports import ExportService
 from bot.services.flood import FloodGuard
 from bot.services.groups import INVITE_PREFIX, GroupService
@@ -82,8 +90,11 @@ PRIVATE = filters.ChatType.PRIVATE
 
 async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Services:
     """Open the database and build every service; called from post_init."""
-    db = await Database.open(settings.db_path)
+    # Data files first: an error in them must not leave the database's threads running,
+    # which kept the process alive after a failed start (#21).
     gazetteer = Gazetteer.default()
+    signal_config = SignalConfig.load(settings.severity_path or SEVERITY_PATH)
+    db = await Database.open(settings.db_path, replicated=settings.replica_url is not None)
     access = Access(gazetteer)
     notifier = TelegramNotifier(app.bot)
     users = UserService(db, settings, clock, gazetteer, access)
@@ -148,7 +159,9 @@ async def build_services(settings: Settings, app: AyilApp, clock: Clock) -> Serv
         "digests", export=digest_service.export_personal, erase=digest_service.erase_personal
     )
     # Early warning (#11): checked after each new or updated report, daily, and in digests.
-    warning_service = EarlyWarningService(db, settings, clock, gazetteer, access, users, notifier)
+    warning_service = EarlyWarningService(
+        db, settings, clock, gazetteer, access, users, notifier, config=signal_config
+    )
     reports.on_incident_changed.append(warning_service.on_incident_changed)
     digest_service.add_section(EarlyWarningSection(warning_service), before="review")
     privacy.register(
@@ -279,9 +292,16 @@ def webhook_secret(token: str) -> str:
 
 
 def build_application(
-    settings: Settings, *, token: str | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    token: str | None = None,
+    clock: Clock | None = None,
+    on_poll: Callable[[], None] | None = None,
 ) -> AyilApp:
-    """The Application for a token, talking to `settings.telegram_api_base_url`."""
+    """The Application for a token, talking to `settings.telegram_api_base_url`.
+
+    `on_poll` is called after each successful getUpdates (the heartbeat of `ayilbot run`).
+    """
     check_compiled()
     clock = clock or Clock()
     bot_token = token or settings.token
@@ -294,8 +314,12 @@ def build_application(
         await publish_commands(app, settings)
 
     async def post_shutdown(app: AyilApp) -> None:
-        await app.bot_data.services.db.close()
+        if app.bot_data.built:  # post_init may have failed before building them
+            await app.bot_data.services.db.close()
 
+    poll_request: BaseRequest = AiohttpRequest(connection_pool_size=1)
+    if on_poll is not None:
+        poll_request = WatchedRequest(poll_request, on_poll)
     context_types = ContextTypes(context=AppContext, bot_data=BotData)
     app: AyilApp = (
         ApplicationBuilder()
@@ -307,7 +331,7 @@ def build_application(
         .rate_limiter(NotificationRateLimiter(max_retries=3))
         # Twice the update concurrency: a handler may send while an alert goes out.
         .request(AiohttpRequest(connection_pool_size=2 * settings.concurrency, pool_timeout=5.0))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .get_updates_request(poll_request)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

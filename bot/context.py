@@ -76,6 +76,11 @@ class BotData:
     def services(self, value: Services) -> None:
         self._services = value
 
+    @property
+    def built(self) -> bool:
+        """Whether post_init built the services."""
+        return self._services is not None
+
 
 class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """Adds typed `services`, `actor` and `tr`; the actor is resolved in handler group -1."""
