@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("sandbox", help="try the bot in this terminal, without Telegram")
     sub.add_parser("health", help="check the running bot: exit 0 healthy, 1 not; a line each")
+    replicate = sub.add_parser(
+        "replicate", help="stream the database to AYILBOT_REPLICA_URL with Litestream"
+    )
+    replicate.add_argument(
+        "--print-config", action="store_true", help="print the Litestream configuration and exit"
+    )
     sub.add_parser("migrate", help="create or upgrade the database schema")
     backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("path", type=Path)
@@ -133,6 +139,15 @@ def _health(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if all(check.ok for check in checks) else 1
 
 
+def _replicate(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.replication import litestream_config, replicate
+
+    if args.print_config:
+        print(litestream_config(settings), end="")
+        return 0
+    return replicate(settings)
+
+
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.cli_export import run_export
 
@@ -158,6 +173,7 @@ ASYNC_COMMANDS: dict[str, Command] = {
 
 SYNC_COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "health": _health,
+    "replicate": _replicate,
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.context import AppContext
+from bot.replication import copy_folders_offsite
 from bot.services.backups import scheduled_backup
 from bot.services.digests import DIGEST_TICK, first_tick_delay
 from bot.services.retention import purge_old_media
@@ -21,13 +22,15 @@ async def housekeeping(context: AppContext) -> None:
 
 
 async def daily_backup(context: AppContext) -> None:
-    """A snapshot in AYILBOT_BACKUP_DIR, keeping AYILBOT_BACKUP_KEEP of them."""
+    """A snapshot in AYILBOT_BACKUP_DIR (keeping AYILBOT_BACKUP_KEEP), folders copied off-site."""
     services = context.services
     folder = services.settings.backup_dir
     if folder is not None:
         await scheduled_backup(
             services.db, folder, now=services.clock.now(), keep=services.settings.backup_keep
         )
+    # The database itself goes off the machine continuously (`ayilbot replicate`).
+    await copy_folders_offsite(services.settings)
 
 
 async def incident_followups(context: AppContext) -> None:
