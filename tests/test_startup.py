@@ -158,6 +158,7 @@ async def test_systemd_hears_ready_after_the_first_getupdates_then_watchdog_and_
         TELEGRAM_API_BASE_URL=server.base_url,
         NOTIFY_SOCKET=str(address),
         WATCHDOG_USEC="3000000",  # asks for a WATCHDOG=1 at least every 3 s
+        AYILBOT_HEALTH_MAX_AGE="3",  # long polls of 1 s: the first getUpdates returns soon
     )
     log = (tmp_path / "bot.log").open("w")
     proc = await asyncio.create_subprocess_exec(
