@@ -17,9 +17,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
-from bot.app import initialize_application, shutdown_application
+from bot.app import initialize_application, shutdown_application, webhook_secret
 from bot.config import Settings
 from bot.gazetteer import DEFAULT_PATH, GazetteerError, use_file
 from bot.localapi import LocalBotApi
@@ -195,3 +196,67 @@ def test_empty_optional_settings_mean_unset(tmp_path: Path) -> None:
     }
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     assert (settings.backup_dir, settings.replica_url, settings.gazetteer_path) == (None,) * 3
+
+
+@pytest.mark.timeout(60)
+async def test_webhook_mode_is_ready_once_set_answers_updates_and_stays_healthy(
+    tmp_path: Path, server: LocalBotApi
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"  # a path, as behind a reverse proxy
+    env = bot_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=server.base_url,
+        AYILBOT_HEALTH_MAX_AGE="3",
+    )
+    log = (tmp_path / "bot.log").open("w")
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot", "run", "--webhook", url),
+        *("--listen", "127.0.0.1", "--port", str(port)),
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=log,
+    )
+    user = server.user(1201, "Бакыт", language_code="ru")
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 1201, "type": "private"},
+            "from": {"id": 1201, "is_bot": False, "first_name": "Бакыт", "language_code": "ru"},
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+    try:
+        await server.wait_for(lambda: server.webhook_url == url, timeout=30)
+        async with aiohttp.ClientSession() as http:
+            for _ in range(50):  # the listener opens right after setWebhook
+                try:
+                    sent = await http.post(
+                        url,
+                        json=update,
+                        headers={"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)},
+                    )
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            assert sent.status == 200
+        assert "/menu" in (await server.next_message(user)).text
+        await asyncio.sleep(1.5)  # a heartbeat with getWebhookInfo
+        health = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "health", env=env, stdout=asyncio.subprocess.PIPE
+        )
+        out, _ = await health.communicate()
+        assert health.returncode == 0, out.decode()
+        assert "last successful getWebhookInfo" in out.decode()
+        assert server.calls_of("getWebhookInfo")
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+        code = await asyncio.wait_for(proc.wait(), 20)
+        log.close()
+    assert code == 0
