@@ -59,6 +59,7 @@ def litestream_config(settings: Settings) -> str:
         "# Written by `ayilbot replicate` from the ayilbot settings; edits are overwritten.",
         "logging:",
         "  level: info",
+        f"  type: {settings.log_format}",  # text or json, as the bot's own lines
         "  stderr: true",
         "snapshot:",
         f"  interval: {SNAPSHOT_EVERY}",
