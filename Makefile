@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+# CI runs as root; a developer's machine goes through sudo.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 PO := $(wildcard bot/locales/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint typecheck pytest deploy-check setup locales bench sandbox clean
+.PHONY: run test lint typecheck pytest deploy-check setup locales chromium bench sandbox clean
 
 run: setup
 	$(BIN)/ayilbot run
@@ -14,7 +17,7 @@ run: setup
 sandbox: setup
 	$(BIN)/ayilbot sandbox
 
-test: setup lint typecheck pytest deploy-check
+test: setup chromium lint typecheck pytest deploy-check
 
 setup: $(STAMP) locales
 
@@ -30,6 +33,14 @@ locales: $(MO)
 bot/locales/%.mo: bot/locales/%.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
+# The browser tests drive Debian's Chromium through Playwright: Playwright's own browser download
+# cannot reach its host from here or from CI. Installed once; skipped when already present.
+chromium: $(CHROMIUM)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -37,7 +48,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-pytest: setup
+pytest: setup chromium
 	$(BIN)/pytest -q
 
 # The systemd units, checked by systemd-analyze where it exists (it needs systemd installed,

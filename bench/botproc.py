@@ -15,9 +15,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.app import build_application, initialize_application, shutdown_application, tune_gc
 from bot.config import Settings
 from bot.localapi.server import LocalBotApi
+from bot.wiring import build_application, initialize_application, shutdown_application, tune_gc
 
 TOKEN = LocalBotApi().token
 

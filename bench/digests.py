@@ -15,13 +15,14 @@ from typing import Any
 
 from bench.early_warning import NOW, REALISTIC_DAYS, fill
 from bench.seed import seed_group, seed_people
-from bot.app import build_application, initialize_application, shutdown_application
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.core.access import Scope
+from bot.core.actors import Person
 from bot.localapi import LocalBotApi
-from bot.services.access import Scope
-from bot.services.digests import period_for
-from bot.services.users import Person
+from bot.services.digests import DigestService, period_for
+from bot.services.users import UserService
+from bot.wiring import build_application, initialize_application, shutdown_application
 from storage.db import Database
 
 REPEATS = 3
@@ -49,18 +50,20 @@ async def build_time(reports: int) -> tuple[float, float]:
         app = build_application(settings_for(path, server.base_url), clock=clock)
         await initialize_application(app)
         try:
-            services = app.bot_data.services
-            user = await services.users.resolve(Person(id=7001, first_name="C"))
+            services = app.bot_data.kernel
+            user = await services.get(UserService).resolve(Person(id=7001, first_name="C"))
             coordinator = replace(user, coordinator_scopes=(Scope("place", "BA"),))
             period = period_for(NOW, services.settings.zone)
-            await services.digests.coordinator_screen(coordinator, period)  # imports, caches
+            await services.get(DigestService).coordinator_screen(
+                coordinator, period
+            )  # imports, caches
             data = whole = float("inf")
             for _ in range(REPEATS):
                 started = time.perf_counter()
-                await services.digests.coordinator_data(coordinator, period)
+                await services.get(DigestService).coordinator_data(coordinator, period)
                 data = min(data, time.perf_counter() - started)
                 started = time.perf_counter()
-                await services.digests.coordinator_screen(coordinator, period)
+                await services.get(DigestService).coordinator_screen(coordinator, period)
                 whole = min(whole, time.perf_counter() - started)
         finally:
             await shutdown_application(app)
@@ -83,10 +86,10 @@ async def fanout(recipients: int, rtt_ms: float) -> tuple[float, int, int]:
         app = build_application(settings_for(path, server.base_url), clock=clock)
         await initialize_application(app)
         try:
-            services = app.bot_data.services
+            services = app.bot_data.kernel
             before = server.sent_count("sendMessage")
             started = time.perf_counter()
-            report = await services.digests.run_now(clock.now(), group=group_id)
+            report = await services.get(DigestService).run_now(clock.now(), group=group_id)
             seconds = time.perf_counter() - started
             sent = server.sent_count("sendMessage") - before
             assert report.total == recipients, report

@@ -24,10 +24,10 @@ from typing import Any
 
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.core.access import Access
 from bot.forms.incident import EVENT_TYPES, RESOURCES
 from bot.gazetteer import Gazetteer
 from bot.screen import Screen
-from bot.services.access import Access
 from bot.services.early_warning import EarlyWarningService
 from bot.services.users import UserService
 from storage.db import Database

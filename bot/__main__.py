@@ -57,8 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("scope", nargs="?")
     admin_sub.add_parser("users", help="list users with their roles")
     admin_sub.add_parser("groups", help="list active peer groups with their members' count")
-    deactivate = admin_sub.add_parser("deactivate", help="stop sending to a person")
+    deactivate = admin_sub.add_parser(
+        "deactivate", help="revoke every role of a person and stop sending to them"
+    )
     deactivate.add_argument("user_id", type=int)
+    reactivate = admin_sub.add_parser(
+        "reactivate", help="undo a deactivation (roles are granted again by hand)"
+    )
+    reactivate.add_argument("user_id", type=int)
     invite = admin_sub.add_parser("invite", help="make a one-time invite link")
     invite.add_argument("role", choices=("coordinator", "admin"))
     invite.add_argument("scope")

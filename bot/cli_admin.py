@@ -6,9 +6,9 @@ import argparse
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core.access import Access, Actor
 from bot.gazetteer import Gazetteer
-from bot.services.access import Access, Actor
-from bot.services.users import BadScope, UserService
+from bot.services.users import BadScope, UserService, role_text
 from storage.db import Database
 from storage.groups import GroupRepository, PeerGroup
 
@@ -30,7 +30,9 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
         if action == "users":
             for user, roles in await users.list_users():
                 scopes = ", ".join(f"{r.role}:{r.scope_kind}:{r.scope_value}" for r in roles)
-                state = "active" if user.active else "inactive"
+                state = (
+                    "deactivated" if user.deactivated else "blocked" if user.blocked else "active"
+                )
                 print(
                     f"{user.id}\t{user.display_name}\t{user.language}\t{user.kind or '-'}\t"
                     f"{user.place_code or user.place_other or '-'}\t{state}\t{scopes}"
@@ -45,8 +47,22 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
         if action == "deactivate":
-            await users.set_active(user_id=args.user_id, active=False)
-            print(f"user {args.user_id} deactivated")
+            revoked = await users.deactivate(user_id=args.user_id, by=None)
+            if revoked is None:
+                print(f"user {args.user_id} was already deactivated")
+                return 0
+            listed = ", ".join(role_text(r) for r in revoked) or "none"
+            print(f"user {args.user_id} deactivated; roles revoked: {listed}")
+            return 0
+        if action == "reactivate":
+            had = await users.reactivate(user_id=args.user_id, by=None)
+            print(f"user {args.user_id} reactivated; roles are not given back")
+            for held in had:
+                name, kind, value = held.split(":", 2)
+                where = f"group:{value}" if kind == "group" else value or kind
+                print(
+                    f"revoked at deactivation: ayilbot admin grant {args.user_id} {name} {where}"
+                )
             return 0
         scope = users.parse_scope(args.scope) if getattr(args, "scope", None) else None
         if action == "grant":

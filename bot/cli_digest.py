@@ -60,7 +60,8 @@ async def run_digest(
 ) -> int:
     """Send the digest of the current period through the bot; exit code 0 when done."""
     # Imported here so that other commands do not load the application and matplotlib.
-    from bot.app import build_application, initialize_application, shutdown_application
+    from bot.services.digests import DigestService
+    from bot.wiring import build_application, initialize_application, shutdown_application
 
     if not args.now:
         print("ayilbot digest: nothing to do; use --now", file=sys.stderr)
@@ -78,8 +79,8 @@ async def run_digest(
     await initialize_application(app)
     bar = ProgressBar(out)
     try:
-        services = app.bot_data.services
-        report = await services.digests.run_now(
+        services = app.bot_data.kernel
+        report = await services.get(DigestService).run_now(
             services.clock.now(), user=user, group=group, progress=bar.update
         )
     finally:

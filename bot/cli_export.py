@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from bot.config import LANGUAGES, Settings
 
 if TYPE_CHECKING:
+    from bot.core.access import Actor
     from bot.forms.kinds import Env
     from bot.i18n import Tr
     from bot.screen import Screen
-    from bot.services.access import Actor
 
 Exporter = Callable[[Settings, argparse.Namespace], Awaitable[int]]
 
@@ -57,8 +57,8 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
     """Approved practices grouped by topic: the recommendations for a national workshop."""
     # Imported here so that `ayilbot run` does not load python-docx at start.
     from bot.clock import Clock
+    from bot.core.access import Access
     from bot.gazetteer import Gazetteer
-    from bot.services.access import Access
     from bot.services.recommendations import FORMATS, RecommendationService
     from storage.db import Database
     from storage.practices import Viewer
@@ -104,9 +104,9 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
 async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     """Incidents, practices, users or needs as CSV, XLSX or GeoJSON, with the filters given."""
     from bot.clock import Clock
+    from bot.core.access import Access, Actor
     from bot.forms.engine import FormEngine
     from bot.gazetteer import Gazetteer
-    from bot.services.access import Access, Actor
     from bot.services.exports import ExportError, ExportRequest, ExportService
     from bot.services.needs import NeedService
     from storage.db import Database

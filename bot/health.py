@@ -22,15 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from telegram.error import TelegramError
-from telegram.request import BaseRequest, RequestData
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.sdnotify import notify, watchdog_seconds
-from storage.health import Beat, JobRun, probe_write, read_beat, record_beat
+from bot.sdnotify import watchdog_seconds
+from storage.health import Beat, JobRun, probe_write, read_beat
 
 log = logging.getLogger(__name__)
 
@@ -81,19 +77,13 @@ class Heartbeat:
             for callback in self.on_first_ok:
                 callback()
 
-    async def check_webhook(self, bot: Any) -> None:
-        """Webhook mode: Telegram is reachable and delivered without error since last time."""
-        try:
-            info = await bot.get_webhook_info()
-        except TelegramError as exc:
-            log.warning("getWebhookInfo failed", extra={"error": type(exc).__name__})
-            return
-        error_at = info.last_error_date
+    def webhook_checked(self, error_at: datetime | None, error: str | None, pending: int) -> None:
+        """Webhook mode: Telegram answered getWebhookInfo; ok unless a new delivery error."""
         if error_at is not None and error_at != self._webhook_error_at:
             self._webhook_error_at = error_at
             log.warning(
                 "telegram could not deliver to the webhook",
-                extra={"error": info.last_error_message, "pending": info.pending_update_count},
+                extra={"error": error, "pending": pending},
             )
             return
         self.telegram_ok()
@@ -109,62 +99,6 @@ class Heartbeat:
             scheduler_running=scheduler_running,
             jobs=tuple(jobs),
         )
-
-
-async def beat(context: Any) -> None:
-    """The heartbeat job: check the webhook if any, write the row, pet systemd's watchdog."""
-    app = context.application
-    heartbeat: Heartbeat = context.job.data
-    if heartbeat.mode == "webhook":
-        await heartbeat.check_webhook(app.bot)
-    queue = app.job_queue
-    jobs = [JobRun(name=job.name or "?", next_run=job.next_t) for job in queue.jobs()]
-    row = heartbeat.snapshot(jobs, scheduler_running=bool(queue.scheduler.running))
-    await app.bot_data.services.db.write(lambda conn: record_beat(conn, row))
-    notify("WATCHDOG=1")
-
-
-class WatchedRequest(BaseRequest):
-    """Wraps the getUpdates transport and calls `on_success` after every 2xx answer."""
-
-    __slots__ = ("_inner", "_on_success")
-
-    def __init__(self, inner: BaseRequest, on_success: Callable[[], None]) -> None:
-        self._inner = inner
-        self._on_success = on_success
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self._inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self._inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self._inner.shutdown()
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        code, payload = await self._inner.do_request(
-            url,
-            method,
-            request_data=request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
-        if 200 <= code < 300:
-            self._on_success()
-        return code, payload
 
 
 # ---------------------------------------------------------------------- the checks

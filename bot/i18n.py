@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
 
 from bot.config import LANGUAGES
@@ -82,8 +82,12 @@ class Tr:
         return value.strftime("%d.%m.%Y")
 
     def datetime(self, value: dt.datetime) -> str:
-        """Date and time in the reader's language."""
-        return format_datetime(value, "d MMM y, HH:mm", locale=_BABEL_LOCALE[self.locale])
+        """Date and time: ky `2026-ж., 7-март, 14:05`, ru `7 марта 2026 г., 14:05`."""
+        locale = _BABEL_LOCALE[self.locale]
+        if locale == "en":
+            return format_datetime(value, "d MMM y, HH:mm", locale=locale)
+        # "7 мар. 2026" is a Russian order in Kyrgyz; the long date is how Kyrgyz writes it.
+        return f"{self.date(value.date())}, {format_time(value, 'HH:mm', locale=locale)}"
 
     def number(self, value: float) -> str:
         """A number with the locale's grouping (`1 500` in ky and ru)."""

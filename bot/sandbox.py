@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import build_application, initialize_application, shutdown_application
 from bot.config import Settings
 from bot.localapi import BotMessage, FakeUser, LocalBotApi
 from bot.logs import configure as configure_logs
+from bot.wiring import build_application, initialize_application, shutdown_application
 
 SANDBOX_USER = 1
 HELP = (

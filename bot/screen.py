@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
+
+from bot.core.notices import Delivery
+
+__all__ = [
+    "Attachment",
+    "Button",
+    "Deliverer",
+    "Delivery",
+    "Notifier",
+    "Screen",
+    "rows",
+]
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
 
@@ -47,16 +58,6 @@ class Notifier(Protocol):
     """Sends a screen to a chat outside the current update (alerts, digests, relays)."""
 
     async def send(self, chat_id: int, screen: Screen) -> bool: ...
-
-
-class Delivery(StrEnum):
-    """How a send ended, for fan-outs that must tell a block from a retryable failure."""
-
-    SENT = "sent"
-    BLOCKED = "blocked"  # the person blocked the bot, or the bot left the group chat
-    REJECTED = "rejected"  # Telegram refused this message or chat: resending will not help
-    FAILED = "failed"  # not sent (flood limit after retries, network): safe to send again
-    UNKNOWN = "unknown"  # timed out: it may have arrived, so it is never sent again
 
 
 class Deliverer(Protocol):

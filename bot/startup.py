@@ -19,19 +19,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from bot.app import ALLOWED_UPDATES, AyilApp, build_application, tune_gc, webhook_secret
 from bot.clock import Clock
 from bot.config import Settings
 from bot.gazetteer import Gazetteer, GazetteerError, use_file
-from bot.health import HEARTBEAT_JOB, Heartbeat, beat, heartbeat_interval
+from bot.health import HEARTBEAT_JOB, Heartbeat, heartbeat_interval
 from bot.i18n import CatalogsNotCompiled, check_compiled
 from bot.sdnotify import notify
 from bot.services.early_warning import SEVERITY_PATH, SeverityFileError, SignalConfig
+from bot.wiring import ALLOWED_UPDATES, AyilApp, build_application, tune_gc, webhook_secret
 from storage.db import Database, SchemaMismatch
+from storage.health import JobRun, record_beat
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,26 @@ def long_poll_seconds(settings: Settings) -> int:
     # An idle bot's long polls must come back well within AYILBOT_HEALTH_MAX_AGE, or health
     # would call a quiet bot unreachable.
     return int(max(1, min(LONG_POLL_S, settings.health_max_age_seconds / 3)))
+
+
+async def beat(context: Any) -> None:
+    """The heartbeat job: check the webhook if any, write the row, pet systemd's watchdog."""
+    app = context.application
+    heartbeat: Heartbeat = context.job.data
+    if heartbeat.mode == "webhook":
+        try:
+            info = await app.bot.get_webhook_info()
+        except TelegramError as exc:
+            log.warning("getWebhookInfo failed", extra={"error": _reason(exc)})
+        else:
+            heartbeat.webhook_checked(
+                info.last_error_date, info.last_error_message, info.pending_update_count
+            )
+    queue = app.job_queue
+    jobs = [JobRun(name=job.name or "?", next_run=job.next_t) for job in queue.jobs()]
+    row = heartbeat.snapshot(jobs, scheduler_running=bool(queue.scheduler.running))
+    await app.bot_data.kernel.db.write(lambda conn: record_beat(conn, row))
+    notify("WATCHDOG=1")
 
 
 def _on_poll_error(exc: TelegramError) -> None:

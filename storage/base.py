@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
+from storage.connection import Connection
 
 
 def to_db_time(value: datetime) -> str:
@@ -32,7 +32,7 @@ def loads(value: str | None) -> Any:
 class Repository:
     """A repository works on the connection it is given; it never commits."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     # One trip to the connection's thread per statement: each trip waits for the GIL and the
@@ -48,10 +48,8 @@ class Repository:
 
     async def _run(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> int:
         """Execute a write; returns the number of rows changed."""
-        cursor = await self.conn.execute(sql, params)
-        return int(cursor.rowcount)
+        return (await self.conn.execute(sql, params)).rowcount
 
     async def _insert(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> int:
         """Execute an INSERT; returns the new row's id."""
-        cursor = await self.conn.execute(sql, params)
-        return int(cursor.lastrowid or 0)
+        return (await self.conn.execute(sql, params)).lastrowid or 0

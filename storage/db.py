@@ -9,19 +9,19 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from importlib import resources
 from itertools import cycle
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
+from storage.connection import Connection
 
 log = logging.getLogger(__name__)
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
-# Each aiosqlite connection is one thread running one statement at a time; under load a single
-# reader became the queue every update waited in (bench/RESULTS.md). WAL lets readers run
-# side by side.
+# Each connection is one thread running one statement at a time; under load a single reader
+# became the queue every update waited in (bench/RESULTS.md). WAL lets readers run side by side.
 READERS = 4
 T = TypeVar("T")
 
@@ -59,9 +59,8 @@ def _unavailable(exc: sqlite3.OperationalError) -> bool:
     return "disk is full" in text or "locked" in text or "busy" in text
 
 
-async def _open(path: Path, *, replicated: bool = False) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.row_factory = aiosqlite.Row
+async def _open(path: Path, name: str, *, replicated: bool = False) -> Connection:
+    conn = await Connection.open(path, name=name, timeout=BUSY_TIMEOUT_MS / 1000)
     # Litestream takes write locks to checkpoint: the busy timeout waits for them (its docs
     # ask for 5 s, as here).
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -80,9 +79,7 @@ async def _open(path: Path, *, replicated: bool = False) -> aiosqlite.Connection
 class Database:
     """Owns the connections: one writer (writes serialised, begun IMMEDIATE), a few readers."""
 
-    def __init__(
-        self, path: Path, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]
-    ):
+    def __init__(self, path: Path, writer: Connection, readers: Sequence[Connection]):
         self.path = path
         self._writer = writer
         self._readers = tuple(readers)
@@ -100,14 +97,14 @@ class Database:
         its checkpoints (AYILBOT_REPLICA_URL is set).
         """
         path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _open(path, replicated=replicated)
-        readers: list[aiosqlite.Connection] = []
+        writer = await _open(path, "sqlite-writer", replicated=replicated)
+        readers: list[Connection] = []
         try:
             if migrate:
                 await backup_before_migrating(writer, path)
                 await apply_migrations(writer)
-            for _ in range(READERS):
-                readers.append(await _open(path, replicated=replicated))
+            for number in range(READERS):
+                readers.append(await _open(path, f"sqlite-reader-{number}", replicated=replicated))
         except BaseException:
             for conn in (*readers, writer):
                 await conn.close()
@@ -123,7 +120,7 @@ class Database:
         await self._writer.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """A write transaction: committed on exit, rolled back on any exception."""
         async with self._write_lock:
             try:
@@ -141,7 +138,7 @@ class Database:
                 await self._writer.rollback()
                 raise
             try:
-                await self._writer.commit()
+                await self._writer.execute("COMMIT")
             except sqlite3.OperationalError as exc:
                 await self._writer.rollback()
                 raise StorageUnavailable(str(exc)) from exc
@@ -169,12 +166,11 @@ class Database:
                 self._write_lock.release()
             batch, self._queued = self._queued, []
             # Nothing yields between the check above and the batch entering the thread's
-            # queue (aiosqlite puts it there before awaiting), so no transaction() begins in
+            # queue (`call` puts it there before awaiting), so no transaction() begins in
             # between; one that begins after queues its BEGIN behind this batch.
             try:
-                # aiosqlite has no public call to run a function in its connection's thread.
-                outcomes = await self._writer._execute(  # type: ignore[no-untyped-call]
-                    _run_batch, self._writer._conn, [work for work, _ in batch]
+                outcomes = await self._writer.call(
+                    partial(_run_batch, works=[work for work, _ in batch])
                 )
             except asyncio.CancelledError:
                 # Shutting down: the batch may still commit in the thread, but nobody is told.
@@ -194,19 +190,18 @@ class Database:
                     future.set_exception(value)
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def reading(self) -> AsyncIterator[Connection]:
         """A connection for reads; WAL lets it run beside the writer."""
         yield next(self._next_reader)
 
     async def backup(self, target: Path) -> None:
         """Copy a consistent snapshot to `target` with SQLite's online backup API."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(target) as dest:
-            await self._readers[0].backup(dest)
+        await self._readers[0].backup(target)
 
 
 def _run_batch(
-    conn: sqlite3.Connection, works: Sequence[Callable[[sqlite3.Connection], Any]]
+    conn: sqlite3.Connection, *, works: Sequence[Callable[[sqlite3.Connection], Any]]
 ) -> list[tuple[bool, Any]]:
     """One transaction, a savepoint per work; (True, result) or (False, its exception) each.
 
@@ -256,11 +251,10 @@ def copy_file(source: Path, target: Path) -> None:
         Path(f"{target}{suffix}").unlink(missing_ok=True)
 
 
-async def schema_version(conn: aiosqlite.Connection) -> int:
+async def schema_version(conn: Connection) -> int:
     """The file's `PRAGMA user_version`."""
-    async with conn.execute("PRAGMA user_version") as cur:
-        row = await cur.fetchone()
-    return int(row[0]) if row else 0
+    rows = await conn.execute_fetchall("PRAGMA user_version")
+    return int(rows[0][0]) if rows else 0
 
 
 def upgrade_backup_path(path: Path, version: int, now: datetime) -> Path:
@@ -272,14 +266,13 @@ def upgrade_backup_path(path: Path, version: int, now: datetime) -> Path:
     return path.with_name(f"{path.name}.schema-{version:04d}.{now:%Y%m%d-%H%M%S}.bak")
 
 
-async def backup_before_migrating(conn: aiosqlite.Connection, path: Path) -> Path | None:
+async def backup_before_migrating(conn: Connection, path: Path) -> Path | None:
     """Copy the file before a migration changes it; None for a new or up-to-date file."""
     current = await schema_version(conn)
     if current == 0 or current >= latest_version():
         return None
     target = upgrade_backup_path(path, current, datetime.now(UTC))
-    async with aiosqlite.connect(target) as dest:
-        await conn.backup(dest)
+    await conn.backup(target)
     log.info(
         "database copied before upgrading its schema",
         extra={"backup": str(target), "from_schema": current, "to_schema": latest_version()},
@@ -287,7 +280,7 @@ async def backup_before_migrating(conn: aiosqlite.Connection, path: Path) -> Pat
     return target
 
 
-async def apply_migrations(conn: aiosqlite.Connection, *, up_to: int | None = None) -> int:
+async def apply_migrations(conn: Connection, *, up_to: int | None = None) -> int:
     """Apply every migration newer than the file's version, each in its own transaction."""
     current = await schema_version(conn)
     known = migrations()

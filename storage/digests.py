@@ -61,7 +61,9 @@ class MemberRecipient:
     language: str
 
 
-DeliveryKey = tuple[str, int, int, date]  # recipient kind, recipient id, chat id, period start
+# Recipient kind, recipient id, chat id, and the local day the digest is due (`period_start`;
+# rows written before issue #15 hold the Monday of its week: one digest per key either way).
+DeliveryKey = tuple[str, int, int, date]
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +369,17 @@ class DeliveryRepository(Repository):
             (max_attempts, to_db_time(due_since)),
         )
         return [_delivery(r) for r in rows]
+
+    async def last_sent(
+        self, *, recipient_kind: str, recipient_id: int, chat_id: int, before: datetime
+    ) -> datetime | None:
+        """When the last digest sent to this recipient and chat was due, before `before`."""
+        row = await self._one(
+            "SELECT max(due_at) FROM digest_deliveries WHERE recipient_kind = ?"
+            " AND recipient_id = ? AND chat_id = ? AND status = 'sent' AND due_at < ?",
+            (recipient_kind, recipient_id, chat_id, to_db_time(before)),
+        )
+        return from_db_time(row[0]) if row else None
 
     async def get(self, key: DeliveryKey) -> Delivery | None:
         kind, recipient, chat, period = key

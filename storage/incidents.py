@@ -372,3 +372,16 @@ class IncidentAttachmentRepository(Repository):
             (incident_id,),
         )
         return [IncidentAttachment(*tuple(r)) for r in rows]
+
+
+class UncoveredNoticeRepository(Repository):
+    """The `uncovered_notices` table: one notice to administrators per region and week."""
+
+    async def claim(self, *, region: str, week_start: date, now: datetime) -> bool:
+        """Claim the week's notice for the region before sending; False when already claimed."""
+        changed = await self._run(
+            "INSERT INTO uncovered_notices (region, week_start, claimed_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (region, week_start.isoformat(), to_db_time(now)),
+        )
+        return changed == 1

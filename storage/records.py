@@ -20,8 +20,15 @@ class User:
     place_other: str | None
     privacy_accepted_at: datetime | None
     pseudonym: str
-    active: bool
+    active: bool  # neither blocked nor deactivated: messages may be sent
     created_at: datetime
+    blocked: bool = False  # the person blocked the bot; unblocking clears it
+    deactivated_at: datetime | None = None  # by an administrator; only one may undo it
+
+    @property
+    def deactivated(self) -> bool:
+        """Whether an administrator deactivated the person."""
+        return self.deactivated_at is not None
 
     @property
     def onboarded(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,8 @@ def user_from_row(row: Any) -> User:
         pseudonym=row["pseudonym"],
         active=bool(row["active"]),
         created_at=from_db_time(row["created_at"]) or datetime.min,
+        blocked=bool(row["blocked"]),
+        deactivated_at=from_db_time(row["deactivated_at"]),
     )
 
 
@@ -70,7 +73,6 @@ class UserRepository(Repository):
             "kind",
             "place_code",
             "place_other",
-            "active",
         }
         unknown = set(fields) - allowed
         if unknown:
@@ -87,6 +89,32 @@ class UserRepository(Repository):
             (to_db_time(now), to_db_time(now), user_id),
         )
 
+    async def set_blocked(self, *, user_id: int, blocked: bool, now: datetime) -> None:
+        """The person blocked or unblocked the bot; a deactivated person stays inactive."""
+        await self._run(
+            "UPDATE users SET blocked = ?, active = (? = 0 AND deactivated_at IS NULL),"
+            " updated_at = ? WHERE id = ?",
+            (int(blocked), int(blocked), to_db_time(now), user_id),
+        )
+
+    async def deactivate(self, *, user_id: int, now: datetime) -> bool:
+        """Mark the person deactivated; False when they already were."""
+        changed = await self._run(
+            "UPDATE users SET deactivated_at = ?, active = 0, updated_at = ?"
+            " WHERE id = ? AND deactivated_at IS NULL",
+            (to_db_time(now), to_db_time(now), user_id),
+        )
+        return changed == 1
+
+    async def reactivate(self, *, user_id: int, now: datetime) -> bool:
+        """Undo a deactivation (active again unless blocked); False when not deactivated."""
+        changed = await self._run(
+            "UPDATE users SET deactivated_at = NULL, active = 1 - blocked, updated_at = ?"
+            " WHERE id = ? AND deactivated_at IS NOT NULL",
+            (to_db_time(now), user_id),
+        )
+        return changed == 1
+
     async def list_all(self, *, limit: int = 1000) -> list[User]:
         rows = await self._all("SELECT * FROM users ORDER BY id LIMIT ?", (limit,))
         return [user_from_row(r) for r in rows]
@@ -100,25 +128,41 @@ class UserRepository(Repository):
         await self._run("DELETE FROM users WHERE id = ?", (user_id,))
 
 
+@dataclass(frozen=True, slots=True)
+class AccessFacts:
+    """What decides what a person may do and see, read in one round trip."""
+
+    user: User
+    roles: list[Role]
+    groups: list[int]  # active peer groups she is a member of
+    created_groups: list[int]  # active peer groups she created
+
+
 class AccessRepository(Repository):
     """Everything needed to decide what a person may do, read in one round trip."""
 
-    async def load(self, user_id: int) -> tuple[User, list[Role], list[int]] | None:
-        """The person, their roles and their active groups; None when unknown."""
+    async def load(self, user_id: int) -> AccessFacts | None:
+        """The person, their roles, their groups and the groups they created; None if unknown."""
         row = await self._one(
             "SELECT u.*,"
             " (SELECT json_group_array(json_array(r.role, r.scope_kind, r.scope_value))"
             "  FROM roles r WHERE r.user_id = u.id) AS roles_json,"
             " (SELECT json_group_array(m.group_id) FROM group_members m"
             "  JOIN peer_groups g ON g.id = m.group_id"
-            "  WHERE m.user_id = u.id AND g.active = 1) AS groups_json"
+            "  WHERE m.user_id = u.id AND g.active = 1) AS groups_json,"
+            " (SELECT json_group_array(g.id) FROM peer_groups g"
+            "  WHERE g.created_by = u.id AND g.active = 1) AS created_json"
             " FROM users u WHERE u.id = ?",
             (user_id,),
         )
         if row is None:
             return None
-        roles = [Role(user_id, r[0], r[1], r[2]) for r in json.loads(row["roles_json"])]
-        return user_from_row(row), roles, [int(g) for g in json.loads(row["groups_json"])]
+        return AccessFacts(
+            user=user_from_row(row),
+            roles=[Role(user_id, r[0], r[1], r[2]) for r in json.loads(row["roles_json"])],
+            groups=[int(g) for g in json.loads(row["groups_json"])],
+            created_groups=[int(g) for g in json.loads(row["created_json"])],
+        )
 
 
 class RoleRepository(Repository):
@@ -166,6 +210,12 @@ class RoleRepository(Repository):
             " AND scope_value = ?",
             (user_id, role, scope_kind, scope_value or ""),
         )
+
+    async def revoke_all(self, *, user_id: int) -> list[Role]:
+        """Revoke every role of the person; the roles that were revoked."""
+        held = await self.for_user(user_id)
+        await self._run("DELETE FROM roles WHERE user_id = ?", (user_id,))
+        return held
 
     async def holders(self, role: str) -> list[Role]:
         rows = await self._all(

@@ -9,11 +9,14 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.app import AyilApp
 from bot.config import Settings
 from bot.i18n import LOCALE_DIR
 from bot.localapi import LocalBotApi
+from bot.wiring import AyilApp
 from tests.harness import Person, make_settings, running_bot
+
+# The headless browser and page fixtures (web surface tests).
+pytest_plugins = ["tests.browser"]
 
 
 def _compile_catalogs() -> None:

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.services.access import Actor
-from bot.services.users import Person as PersonRef
+from bot.core.access import Actor
+from bot.core.actors import Person as PersonRef
 from storage.db import Database
 from storage.groups import GroupRepository
 from storage.incidents import (

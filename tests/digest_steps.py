@@ -9,9 +9,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.app import AyilApp
 from bot.clock import FrozenClock
 from bot.localapi import LocalBotApi
+from bot.wiring import AyilApp
 from storage.base import to_db_time
 from storage.db import Database
 from tests.harness import services_of
@@ -211,14 +211,12 @@ def clock_of(app: AyilApp) -> FrozenClock:
 
 async def delivery_rows(db: Database) -> list[tuple[str, int, int, str, str, int]]:
     """(kind, recipient, chat, period, status, late) of every delivery row."""
-    async with (
-        db.reading() as conn,
-        conn.execute(
+    async with db.reading() as conn:
+        rows = await conn.execute_fetchall(
             "SELECT recipient_kind, recipient_id, chat_id, period_start, status, late"
             " FROM digest_deliveries ORDER BY id"
-        ) as cursor,
-    ):
-        return [tuple(r) for r in await cursor.fetchall()]
+        )
+    return [tuple(r) for r in rows]
 
 
 async def settled(

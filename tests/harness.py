@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.app import (
+from bot.clock import Clock
+from bot.config import Settings
+from bot.core.kernel import Kernel
+from bot.localapi import BotMessage, FakeUser, LocalBotApi
+from bot.wiring import (
     AyilApp,
     build_application,
     initialize_application,
     shutdown_application,
 )
-from bot.clock import Clock
-from bot.config import Settings
-from bot.context import Services
-from bot.localapi import BotMessage, FakeUser, LocalBotApi
 
 TOKEN = "123456:TEST-TOKEN"
 
@@ -52,9 +52,9 @@ async def running_bot(settings: Settings, *, clock: Clock | None = None) -> Asyn
         await shutdown_application(app)
 
 
-def services_of(app: AyilApp) -> Services:
-    """The services the running application built."""
-    return app.bot_data.services
+def services_of(app: AyilApp) -> Kernel:
+    """The kernel the running application built (its rules: `services_of(app).get(Cls)`)."""
+    return app.bot_data.kernel
 
 
 @dataclass

@@ -7,13 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.app import AyilApp
+from bot.core.access import Actor
+from bot.core.actors import Person as PersonRef
 from bot.forms.incident import INCIDENT
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
-from bot.services.access import Actor
-from bot.services.users import Person as PersonRef
+from bot.services.users import UserService
+from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.incidents import Incident, IncidentRepository, NewIncident
 from storage.records import AuditEntry
@@ -65,10 +66,10 @@ async def coordinator(
     someone = person(user_id, locale, first_name=first_name)
     await onboard(someone, language=LANGUAGE_BUTTON[locale])
     services = services_of(bot)
-    await services.users.grant(
+    await services.get(UserService).grant(
         user_id=user_id,
         role="coordinator",
-        scope=services.users.parse_scope(scope),
+        scope=services.get(UserService).parse_scope(scope),
         by=None,
     )
     return someone
@@ -158,7 +159,7 @@ async def unread(someone: Person) -> list[BotMessage]:
 
 async def actor_of(bot: AyilApp, user_id: int) -> Actor:
     """The actor the services see for a registered person."""
-    return await services_of(bot).users.resolve(PersonRef(id=user_id, first_name=""))
+    return await services_of(bot).get(UserService).resolve(PersonRef(id=user_id, first_name=""))
 
 
 async def submit(someone: Person, locale: str) -> BotMessage:
@@ -176,8 +177,7 @@ async def stored(bot: AyilApp, number: int) -> Incident:
 
 async def count_reports(bot: AyilApp) -> int:
     async with services_of(bot).db.reading() as conn:
-        row = await (await conn.execute("SELECT count(*) FROM incidents")).fetchone()
-    assert row is not None
+        (row,) = await conn.execute_fetchall("SELECT count(*) FROM incidents")
     return int(row[0])
 
 

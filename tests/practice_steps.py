@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import AyilApp
+from bot.core.access import Actor
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
-from bot.services.access import Actor
+from bot.services.users import UserService
+from bot.wiring import AyilApp
 from storage.db import Database
 from storage.groups import GroupRepository
 from storage.practices import PracticeContent, PracticeRepository
@@ -51,7 +52,7 @@ async def coordinator(
 ) -> Person:
     """A registered person with the coordinator role for `scope`."""
     someone = await member(person, user_id, locale, first_name="Coordinator")
-    users = services_of(bot).users
+    users = services_of(bot).get(UserService)
     await users.grant(user_id=user_id, role="coordinator", scope=users.parse_scope(scope), by=None)
     return someone
 

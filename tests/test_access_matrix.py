@@ -1,4 +1,4 @@
-"""The access matrix: every privileged entry point walked as five people, through the server.
+"""The access matrix: every privileged entry point walked as six people, through the server.
 
 The rows live in `bot/services/access_matrix.py` (`MATRIX`), the README's table is generated
 from them, and this test plays each row: a command is sent, or a button's callback data is
@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.app import AyilApp
 from bot.config import Settings
+from bot.core.access import GRANTS, Permission, RoleName
 from bot.i18n import Tr as Translator
 from bot.i18n import translator
 from bot.localapi import FakeChat, LocalBotApi
-from bot.services.access import GRANTS, Permission, RoleName
 from bot.services.access_matrix import (
     MATRIX,
     PERSONAS,
@@ -33,6 +32,8 @@ from bot.services.access_matrix import (
     Persona,
     matrix_markdown,
 )
+from bot.services.users import UserService
+from bot.wiring import AyilApp
 from storage.groups import GroupRepository
 from storage.needs import ElectionResultRepository
 from storage.practices import PracticeRepository
@@ -58,6 +59,7 @@ LANGUAGE = {
     Persona.CANDIDATE: "ru",
     Persona.OUTSIDER: "en",
     Persona.ADMIN: "ky",
+    Persona.DEACTIVATED: "ru",
 }
 BUTTON = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
 IDS = {
@@ -66,8 +68,9 @@ IDS = {
     Persona.CANDIDATE: 703,
     Persona.OUTSIDER: 704,
     Persona.ADMIN: 9000,
+    Persona.DEACTIVATED: 705,
 }
-BATKEN_COORDINATOR = 705
+BATKEN_COORDINATOR = IDS[Persona.DEACTIVATED]  # made the groups and asked the questions
 GROUP_CHAT = -100_777
 SENTINEL = "zz:done"  # pressed after each action: answered "stale", so its answer marks the end
 NO_PERMISSION = "Sorry, you do not have permission for this."
@@ -83,7 +86,7 @@ class Observed:
 
 
 class World:
-    """The five personas, a Batken coordinator, and fresh Batken records for each row."""
+    """The six personas (one of them the Batken coordinator) and fresh records for each row."""
 
     def __init__(self, app: AyilApp, server: LocalBotApi, people: dict[Persona, Person]) -> None:
         self.app = app
@@ -99,7 +102,7 @@ class World:
             locale = LANGUAGE[persona]
             someone = person(IDS[persona], locale, first_name=f"Persona{IDS[persona]}")
             people[persona] = someone
-            if persona is Persona.STRANGER:
+            if persona in (Persona.STRANGER, Persona.DEACTIVATED):
                 await someone.say("/help")  # a message to press forged buttons on
                 continue
             kind = 1 if persona is Persona.CANDIDATE else 0
@@ -109,6 +112,8 @@ class World:
         await grant(db, IDS[Persona.OUTSIDER], "place", "CH")
         await add_person(db, BATKEN_COORDINATOR, "Batken", kind="community", place="BA-BAT")
         await grant(db, BATKEN_COORDINATOR, "place", "BA")
+        # She created the rows' groups as a coordinator; `ayilbot admin deactivate` follows.
+        await world.services.get(UserService).deactivate(user_id=BATKEN_COORDINATOR, by=None)
         async with db.transaction() as conn:
             await ElectionResultRepository(conn).create(
                 draft_id="election",
@@ -333,7 +338,7 @@ def test_the_readme_shows_the_matrix_generated_from_the_same_rows() -> None:
 
 
 def test_rows_agree_with_the_grants() -> None:
-    """A row requiring a coordinators' permission refuses the stranger, reporter and candidate."""
+    """A staff-only row refuses the stranger, reporter, candidate and deactivated coordinator."""
     assert all(len(e.outcomes) == len(PERSONAS) for e in MATRIX)
     assert len({e.point for e in MATRIX}) == len(MATRIX)
     assert matrix_markdown().count("\n|") == len(MATRIX) + 1
@@ -345,10 +350,11 @@ def test_rows_agree_with_the_grants() -> None:
             first = re.split(r"[ ,;:]", entry.rule)[0]
             if first == permission.value and GRANTS[permission] <= staff:
                 checked += 1
-                lay = entry.outcomes[:3]  # stranger, reporter, candidate
+                outcome = dict(zip(PERSONAS, entry.outcomes, strict=True))
+                lay = [outcome[p] for p in (*PERSONAS[:3], Persona.DEACTIVATED)]
                 assert all(o in REFUSALS for o in lay), (entry.point, permission)
                 if GRANTS[permission] == {RoleName.ADMIN}:
-                    assert entry.outcomes[3] in REFUSALS, entry.point
+                    assert outcome[Persona.OUTSIDER] in REFUSALS, entry.point
     assert checked > 40
 
 
@@ -363,21 +369,23 @@ async def test_a_forged_id_of_another_regions_record_is_refused(
     batken = await add_incident(services.db, reporter_id=None, pseudonym="P-B")
     review = await chui.say("/review")
     assert f"inc:v:{own}" in [data for _, data in review.flat_buttons]
-    # The same button with another region's number: the id is checked again, not the button.
+    # The same button with another region's number: the id is checked again, not the button,
+    # and the answer is the one a number that names no report gets.
     before = snapshot(settings.db_path)
-    await server.press(chui.user, review.message_id, f"inc:v:{batken}")
-    refused = await chui.reply()
-    assert refused.text == NO_PERMISSION
+    answers = []
+    for number in (batken, batken + 1):
+        pressed = await server.press(chui.user, review.message_id, f"inc:v:{number}")
+        answer = await server.wait_callback_answer(pressed)
+        answers.append({k: v for k, v in answer.items() if k != "callback_query_id"})
+    assert answers == [{"text": STALE}] * 2
     await server.press(chui.user, review.message_id, "exp:r:i:x:a:BA-BAT")
     assert (await chui.reply()).text == NO_PERMISSION
     assert snapshot(settings.db_path) == before
     verified = await chui.press("✅ Verify", message=review)
     assert "Verified" in verified.text or "verified" in verified.text
     async with services.db.reading() as conn:
-        statuses = dict(
-            tuple(r)
-            for r in await (
-                await conn.execute("SELECT id, review_status FROM incidents")
-            ).fetchall()
-        )
+        statuses = {
+            r[0]: r[1]
+            for r in await conn.execute_fetchall("SELECT id, review_status FROM incidents")
+        }
     assert statuses == {own: "verified", batken: "pending"}

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 
 from docx import Document
 
-from bot.app import AyilApp
 from bot.forms.assessment import ASSESSMENT, TARGETS
 from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer, Place
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
 from bot.services.assessments import ROWS
+from bot.wiring import AyilApp
 from storage.assessments import AssessmentRepository
 from storage.users import RoleRepository
 from tests.conftest import PersonFactory
@@ -29,7 +29,7 @@ FIRST = {
     "pasture": "Напряжённо",
     "arable": "Достаточно",
     "forest": "Напряжённо",
-    "non_timber": "Спорно",
+    "non_timber": "Идут споры",
     "border_km": "23",
     "border_status": "Не делимитирована",
     "conflicts": "2",
@@ -106,14 +106,19 @@ async def test_two_assessments_of_one_aiyl_aimak_show_what_changed(
     assert "Нехватка воды летом &lt;июль&gt;" in profile.text
     when = await gulnara.press("Новая оценка", message=profile)
     assert "Когда проведена оценка?" in when.text  # the aiyl aimak is not asked again
-    second = {**FIRST, "pasture": "Спорно", "conflicts": "5", "worst": "Столкновение на пастбище"}
+    second = {
+        **FIRST,
+        "pasture": "Идут споры",
+        "conflicts": "5",
+        "worst": "Столкновение на пастбище",
+    }
     summary = await fill(gulnara, server, when, second)
     await gulnara.press(RU_SUBMIT, message=summary)
 
     home = await gulnara.say("/assessment")
     profile = await gulnara.press("Ак-Сай", message=home)
     assert "Изменилось с оценки от" in profile.text
-    assert "• Пастбища: 🟡 Напряжённо → 🔴 Спорно" in profile.text
+    assert "• Пастбища: 🟡 Напряжённо → 🔴 Идут споры" in profile.text
     assert "• Конфликтов за 12 месяцев: 2 → 5" in profile.text
     assert "• Самый серьёзный конфликт: Столкновение на пастбище" in profile.text
     assert "• Вода и орошение" not in profile.text  # unchanged rows are not listed

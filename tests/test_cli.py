@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.app import GC_THRESHOLDS, tune_gc
+from bot.wiring import GC_THRESHOLDS, tune_gc
 from storage.db import Database
 from storage.users import RoleRepository, UserRepository
 

@@ -11,9 +11,9 @@ import pytest
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from bot.app import AyilApp
-from bot.context import AppContext
 from bot.localapi import LocalBotApi
+from bot.wiring import AyilApp
+from handlers.plumbing.context import AppContext
 from tests.conftest import PersonFactory
 from tests.harness import make_settings, running_bot
 from tests.incident_steps import Report, button, count_reports, fill_report, reporter

@@ -10,14 +10,16 @@ from datetime import datetime, timedelta
 
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.core.actors import Person
 from bot.forms.incident import EVENTS, RESOURCES
 from bot.i18n import translator
 from bot.localapi import LocalBotApi, html_error
 from bot.services.digest_sections import RenderedSection, SectionContext
-from bot.services.digests import period_for
+from bot.services.digests import DigestService, period_for
 from bot.services.incident_views import label
-from bot.services.users import Person
-from handlers.render import split_text
+from bot.services.privacy import PrivacyService
+from bot.services.users import UserService
+from handlers.plumbing.render import split_text
 from storage.digests import Count
 from storage.users import UserRepository
 from tests.conftest import PersonFactory
@@ -91,9 +93,11 @@ async def test_numbers_equal_an_independent_count_and_reporters_stay_anonymous(
             await add_incident(db, reporter_id=602, anonymous=True, **asdict(row))
         # One report after the period's end is not counted.
         await add_incident(db, received_at=MONDAY_9 + timedelta(minutes=5))
-        actor = await services.users.resolve(_person(601))
-        data = await services.digests.coordinator_data(actor, period_for(MONDAY_9, BISHKEK))
-        screen = await services.digests.render_coordinator(actor, data)
+        actor = await services.get(UserService).resolve(_person(601))
+        data = await services.get(DigestService).coordinator_data(
+            actor, period_for(MONDAY_9, BISHKEK)
+        )
+        screen = await services.get(DigestService).render_coordinator(actor, data)
 
     counted = [r for r in rows if r.rayon == "BA-BAT" and r.review_status != "duplicate"]
     this = [r for r in counted if MONDAY_9 - WEEK <= r.received_at < MONDAY_9]
@@ -154,7 +158,7 @@ async def test_digest_in_kyrgyz_russian_and_english_with_the_chart(
     clock = FrozenClock(SUNDAY_EVENING)
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        await services.digests.run_due(clock.now())
+        await services.get(DigestService).run_due(clock.now())
         for user_id, language in ((611, "ky"), (612, "ru"), (613, "en")):
             await add_person(services.db, server, user_id, language, scope="BA-BAT")
         for days in (1, 2, 3, 4, 5):
@@ -169,7 +173,7 @@ async def test_digest_in_kyrgyz_russian_and_english_with_the_chart(
             location="<script>",
         )
         clock.at = MONDAY_9
-        report = await services.digests.run_due(clock.now())
+        report = await services.get(DigestService).run_due(clock.now())
         assert report.sent == 3
     ky, ru, en = (texts(server, chat)[0] for chat in (611, 612, 613))
     assert "Апталык баяндама" in ky and "6 жаңы билдирүү" in ky
@@ -192,7 +196,7 @@ async def test_quiet_week_is_one_line_and_preview_is_not_a_delivery(
     clock = FrozenClock(MONDAY_9 - timedelta(hours=1))
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        await services.digests.run_due(clock.now())
+        await services.get(DigestService).run_due(clock.now())
         await add_person(services.db, server, 621, "en", scope="BA-BAT", first_name="Coordinator")
         await add_incident(
             services.db, received_at=MONDAY_9 - timedelta(days=3), review_status="verified"
@@ -204,14 +208,14 @@ async def test_quiet_week_is_one_line_and_preview_is_not_a_delivery(
         assert (photo.document or b"").startswith(b"\x89PNG")
         assert await delivery_rows(services.db) == []
         clock.at = MONDAY_9
-        await services.digests.run_due(clock.now())
+        await services.get(DigestService).run_due(clock.now())
         await server.wait_for(lambda: delivered(server)[621] == 2)
         await server.wait_idle()
         photos = len([m for m in server.messages(621) if m.kind == "photo"])
 
         # Next week nothing happened: one line.
         clock.at = MONDAY_9 + WEEK
-        await services.digests.run_due(clock.now())
+        await services.get(DigestService).run_due(clock.now())
         quiet = texts(server, 621)[-1]
     assert "a quiet week" in quiet and "\n" not in quiet
     assert len([m for m in server.messages(621) if m.kind == "photo"]) == photos
@@ -224,7 +228,7 @@ async def test_group_digest_lists_the_weeks_practices_and_activity(
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
         db = services.db
-        await services.digests.run_due(clock.now())
+        await services.get(DigestService).run_due(clock.now())
         await add_person(db, server, 631, "en", scope="BA-BAT", first_name="Coordinator")
         for user_id, language in ((632, "ky"), (633, "ru"), (634, "en")):
             await add_person(db, server, user_id, language)
@@ -256,7 +260,7 @@ async def test_group_digest_lists_the_weeks_practices_and_activity(
             db, author_id=634, title="Elsewhere", approved_at=None, place="BA-LEI-AKS"
         )
         clock.at = MONDAY_9
-        await services.digests.run_due(clock.now())
+        await services.get(DigestService).run_due(clock.now())
         await server.wait_for(lambda: delivered(server)[633] == 1)
     # The coordinator: practices of her rayon approved and waiting, and the most helpful.
     coordinator = texts(server, 631)[0]
@@ -301,17 +305,17 @@ async def test_mydata_and_deleteme_cover_digest_records(
     clock = FrozenClock(SUNDAY_EVENING)
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        digests = services.digests
+        digests = services.get(DigestService)
         await digests.run_due(clock.now())
         await add_person(services.db, server, 651, "en", scope="BA-BAT")
-        actor = await services.users.resolve(_person(651))
+        actor = await services.get(UserService).resolve(_person(651))
         await digests.press(actor, "dg:u:h:7")
         clock.at = local(2026, 5, 4, 7)
         await digests.run_due(clock.now())
-        exported = await services.privacy.export_for(actor)
+        exported = await services.get(PrivacyService).export_for(actor)
         assert exported["digests"]["schedule"]["hour"] == 7
         assert exported["digests"]["deliveries"][0]["status"] == "sent"
-        await services.privacy.erase(actor)
+        await services.get(PrivacyService).erase(actor)
         async with services.db.reading() as conn:
             left = await conn.execute_fetchall(
                 "SELECT (SELECT count(*) FROM digest_schedules),"
@@ -331,11 +335,11 @@ async def test_added_section_is_rendered_and_a_long_digest_splits_cleanly(
             return RenderedSection("Test section" + f": {ctx.period.start}")
 
     async with running_bot(settings, clock=FrozenClock(MONDAY_9)) as app:
-        digests = services_of(app).digests
+        digests = services_of(app).get(DigestService)
         digests.add_section(Watch(), before="review")
         await add_person(services_of(app).db, server, 661, "ru", scope="all")
         await add_incident(services_of(app).db, received_at=MONDAY_9 - timedelta(days=1))
-        actor = await services_of(app).users.resolve(_person(661))
+        actor = await services_of(app).get(UserService).resolve(_person(661))
         data = await digests.coordinator_data(actor, period_for(MONDAY_9, BISHKEK))
         screen = await digests.render_coordinator(actor, data)
         # Two hundred rayons with a long name each: more than one message can hold.

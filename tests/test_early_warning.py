@@ -19,11 +19,12 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.core.access import Access, Actor, NotAllowed
+from bot.core.actors import Person as PersonRef
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
 from bot.screen import Screen
-from bot.services.access import Access, Actor, NotAllowed
 from bot.services.early_warning import (
     CALMING,
     RISING,
@@ -37,7 +38,7 @@ from bot.services.early_warning import (
 )
 from bot.services.early_warning_views import reason_text
 from bot.services.heat_table import HeatRow, heat_table_png
-from bot.services.users import Person as PersonRef
+from bot.services.incidents import IncidentService
 from bot.services.users import UserService
 from storage.db import Database
 from storage.early_warning import SignalRepository
@@ -156,7 +157,8 @@ async def person_with_role(
             pseudonym=f"P-{user_id}",
             now=NOW,
         )
-        await users.update_profile(user_id=user_id, now=NOW, kind="leader", active=int(active))
+        await users.update_profile(user_id=user_id, now=NOW, kind="leader")
+        await users.set_blocked(user_id=user_id, blocked=not active, now=NOW)
         await users.accept_privacy(user_id=user_id, now=NOW)
         if scope is not None:
             kind, value = ("all", "") if scope == "all" else ("place", scope)
@@ -480,7 +482,7 @@ def test_reasons_read_naturally_in_kyrgyz_russian_and_english() -> None:
         "2 с физическим столкновением; " + water["ru"]
     )
     assert reason_text(reason, translator("ky")) == (
-        "бул жумада 5 билдирүү, мурда жумасына орточо 0,8; "
+        "бул аптада 5 билдирүү, мурда аптасына орточо 0,8; "
         "2 билдирүүдө физикалык кагылышуу; " + water["ky"]
     )
     russian = translator("ru")
@@ -546,7 +548,7 @@ async def test_a_fourth_report_alerts_the_coordinators_of_the_place_once(
         anonymous = await seed(bot, reporter_id=601, event_date=TODAY, anonymous=True)
         for days_ago in (1, 2):
             await seed(bot, reporter_id=601, event_date=TODAY - timedelta(days=days_ago))
-        assert await services_of(bot).early_warning.check() == 0
+        assert await services_of(bot).get(EarlyWarningService).check() == 0
 
         await fill_report(
             aigul, "ky", Report(event="Tension or complaint", resource="💧 Water, irrigation")
@@ -569,9 +571,9 @@ async def test_a_fourth_report_alerts_the_coordinators_of_the_place_once(
         assert "Айгүл" not in card.text  # an anonymous reporter stays anonymous
 
         # Once a week: neither the daily check nor another report alerts again.
-        assert await services_of(bot).early_warning.check() == 0
+        assert await services_of(bot).get(EarlyWarningService).check() == 0
         await seed(bot, reporter_id=601, event_date=TODAY)
-        await services_of(bot).incidents.on_incident_changed[0](13)
+        await services_of(bot).get(IncidentService).on_incident_changed[0](13)
         assert await unread(batken) == []
 
 
@@ -599,7 +601,7 @@ async def test_watch_lists_places_in_scope_and_opens_their_weeks(
         assert len([d for _, d in reports.flat_buttons if d and d.startswith("inc:o:")]) == 5
 
         nothing = await leilek.say("/watch")
-        assert nothing.text.startswith("Сейчас ни в одном месте вашей зоны")
+        assert nothing.text.startswith("Сейчас ни в одном месте на вашей территории")
         # A forged button for a place outside the scope is refused when pressed.
         await server.press(leilek.user, nothing.message_id, "ew:r:BA-BAT-AKS")
         refused = await leilek.reply()
@@ -633,11 +635,13 @@ async def test_the_coordinator_digest_has_the_watch_list_and_the_heat_table(
         assert "Ак-Сай (Баткен району)</b>: чыңалуу күчөп жатат" in digest.text
         photos = [m for m in await unread(batken) if m.kind == "photo"]
         services = services_of(bot)
-        actor = await services.users.resolve(PersonRef(id=721, first_name=""))
-        expected = await services.early_warning.heat_table(actor, translator("ky"), now=NOW)
+        actor = await services.get(UserService).resolve(PersonRef(id=721, first_name=""))
+        expected = await services.get(EarlyWarningService).heat_table(
+            actor, translator("ky"), now=NOW
+        )
         assert expected is not None and expected.startswith(PNG)
         assert expected in [m.document for m in photos]
-        rows = await services.early_warning.heat_rows(actor, translator("ky"), now=NOW)
+        rows = await services.get(EarlyWarningService).heat_rows(actor, translator("ky"), now=NOW)
         assert [r.label for r in rows] == ["Ак-Сай", "Дары"]
 
 

@@ -10,9 +10,11 @@ import pytest
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import AppContext
+from bot.core.actors import Person as Contact
+from bot.forms.engine import FormEngine
 from bot.localapi import LocalBotApi
-from bot.services.users import Person as Contact
+from bot.services.users import UserService
+from handlers.plumbing.context import AppContext
 from storage.db import Database, StorageUnavailable
 from tests.conftest import PersonFactory
 from tests.harness import make_settings, running_bot, services_of
@@ -30,14 +32,14 @@ async def test_unexpected_error_is_logged_with_update_id_and_answered(
     async with running_bot(make_settings(tmp_path / "e.db", server)) as app:
         app.add_handler(CommandHandler("boom", broken), group=-3)
         aigul = person(901, "ru")
-        with caplog.at_level(logging.ERROR, logger="handlers.errors"):
+        with caplog.at_level(logging.ERROR, logger="handlers.plumbing.errors"):
             update_id = await server.send_text(aigul.user, "/boom")
             await server.wait_idle()
         # /boom is unknown to the bot's own handlers too, so it also explains that; the
         # failure of the test handler is reported once, in the person's language.
         texts = [m.text for m in server.drain(aigul.user)]
         assert sum("не потеряно" in t for t in texts) == 1, texts
-        record = next(r for r in caplog.records if r.name == "handlers.errors")
+        record = next(r for r in caplog.records if r.name == "handlers.plumbing.errors")
         assert str(update_id) in record.getMessage()
         assert "secret report text" not in record.getMessage()
         # The bot goes on answering.
@@ -66,8 +68,8 @@ async def test_locked_database_keeps_the_form_and_asks_to_retry(
             locker.close()
         assert "попробуйте" in refused.text.lower() and "сохранено" in refused.text.lower()
         services = services_of(app)
-        actor = await services.users.resolve(Contact(id=902, first_name="A"))
-        draft = await services.forms.active(actor)
+        actor = await services.get(UserService).resolve(Contact(id=902, first_name="A"))
+        draft = await services.get(FormEngine).active(actor)
         assert draft is not None and draft.answers == {"language": "ru"}
         # The same button works once the lock is gone.
         await server.press_button(aigul.user, index=0, message=kinds)
@@ -79,9 +81,8 @@ async def test_full_disk_is_storage_unavailable_and_rolls_back(tmp_path: Path) -
     try:
         async with db.transaction() as conn:
             await conn.execute("CREATE TABLE filler (blob BLOB)")
-        async with db.reading() as conn, conn.execute("PRAGMA page_count") as cur:
-            row = await cur.fetchone()
-        assert row is not None
+        async with db.reading() as conn:
+            (row,) = await conn.execute_fetchall("PRAGMA page_count")
         # No room for a single new page: SQLite answers "database or disk is full".
         async with db.transaction() as conn:
             await conn.execute(f"PRAGMA max_page_count = {row[0]}")
@@ -93,8 +94,8 @@ async def test_full_disk_is_storage_unavailable_and_rolls_back(tmp_path: Path) -
 
         with pytest.raises(StorageUnavailable, match="full"):
             await fill()
-        async with db.reading() as conn, conn.execute("SELECT count(*) FROM filler") as cur:
-            row = await cur.fetchone()
-        assert row is not None and row[0] == 0  # nothing half-written stays
+        async with db.reading() as conn:
+            (row,) = await conn.execute_fetchall("SELECT count(*) FROM filler")
+        assert row[0] == 0  # nothing half-written stays
     finally:
         await db.close()

@@ -15,20 +15,20 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.__main__ import main
-from bot.app import AyilApp
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.core.access import Access, Actor, NotAllowed
+from bot.core.actors import Person as PersonRef
 from bot.forms.engine import FormEngine
 from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
 from bot.localapi import LocalBotApi
-from bot.services.access import Access, Actor, NotAllowed
 from bot.services.exports import ExportError, ExportRequest, ExportService
 from bot.services.needs import NeedService
 from bot.services.stats import StatsService
-from bot.services.users import Person as PersonRef
 from bot.services.users import UserService
+from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.db import Database
 from storage.needs import ElectionResultRepository

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import Settings
+from bot.core.actors import Person as Contact
+from bot.core.flood import FloodGuard, Verdict
+from bot.forms.engine import FormEngine
 from bot.localapi import LocalBotApi
-from bot.services.flood import FloodGuard, Verdict
-from bot.services.users import Person as Contact
+from bot.services.users import UserService
 from tests.conftest import PersonFactory
 from tests.harness import make_settings, running_bot, services_of
 
@@ -36,6 +38,6 @@ async def test_flooding_person_gets_one_notice_and_keeps_the_form(
         notices = [m for m in server.drain(aigul.user) if "слишком" in m.text]
         assert len(notices) == 1
         services = services_of(app)
-        actor = await services.users.resolve(Contact(id=301, first_name="Айгүл"))
-        draft = await services.forms.active(actor)
+        actor = await services.get(UserService).resolve(Contact(id=301, first_name="Айгүл"))
+        draft = await services.get(FormEngine).active(actor)
         assert draft is not None and draft.answers == {"language": "ru"}

@@ -8,17 +8,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
+from bot.core.access import Actor
+from bot.core.errors import StaleButton
 from bot.forms.engine import (
     AlreadySubmitted,
     Form,
     FormEngine,
     FormSpec,
-    StaleButton,
     Step,
     Submitted,
+    press,
 )
 from bot.forms.kinds import (
     Choice,
@@ -32,10 +33,11 @@ from bot.forms.kinds import (
     Option,
     Text,
 )
+from bot.forms.view import FormPress, FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
-from bot.screen import Screen
-from bot.services.access import Actor
+from handlers.plumbing.forms import form_data
+from storage.connection import Connection
 from storage.db import Database
 from storage.drafts import DraftRepository
 from storage.records import Draft, User
@@ -69,9 +71,7 @@ class Recorder:
     def __init__(self) -> None:
         self.submitted: list[Mapping[str, Any]] = []
 
-    async def __call__(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
-    ) -> Submitted:
+    async def __call__(self, conn: Connection, draft: Draft, actor: Actor, env: Env) -> Submitted:
         self.submitted.append(dict(draft.answers))
         return Submitted("Thanks, number {n}", {"n": len(self.submitted)})
 
@@ -105,36 +105,35 @@ class Driver:
     def __init__(self, engine: FormEngine) -> None:
         self.engine = engine
         self.seq = 0
-        self.screen: Screen | None = None
+        self.screen: FormView | None = None
 
     def key(self) -> str:
         self.seq += 1
         return f"k{self.seq}"
 
-    async def start(self) -> Screen:
+    async def start(self) -> FormView:
         self.screen = await self.engine.start(ACTOR, chat_id=1, form_id="toy")
         return self.screen
 
-    def data(self, label: str) -> str:
+    def data(self, label: str) -> FormPress:
         assert self.screen is not None
-        for row in self.screen.buttons:
-            for button in row:
-                if label in button.text:
-                    assert button.data is not None
-                    return button.data
-        raise AssertionError(f"no {label!r} in {self.screen.buttons}")
+        for row in self.screen.rows:
+            for offer in row:
+                if label in offer.label:
+                    return offer.press
+        raise AssertionError(f"no {label!r} in {self.screen.rows}")
 
-    async def press(self, label: str) -> Screen:
+    async def press(self, label: str) -> FormView:
         self.screen = await self.engine.on_button(ACTOR, self.data(label), event_key=self.key())
         return self.screen
 
-    async def send(self, given: Input) -> Screen:
+    async def send(self, given: Input) -> FormView:
         screen = await self.engine.on_input(ACTOR, given, event_key=self.key())
         assert screen is not None
         self.screen = screen
         return screen
 
-    async def type(self, text: str) -> Screen:
+    async def type(self, text: str) -> FormView:
         return await self.send(Input("text", text=text))
 
 
@@ -148,7 +147,7 @@ def driver(db: Database, recorder: Recorder) -> Driver:
     return Driver(make_engine(db, recorder))
 
 
-async def fill_to_summary(d: Driver) -> Screen:
+async def fill_to_summary(d: Driver) -> FormView:
     await d.start()
     await d.press("Apple")
     await d.type("3")
@@ -180,10 +179,10 @@ async def test_full_walk_submits_relevant_answers_once(driver: Driver, recorder:
     with pytest.raises(AlreadySubmitted) as repeat:
         await driver.engine.on_button(
             ACTOR,
-            driver.data("Submit") if False else summary.buttons[-2][0].data or "",
+            summary.rows[-2][0].press,
             event_key="again",
         )
-    assert "number 1" in repeat.value.screen.text
+    assert "number 1" in repeat.value.view.text
     assert len(recorder.submitted) == 1
 
 
@@ -252,11 +251,15 @@ async def test_sixth_photo_and_overlong_note_are_refused(driver: Driver) -> None
 async def test_stale_and_forged_buttons_change_nothing(driver: Driver) -> None:
     first = await driver.start()
     await driver.press("Apple")
-    old = next(b.data for row in first.buttons for b in row if b.text == "Apple")
-    assert old is not None
+    old = next(o.press for row in first.rows for o in row if o.label == "Apple")
     with pytest.raises(StaleButton):
         await driver.engine.on_button(ACTOR, old, event_key="stale")
-    for forged in ("f:zzzzzzzz:0:o0", "f:" + old.split(":")[1] + ":1:o99", "f:bad"):
+    forgeries = (
+        FormPress("zzzzzzzz", "0", "o0"),
+        FormPress(old.draft, "1", "o99"),
+        FormPress(old.draft, "S", "e99"),
+    )
+    for forged in forgeries:
         with pytest.raises(StaleButton):
             await driver.engine.on_button(ACTOR, forged, event_key=f"forged{forged}")
     draft = await driver.engine.active(ACTOR)
@@ -301,9 +304,7 @@ async def test_cancel_keep_and_discard(driver: Driver) -> None:
 
 
 def test_callback_data_stays_within_64_bytes() -> None:
-    from bot.forms.engine import callback
-
-    assert len(callback("f" * 32, "99", "e99").encode()) <= 64
+    assert len(form_data(press("f" * 32, "99", "e99")).encode()) <= 64
 
 
 def test_every_translation_matches_english_for_toy(driver: Driver) -> None:

@@ -134,7 +134,7 @@ async def scenario(acts: list[Act], stranger_acts: list[Act]) -> tuple[list[str]
             errors.append(record.getMessage())
 
     collector = Collect(level=logging.ERROR)
-    logging.getLogger("handlers.errors").addHandler(collector)
+    logging.getLogger("handlers.plumbing.errors").addHandler(collector)
     server = LocalBotApi()
     await server.start()
     try:
@@ -163,7 +163,7 @@ async def scenario(acts: list[Act], stranger_acts: list[Act]) -> tuple[list[str]
             and c.method not in ("answerCallbackQuery", "getUpdates")
         ]
     finally:
-        logging.getLogger("handlers.errors").removeHandler(collector)
+        logging.getLogger("handlers.plumbing.errors").removeHandler(collector)
         await server.stop()
     return errors, failed, stranger_rows
 

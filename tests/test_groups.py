@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.app import AyilApp
 from bot.localapi import LocalBotApi
+from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.groups import GroupRepository
 from tests.conftest import PersonFactory

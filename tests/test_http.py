@@ -8,8 +8,8 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.http import AiohttpRequest
 from bot.localapi import LocalBotApi
+from handlers.plumbing.http import AiohttpRequest
 from tests.conftest import PersonFactory
 from tests.harness import onboard
 

@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
+from bot.core.access import Actor
 from bot.forms.engine import Form, FormEngine, FormSpec, Step, Submitted
 from bot.forms.kinds import Date, Env, Input, Invalid, Number
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
-from bot.services.access import Actor
+from storage.connection import Connection
 from storage.db import Database
 from storage.records import Draft, User
 
@@ -67,7 +67,7 @@ async def test_a_refused_submit_without_summary_asks_the_last_question_again(
 ) -> None:
     kept: list[Any] = []
 
-    async def submit(conn: aiosqlite.Connection, draft: Draft, actor: Actor, _: Env) -> Submitted:
+    async def submit(conn: Connection, draft: Draft, actor: Actor, _: Env) -> Submitted:
         if draft.answers["n"] == 13:
             raise Invalid("There is no report {n}.", n=13)
         kept.append(draft.answers["n"])
@@ -83,6 +83,6 @@ async def test_a_refused_submit_without_summary_asks_the_last_question_again(
     refused = await engine.on_input(ACTOR, Input("text", text="13"), event_key="m:1")
     assert refused is not None
     assert "There is no report 13." in refused.text and "Which number?" in refused.text
-    assert any(b.data and b.data.endswith(":0:x") for row in refused.buttons for b in row)
+    assert any(o.press.where == "0" and o.press.action == "x" for row in refused.rows for o in row)
     accepted = await engine.on_input(ACTOR, Input("text", text="12"), event_key="m:2")
     assert accepted is not None and accepted.text == "Kept 12." and kept == [12]

@@ -5,10 +5,17 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
-from storage.db import Database, SchemaMismatch, apply_migrations, latest_version, migrations
+from storage.connection import Connection
+from storage.db import (
+    Database,
+    SchemaMismatch,
+    apply_migrations,
+    latest_version,
+    migrations,
+    schema_version,
+)
 
 
 def schema(path: Path) -> list[tuple[str, str]]:
@@ -36,8 +43,11 @@ async def test_every_earlier_version_upgrades_to_the_same_schema(
     fresh = tmp_path / "fresh.db"
     await (await Database.open(fresh)).close()
     old = tmp_path / "old.db"
-    async with aiosqlite.connect(old, isolation_level=None) as conn:
+    conn = await Connection.open(old, name="test", timeout=5)
+    try:
         assert await apply_migrations(conn, up_to=start) == start
+    finally:
+        await conn.close()
     await (await Database.open(old)).close()
     assert schema(old) == schema(fresh)
 
@@ -52,11 +62,12 @@ async def test_newer_file_is_refused(tmp_path: Path) -> None:
 
 async def test_failed_migration_leaves_the_file_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "broken.db"
-    async with aiosqlite.connect(path, isolation_level=None) as conn:
+    conn = await Connection.open(path, name="test", timeout=5)
+    try:
         await conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")  # clashes with 0001
         with pytest.raises(sqlite3.OperationalError):
             await apply_migrations(conn)
-        async with conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-    assert row is not None and row[0] == 0
+        assert await schema_version(conn) == 0
+    finally:
+        await conn.close()
     assert [name for name, _ in schema(path)] == ["users"]

@@ -11,17 +11,17 @@ from typing import Any
 
 from docx import Document
 
-from bot.app import AyilApp
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings
+from bot.core.access import Access, Actor, Reach, Scope
 from bot.forms.engine import FormEngine, FormSpec
 from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
 from bot.localapi import BotMessage, LocalBotApi
 from bot.screen import Screen
-from bot.services.access import Access, Actor, Scope
 from bot.services.needs import NeedService, funnel_of
+from bot.wiring import AyilApp
 from storage.base import to_db_time
 from storage.db import Database
 from storage.needs import ElectionResultRepository, NeedRepository
@@ -30,7 +30,7 @@ from storage.users import RoleRepository
 from tests.conftest import PersonFactory
 from tests.harness import Person, onboard, running_bot, services_of
 
-KY_DONE, KY_SKIP, KY_SUBMIT = "✔️ Даяр", "⏭ Өткөрүү", "✅ Жөнөтүү"
+KY_DONE, KY_SKIP, KY_SUBMIT = "✔️ Даяр", "⏭ Өткөрүп жиберүү", "✅ Жөнөтүү"
 RU_DONE, RU_SKIP, RU_SUBMIT = "✔️ Готово", "⏭ Пропустить", "✅ Отправить"
 CANDIDATE = 1  # the onboarding role button "Woman candidate or peer-group member"
 
@@ -350,7 +350,7 @@ async def test_monthly_reminder_is_sent_once_a_month_at_most(
                 amount_som=None,
                 now=clock.now(),
             )
-        needs = services_of(app).needs
+        needs = services_of(app).get(NeedService)
         assert await needs.send_reminders(clock.now()) == 0  # nothing is a month old yet
         clock.advance(timedelta(days=31))
         assert await needs.send_reminders(clock.now()) == 1
@@ -525,7 +525,8 @@ def _actor_of(user_id: int, *scopes: Scope, groups: frozenset[int] = frozenset()
         active=True,
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
-    return Actor(user_id, "en", user, coordinator_scopes=scopes, group_ids=groups)
+    reach = Reach.of(scopes, Gazetteer.default())
+    return Actor(user_id, "en", user, coordinator_scopes=scopes, group_ids=groups, reach=reach)
 
 
 async def _create(db: Database, author: int, key: str, **fields: Any) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.app import AyilApp
 from bot.config import Settings
 from bot.localapi import LocalBotApi
+from bot.wiring import AyilApp
 from storage.users import RoleRepository, UserRepository
 from tests.conftest import PersonFactory
 from tests.harness import Person, onboard, running_bot, services_of

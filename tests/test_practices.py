@@ -6,13 +6,13 @@ import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.app import AyilApp
 from bot.config import Settings
+from bot.core.access import Actor
 from bot.forms.engine import Form, FormEngine, FormSpec, Step, Submitted
 from bot.forms.kinds import Env, Input, MultiChoice, Option, Text
 from bot.gazetteer import Gazetteer
 from bot.localapi import LocalBotApi
-from bot.services.access import Actor
+from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.db import Database
 from storage.practices import (
@@ -116,7 +116,7 @@ async def test_shared_approved_found_helpful_and_asked_without_revealing_anyone(
     share = await author.say("We counted hours per household.")
     await author.press(label("ky", "Yes"), message=share)
     answer = await peer.reply()
-    assert "We counted hours per household." in answer.text and "ответил" in answer.text
+    assert "We counted hours per household." in answer.text and "Ответ автора" in answer.text
     for secret in ("Бакыт", "bakyt_ao", "302"):
         assert secret not in answer.text
     async with services_of(bot).db.reading() as conn:
@@ -507,13 +507,11 @@ async def test_engine_prefills_answers_and_computes_multichoice_options(tmp_path
             answers={"name": "Old", "groups": ["7"]},
         )
         assert "Old" in screen.text and "Seven" in screen.text
-        change = next(b.data for row in screen.buttons for b in row if "Name?" in b.text)
-        assert change is not None
+        change = next(o.press for row in screen.rows for o in row if "Name?" in o.label)
         await engine.on_button(actor, change, event_key="k1")
         screen = await engine.on_input(actor, Input("text", text="New"), event_key="k2") or screen
-        submit_data = next(b.data for row in screen.buttons for b in row if "Submit" in b.text)
-        assert submit_data is not None
-        await engine.on_button(actor, submit_data, event_key="k3")
+        submit_press = next(o.press for row in screen.rows for o in row if "Submit" in o.label)
+        await engine.on_button(actor, submit_press, event_key="k3")
         assert submitted == [{"name": "New", "groups": ["7"]}]
         # The options come from the draft's context: toggling the second one picks group 8.
         screen = await engine.start(
@@ -522,13 +520,9 @@ async def test_engine_prefills_answers_and_computes_multichoice_options(tmp_path
         screen = (
             await engine.on_input(actor, Input("text", text="Third"), event_key="k4") or screen
         )
-        assert [b.text for b in screen.buttons[0]] == ["Seven"]
-        eight = screen.buttons[1][0].data
-        assert eight is not None
-        await engine.on_button(actor, eight, event_key="k5")
-        done = screen.buttons[2][0].data
-        assert done is not None
-        summary = await engine.on_button(actor, done, event_key="k6")
+        assert [o.label for o in screen.rows[0]] == ["Seven"]
+        await engine.on_button(actor, screen.rows[1][0].press, event_key="k5")
+        summary = await engine.on_button(actor, screen.rows[2][0].press, event_key="k6")
         assert "Eight" in summary.text and "Seven" not in summary.text
     finally:
         await db.close()

@@ -13,12 +13,12 @@ import pytest
 from docx import Document
 
 from bot.__main__ import main
-from bot.app import AyilApp
 from bot.clock import FrozenClock
+from bot.core.access import Access
 from bot.gazetteer import Gazetteer
 from bot.localapi import LocalBotApi
-from bot.services.access import Access
 from bot.services.recommendations import RecommendationService
+from bot.wiring import AyilApp
 from storage.db import Database
 from storage.practices import Viewer
 from tests.conftest import PersonFactory

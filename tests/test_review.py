@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.app import AyilApp
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
+from bot.wiring import AyilApp
 from storage.incidents import IncidentUpdateRepository
 from tests.conftest import PersonFactory
 from tests.harness import services_of
@@ -171,7 +171,7 @@ async def test_duplicate_of_a_typed_number_refuses_numbers_that_cannot_be(
     assert (incident.review_status, incident.duplicate_of) == ("duplicate", first)
 
 
-async def test_coordinators_outside_the_scope_see_and_change_nothing(
+async def test_a_report_out_of_scope_is_answered_exactly_as_a_missing_one(
     bot: AyilApp, person: PersonFactory, server: LocalBotApi
 ) -> None:
     number = await seed(bot, reporter_id=99)
@@ -181,17 +181,45 @@ async def test_coordinators_outside_the_scope_see_and_change_nothing(
     assert "нет сообщений" in empty.text
     where = server.last_message(leilek.user)
     assert where is not None
-    for data in (f"inc:o:{number}", f"inc:v:{number}", f"inc:q:{number}", f"inc:r:{number}"):
-        await server.press(leilek.user, where.message_id, data)
-        refused = await leilek.reply()
-        assert refused.text == translator("ru").gettext(
-            "Sorry, you do not have permission for this."
-        )
+    stale = {"text": translator("ru").gettext("This button is no longer active.")}
+    for action in ("o", "v", "q", "d", "r", "p", "D:{n}:1"):
+        answers = []
+        # Batken's report, then a number that names no report: one answer for both.
+        for n in (number, 9999):
+            data = f"inc:{action.format(n=n)}" if "{" in action else f"inc:{action}:{n}"
+            query = await server.press(leilek.user, where.message_id, data)
+            answer = await server.wait_callback_answer(query)
+            answers.append({k: v for k, v in answer.items() if k != "callback_query_id"})
+        assert answers == [stale, stale], action
+    assert await unread(leilek) == []
     assert (await stored(bot, number)).review_status == "pending"
     assert await audit_of(bot, number) == []
     refused = await aigul.say("/review")  # a reporter is no coordinator
     assert refused.text == translator("ky").gettext("Sorry, you do not have permission for this.")
-    query = await server.press(leilek.user, where.message_id, "inc:o:9999")
-    stale = await server.wait_callback_answer(query)
-    assert stale["text"] == translator("ru").gettext("This button is no longer active.")
-    assert await unread(leilek) == []
+
+
+async def test_a_duplicate_cannot_point_at_another_regions_report(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    chui = await coordinator(bot, person, 417, "en", "CH")
+    mine = await seed(bot, reporter_id=99, admin1="CH", admin2=None, admin3=None)
+    batken = await seed(bot, reporter_id=99)
+    card = await chui.say("/review")
+    assert f"Report № {mine}" in card.text
+    # A forged "Duplicate of" button naming Batken's report is a button that names no report.
+    answers = []
+    for original in (batken, 9999):
+        query = await server.press(chui.user, card.message_id, f"inc:D:{mine}:{original}")
+        answer = await server.wait_callback_answer(query)
+        answers.append({k: v for k, v in answer.items() if k != "callback_query_id"})
+    assert answers == [{"text": "This button is no longer active."}] * 2
+    assert await unread(chui) == []
+    # Typed in the form, Batken's number gets the words a number that names no report gets.
+    await chui.press("🔁 " + button("en", "Duplicate of…"), message=card)
+    other = await chui.say(str(batken))
+    missing = await chui.say("9999")
+    assert other.text.replace(f"№ {batken}", "№ N") == missing.text.replace("№ 9999", "№ N")
+    assert f"There is no report № {batken}." in other.text
+    mine_now = await stored(bot, mine)
+    assert (mine_now.review_status, mine_now.duplicate_of) == ("pending", None)
+    assert await audit_of(bot, mine) == [] and await audit_of(bot, batken) == []

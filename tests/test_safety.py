@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.app import AyilApp
 from bot.config import Settings
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
 from bot.services.retention import purge_old_media
+from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.db import Database
 from storage.incidents import IncidentAttachmentRepository, IncidentRepository
@@ -248,11 +248,9 @@ async def test_retention_removes_only_old_photo_and_voice_file_ids(tmp_path: Pat
         async with db.reading() as conn:
             files = [
                 tuple(r)
-                for r in await (
-                    await conn.execute(
-                        "SELECT incident_id, file_id FROM incident_attachments ORDER BY id"
-                    )
-                ).fetchall()
+                for r in await conn.execute_fetchall(
+                    "SELECT incident_id, file_id FROM incident_attachments ORDER BY id"
+                )
             ]
             assert files == [(new_report, f"PHOTO-{new_report}-0"), (old_report, "UPDATE-PHOTO")]
             practices = PracticeRepository(conn)
@@ -317,3 +315,22 @@ async def test_exports_from_the_bot_open_and_hide_the_anonymous_reporter(
     # A coordinator of another region gets a file, with nothing from Batken in it.
     _, elsewhere = await export_through_buttons(outsider, "XLSX (Excel)")
     assert len(list(load_workbook(io.BytesIO(elsewhere))["reports"].iter_rows())) == 1
+
+
+async def test_buttons_pressed_in_a_group_chat_post_nothing_there(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    """A forged private button pressed inside a group answers "no longer active" and no more."""
+    boss = await coordinator_of(bot, person, 620, "BA-BAT")
+    db = services_of(bot).db
+    number = await add_incident(db, reporter_id=None, notes=REPORT_TEXT)
+    group = server.group(-1006200, "Ak-Say leaders")
+    await server.add_member(group, boss.user)
+    await server.send_text(boss.user, "/help", chat=group)
+    intro = await server.next_message(group)  # "forms are filled in a private chat"
+    for forged in (f"inc:o:{number}", "exp:r:i:c:a:-", "m:stats"):
+        query = await server.press(boss.user, intro.message_id, forged, chat=group)
+        answer = await server.wait_callback_answer(query)
+        assert answer.get("text") == translator("ru").gettext("This button is no longer active.")
+    await server.wait_idle()
+    assert [m.message_id for m in server.messages(group)] == [intro.message_id]

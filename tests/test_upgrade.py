@@ -6,9 +6,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiosqlite
-
 from bot.services.backups import check_backup
+from storage.connection import Connection
 from storage.db import Database, apply_migrations, latest_version, migrations
 from storage.users import UserRepository
 
@@ -23,7 +22,8 @@ def copies(folder: Path) -> list[Path]:
 async def test_an_older_schema_is_copied_before_it_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "ayilbot.db"
     old = [version for version, _, _ in migrations()][-2]  # the release before this one
-    async with aiosqlite.connect(path, isolation_level=None) as conn:
+    conn = await Connection.open(path, name="test", timeout=5)
+    try:
         assert await apply_migrations(conn, up_to=old) == old
         await conn.execute("BEGIN")
         await UserRepository(conn).create(
@@ -36,16 +36,18 @@ async def test_an_older_schema_is_copied_before_it_is_migrated(tmp_path: Path) -
             now=NOW,
         )
         await conn.execute("COMMIT")
+    finally:
+        await conn.close()
 
     await (await Database.open(path)).close()
 
     (copy,) = copies(tmp_path)
     assert copy.name.startswith(f"ayilbot.db.schema-{old:04d}.")
     assert check_backup(copy) == old  # whole, and `ayilbot restore` takes it
-    with sqlite3.connect(copy) as conn:
-        assert conn.execute("SELECT id FROM users").fetchall() == [(7,)]
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version()
+    with sqlite3.connect(copy) as saved:
+        assert saved.execute("SELECT id FROM users").fetchall() == [(7,)]
+    with sqlite3.connect(path) as live:
+        assert live.execute("PRAGMA user_version").fetchone()[0] == latest_version()
 
     await (await Database.open(path)).close()  # up to date now: no second copy
     assert copies(tmp_path) == [copy]

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.app import (
+from bot.localapi import LocalBotApi
+from bot.wiring import (
     ALLOWED_UPDATES,
     build_application,
     initialize_application,
     shutdown_application,
     webhook_secret,
 )
-from bot.localapi import LocalBotApi
 from tests.harness import TOKEN, make_settings
 
 

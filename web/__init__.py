@@ -1,1 +1,1 @@
-"""The web surface: health today, the dashboard later (aiohttp)."""
+"""The web surface beside handlers/: the coordinator's dashboard and the API (issue #20)."""

@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-import aiosqlite
-
+from bot.core.access import Actor
+from bot.core.errors import StaleButton, StorageUnavailable
 from bot.forms.kinds import Answers, Choice, Env, Input, Invalid, Kind, Option
+from bot.forms.view import FormPress, FormView, Offer
 from bot.i18n import N_, Safe, Tr, translator
-from bot.screen import Button, Screen
-from bot.services.access import Actor
-from storage.db import Database, StorageUnavailable
+from storage.connection import Connection
+from storage.db import Database
 from storage.drafts import (
     DraftChanged,
     DraftRepository,
@@ -36,7 +36,6 @@ from storage.drafts import (
 from storage.records import Draft
 
 SUMMARY = ""
-CALLBACK_PREFIX = "f"
 # A step decided on a draft that moved on is decided again; the same person's updates run
 # in order (bot/processor.py), so a second attempt is already rare.
 ATTEMPTS = 3
@@ -87,7 +86,7 @@ class Submitted:
     after_commit: Callable[[], Awaitable[None]] | None = None
 
 
-SubmitFn = Callable[[aiosqlite.Connection, Draft, Actor, Env], Awaitable[Submitted]]
+SubmitFn = Callable[[Connection, Draft, Actor, Env], Awaitable[Submitted]]
 
 
 @dataclass(frozen=True)
@@ -96,23 +95,19 @@ class FormSpec:
     submit: SubmitFn
 
 
-class StaleButton(Exception):
-    """A button from an earlier question, form or message was pressed."""
-
-
 class AlreadySubmitted(Exception):
     """A repeated Submit: the receipt is shown again instead of a second record."""
 
-    def __init__(self, screen: Screen) -> None:
+    def __init__(self, view: FormView) -> None:
         super().__init__("already submitted")
-        self.screen = screen
+        self.view = view
 
 
 @dataclass(frozen=True)
 class _Write:
-    """A step's outcome, decided before any lock: the screen and what to write for it."""
+    """A step's outcome, decided before any lock: the view and what to write for it."""
 
-    screen: Screen
+    view: FormView
     save: Draft | None = None
     delete: bool = False
     pause_others: bool = False
@@ -136,9 +131,17 @@ async def _retrying(attempt: Callable[[], Awaitable[T]]) -> T:
     raise StorageUnavailable("the draft kept changing")
 
 
-def callback(draft_id: str, where: str, action: str) -> str:
-    """Button data `f:<draft>:<step>:<action>`: 8 hex of the draft, far under 64 bytes."""
-    return f"{CALLBACK_PREFIX}:{draft_id[:8]}:{where}:{action}"
+def _numbers(tr: Tr, params: Mapping[str, Any]) -> dict[str, Any]:
+    """A refusal's counts (lengths, limits, a range) in the reader's grouping: `10 000`."""
+    return {
+        key: tr.number(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        for key, value in params.items()
+    }
+
+
+def press(draft_id: str, where: str, action: str) -> FormPress:
+    """A press on a draft, named by its first 8 hex (unique enough per person)."""
+    return FormPress(draft_id[:8], where, action)
 
 
 class FormEngine:
@@ -147,7 +150,7 @@ class FormEngine:
     def __init__(
         self,
         db: Database,
-        specs: Mapping[str, FormSpec],
+        specs: dict[str, FormSpec],
         *,
         env_for: Callable[[Tr, Actor, Mapping[str, Any]], Env],
         clock: Callable[[], datetime],
@@ -168,11 +171,11 @@ class FormEngine:
         context: Mapping[str, Any] | None = None,
         restart: bool = False,
         answers: Mapping[str, Any] | None = None,
-    ) -> Screen:
+    ) -> FormView:
         """Open a form (pre-filled with `answers` to edit a record), or continue an open one."""
         spec = self.specs[form_id]
 
-        async def attempt() -> Screen:
+        async def attempt() -> FormView:
             async with self.db.reading() as conn:
                 existing = await DraftRepository(conn).live_for_form(
                     user_id=actor.user_id, form_id=form_id
@@ -200,7 +203,7 @@ class FormEngine:
                 partial(open_draft, existing=existing, draft=draft, now=self._clock())
             )
             notice = N_("You have an unfinished form; let us continue where you stopped.")
-            return self._screen(spec.form, draft, actor, notice=notice if resumed else None)
+            return self._view(spec.form, draft, actor, notice=notice if resumed else None)
 
         return await _retrying(attempt)
 
@@ -209,17 +212,17 @@ class FormEngine:
         async with self.db.reading() as conn:
             return await DraftRepository(conn).latest_open(user_id=actor.user_id)
 
-    async def current(self, actor: Actor) -> Screen | None:
+    async def current(self, actor: Actor) -> FormView | None:
         """The question the person is at, to show again."""
         draft = await self.active(actor)
         if draft is None or draft.form_id not in self.specs:
             return None
-        return self._screen(self.specs[draft.form_id].form, draft, actor)
+        return self._view(self.specs[draft.form_id].form, draft, actor)
 
-    async def on_input(self, actor: Actor, given: Input, *, event_key: str) -> Screen | None:
+    async def on_input(self, actor: Actor, given: Input, *, event_key: str) -> FormView | None:
         """Apply a typed message, location or file to the open form; None when none is open."""
 
-        async def attempt() -> Screen | None:
+        async def attempt() -> FormView | None:
             async with self.db.reading() as conn:
                 draft = await DraftRepository(conn).latest_open(user_id=actor.user_id)
                 if draft is None or draft.form_id not in self.specs:
@@ -227,20 +230,17 @@ class FormEngine:
                 seen = await ProcessedUpdates(conn).seen(event_key)
             form = self.specs[draft.form_id].form
             if seen:
-                return self._screen(form, draft, actor)
+                return self._view(form, draft, actor)
             outcome = self._typed(form, draft, actor, given)
             return await self._apply(form, draft, actor, outcome, event_key)
 
         return await _retrying(attempt)
 
-    async def on_button(self, actor: Actor, data: str, *, event_key: str) -> Screen:
+    async def on_button(self, actor: Actor, pressed: FormPress, *, event_key: str) -> FormView:
         """Apply a pressed form button; raises StaleButton or AlreadySubmitted."""
-        try:
-            _prefix, short_id, where, action = data.split(":", 3)
-        except ValueError:
-            raise StaleButton from None
+        short_id, where, action = pressed.draft, pressed.where, pressed.action
 
-        async def attempt() -> Screen:
+        async def attempt() -> FormView:
             async with self.db.reading() as conn:
                 draft = await DraftRepository(conn).get_by_prefix(
                     user_id=actor.user_id, prefix=short_id
@@ -252,11 +252,11 @@ class FormEngine:
             if draft.status == "submitted":
                 raise AlreadySubmitted(self._receipt(form, draft, actor))
             if seen:
-                return self._screen(form, draft, actor)
+                return self._view(form, draft, actor)
             if where == "R" and action == "r":
                 resumed = replace(draft, status="open")
                 outcome: _Write | _Submit = _Write(
-                    self._screen(form, resumed, actor), save=resumed, pause_others=True
+                    self._view(form, resumed, actor), save=resumed, pause_others=True
                 )
             elif draft.status != "open" or where != self._where(form, draft):
                 raise StaleButton
@@ -276,8 +276,8 @@ class FormEngine:
             await drafts.delete(draft.id)
             return True
 
-    async def unfinished(self, actor: Actor) -> list[tuple[str, str]]:
-        """(title msgid, resume button data) of each form put aside or left open.
+    async def unfinished(self, actor: Actor) -> list[tuple[str, FormPress]]:
+        """(title msgid, resume press) of each form put aside or left open.
 
         The open one is listed too: if its last question was lost on a weak connection,
         the menu brings it back.
@@ -285,7 +285,7 @@ class FormEngine:
         async with self.db.reading() as conn:
             drafts = await DraftRepository(conn).unfinished(user_id=actor.user_id)
         return [
-            (self.specs[d.form_id].form.title, callback(d.id, "R", "r"))
+            (self.specs[d.form_id].form.title, press(d.id, "R", "r"))
             for d in drafts
             if d.form_id in self.specs
         ]
@@ -301,12 +301,12 @@ class FormEngine:
 
     async def _apply(
         self, form: Form, read: Draft, actor: Actor, outcome: _Write | _Submit, event_key: str
-    ) -> Screen:
+    ) -> FormView:
         """Commit the outcome decided on `read`; DraftChanged when `read` is out of date."""
         if isinstance(outcome, _Submit):
             return await self._submit(form, read, actor, outcome, event_key)
         if outcome.save is None and not outcome.delete:
-            return outcome.screen  # a question shown again or an error: nothing changes
+            return outcome.view  # a question shown again or an error: nothing changes
         await self.db.write(
             partial(
                 record_step,
@@ -319,11 +319,11 @@ class FormEngine:
                 pause_others=outcome.pause_others,
             )
         )
-        return outcome.screen
+        return outcome.view
 
     async def _submit(
         self, form: Form, read: Draft, actor: Actor, outcome: _Submit, event_key: str
-    ) -> Screen:
+    ) -> FormView:
         """Hand the answers to the form's submit, in one transaction with the update's key."""
         draft = outcome.draft
         env = self._env(draft, actor)
@@ -348,7 +348,7 @@ class FormEngine:
             except Invalid as exc:
                 # Without a summary the last answer was never saved: ask that question again.
                 shown = outcome.asked if outcome.asked is not None else draft
-                return self._screen(form, shown, actor, error=exc.message, params=exc.params)
+                return self._view(form, shown, actor, error=exc.message, params=exc.params)
             result = {
                 "message": submitted.message,
                 "params": dict(submitted.params),
@@ -357,15 +357,14 @@ class FormEngine:
             # The receipt stays without the answers, which now live in their own record.
             done = replace(draft, status="submitted", answers={}, context={}, result=result)
             await drafts.save(done, now=self._clock())
-        screen = self._receipt(form, done, actor)
-        return replace(screen, after_commit=submitted.after_commit)
+        return replace(self._receipt(form, done, actor), then=submitted.after_commit)
 
     # transitions: decided on the draft as read, written by _apply ---------------------------
 
     def _typed(self, form: Form, draft: Draft, actor: Actor, given: Input) -> _Write | _Submit:
         if draft.step == SUMMARY:
             return _Write(
-                self._screen(
+                self._view(
                     form, draft, actor, error=N_("Please check the answers and press Submit.")
                 )
             )
@@ -375,10 +374,10 @@ class FormEngine:
             if step.kind.collects and hasattr(step.kind, "add"):
                 pending = draft.context.get("pending", {}).get(step.key)
                 draft = self._with_pending(draft, step.key, step.kind.add(pending, given))
-                return _Write(self._screen(form, draft, actor), save=draft)
+                return _Write(self._view(form, draft, actor), save=draft)
             value = step.kind.parse(given, draft.answers, env)
         except Invalid as exc:
-            return _Write(self._screen(form, draft, actor, error=exc.message, params=exc.params))
+            return _Write(self._view(form, draft, actor, error=exc.message, params=exc.params))
         return self._accept(form, draft, actor, step, value)
 
     def _press(self, form: Form, draft: Draft, actor: Actor, action: str) -> _Write | _Submit:
@@ -388,14 +387,14 @@ class FormEngine:
             text = self._tr(form, draft, actor).gettext(
                 N_("The form was cancelled and what you entered was deleted.")
             )
-            return _Write(Screen(text, finished=True), delete=True)
+            return _Write(FormView(text, finished=True), delete=True)
         if action == "xk":
             text = self._tr(form, draft, actor).gettext(
                 N_("Saved. Open the same form from the menu to continue.")
             )
-            return _Write(Screen(text, finished=True), save=replace(draft, status="paused"))
+            return _Write(FormView(text, finished=True), save=replace(draft, status="paused"))
         if action == "xc":
-            return _Write(self._screen(form, draft, actor))
+            return _Write(self._view(form, draft, actor))
         if action == "b":
             draft = self._back(form, draft, self._env(draft, actor))
         elif draft.step == SUMMARY and action == "ok":
@@ -418,11 +417,11 @@ class FormEngine:
                     raise StaleButton
                 if step.kind.collects:
                     draft = self._toggle(draft, step, options[index].value)
-                    return _Write(self._screen(form, draft, actor), save=draft)
+                    return _Write(self._view(form, draft, actor), save=draft)
                 return self._accept(form, draft, actor, step, options[index].value)
             raise StaleButton
         draft = self._advance(form, draft, actor)
-        return _Write(self._screen(form, draft, actor), save=draft)
+        return _Write(self._view(form, draft, actor), save=draft)
 
     def _accept(
         self, form: Form, draft: Draft, actor: Actor, step: Step, value: Any
@@ -438,7 +437,7 @@ class FormEngine:
         draft = self._advance(form, draft, actor)
         if draft.step == SUMMARY and not form.confirm:
             return _Submit(draft, asked=asked)
-        return _Write(self._screen(form, draft, actor), save=draft)
+        return _Write(self._view(form, draft, actor), save=draft)
 
     def _finish_collecting(
         self, form: Form, draft: Draft, actor: Actor, step: Step
@@ -446,7 +445,7 @@ class FormEngine:
         pending = draft.context.get("pending", {}).get(step.key)
         if not pending:
             if not step.optional:
-                return _Write(self._screen(form, draft, actor, error=step.kind.wrong_type))
+                return _Write(self._view(form, draft, actor, error=step.kind.wrong_type))
             pending = None
         return self._accept(form, draft, actor, step, pending)
 
@@ -503,7 +502,7 @@ class FormEngine:
 
     # rendering ----------------------------------------------------------------------------
 
-    def _screen(
+    def _view(
         self,
         form: Form,
         draft: Draft,
@@ -512,23 +511,23 @@ class FormEngine:
         error: str | None = None,
         notice: str | None = None,
         params: Mapping[str, Any] | None = None,
-    ) -> Screen:
+    ) -> FormView:
         env = self._env(draft, actor)
         tr = env.tr
         head: list[str] = []
         if notice:
             head.append(tr.gettext(notice))
         if error:
-            head.append("⚠️ " + tr.gettext(error, **(params or {})))
+            head.append("⚠️ " + tr.gettext(error, **_numbers(tr, params or {})))
         if draft.step == SUMMARY:
             body, rows = self._summary(form, draft, env)
         else:
             body, rows = self._question(form, draft, env)
-        return Screen(Safe("\n\n".join([*head, body])), rows, toast=None)
+        return FormView(Safe("\n\n".join([*head, body])), rows)
 
     def _question(
         self, form: Form, draft: Draft, env: Env
-    ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+    ) -> tuple[str, tuple[tuple[Offer, ...], ...]]:
         tr = env.tr
         index = form.index(draft.step)
         step = form.steps[index]
@@ -539,9 +538,9 @@ class FormEngine:
         options = step.kind.options(draft.answers, env)
         chosen = set(pending or ()) if isinstance(step.kind, Choice) and step.kind.collects else ()
         option_buttons = [
-            Button(
+            Offer(
                 ("✅ " if o.value in chosen else "") + o.text(tr),
-                callback(draft.id, where, f"o{i}"),
+                press(draft.id, where, f"o{i}"),
             )
             for i, o in enumerate(options)
         ]
@@ -556,29 +555,25 @@ class FormEngine:
                 )
             if pending or not step.optional:
                 done = tr.pgettext("button", "Done")
-                rows.append((Button("✔️ " + done, callback(draft.id, where, "d")),))
+                rows.append((Offer("✔️ " + done, press(draft.id, where, "d")),))
         rows.append(self._nav(form, draft, step, tr, where, has_pending=bool(pending)))
         return text, tuple(rows)
 
     def _nav(
         self, form: Form, draft: Draft, step: Step, tr: Tr, where: str, *, has_pending: bool
-    ) -> tuple[Button, ...]:
+    ) -> tuple[Offer, ...]:
         nav = []
         if any(s.key in draft.answers for s in form.steps[: form.index(step.key)]):
-            nav.append(
-                Button("◀️ " + tr.pgettext("button", "Back"), callback(draft.id, where, "b"))
-            )
+            nav.append(Offer("◀️ " + tr.pgettext("button", "Back"), press(draft.id, where, "b")))
         # Skip while nothing is collected yet; once something is, Done keeps it.
         if step.optional and not has_pending:
-            nav.append(
-                Button("⏭ " + tr.pgettext("button", "Skip"), callback(draft.id, where, "s"))
-            )
-        nav.append(Button("✖️ " + tr.pgettext("button", "Cancel"), callback(draft.id, where, "x")))
+            nav.append(Offer("⏭ " + tr.pgettext("button", "Skip"), press(draft.id, where, "s")))
+        nav.append(Offer("✖️ " + tr.pgettext("button", "Cancel"), press(draft.id, where, "x")))
         return tuple(nav)
 
     def _summary(
         self, form: Form, draft: Draft, env: Env
-    ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+    ) -> tuple[str, tuple[tuple[Offer, ...], ...]]:
         tr = env.tr
         lines = [f"<b>{tr.gettext(form.title)}</b>", tr.gettext(N_("Please check your answers:"))]
         changes = []
@@ -594,50 +589,46 @@ class FormEngine:
             label = tr.gettext(step.label or step.prompt)
             lines.append(f"• <b>{label}</b>: {shown}")
             changes.append(
-                Button(
-                    "✏️ " + tr.label(step.label or step.prompt), callback(draft.id, "S", f"e{i}")
-                )
+                Offer("✏️ " + tr.label(step.label or step.prompt), press(draft.id, "S", f"e{i}"))
             )
         rows = [tuple(changes[i : i + 2]) for i in range(0, len(changes), 2)]
-        rows.append(
-            (Button("✅ " + tr.pgettext("button", "Submit"), callback(draft.id, "S", "ok")),)
-        )
+        rows.append((Offer("✅ " + tr.pgettext("button", "Submit"), press(draft.id, "S", "ok")),))
         rows.append(
             (
-                Button("◀️ " + tr.pgettext("button", "Back"), callback(draft.id, "S", "b")),
-                Button("✖️ " + tr.pgettext("button", "Cancel"), callback(draft.id, "S", "x")),
+                Offer("◀️ " + tr.pgettext("button", "Back"), press(draft.id, "S", "b")),
+                Offer("✖️ " + tr.pgettext("button", "Cancel"), press(draft.id, "S", "x")),
             )
         )
         return "\n".join(lines), tuple(rows)
 
-    def _cancel_question(self, form: Form, draft: Draft, actor: Actor) -> Screen:
+    def _cancel_question(self, form: Form, draft: Draft, actor: Actor) -> FormView:
         tr = self._tr(form, draft, actor)
         where = self._where(form, draft)
-        return Screen(
+        return FormView(
             tr.gettext(
                 N_("Leave this form? You can delete what you entered or keep it to finish later.")
             ),
             (
-                (Button("🗑 " + tr.pgettext("button", "Delete"), callback(draft.id, where, "xd")),),
+                (Offer("🗑 " + tr.pgettext("button", "Delete"), press(draft.id, where, "xd")),),
                 (
-                    Button(
+                    Offer(
                         "💾 " + tr.pgettext("button", "Keep for later"),
-                        callback(draft.id, where, "xk"),
+                        press(draft.id, where, "xk"),
                     ),
                 ),
                 (
-                    Button(
+                    Offer(
                         "↩️ " + tr.pgettext("button", "Continue the form"),
-                        callback(draft.id, where, "xc"),
+                        press(draft.id, where, "xc"),
                     ),
                 ),
             ),
         )
 
-    def _receipt(self, form: Form, draft: Draft, actor: Actor) -> Screen:
+    def _receipt(self, form: Form, draft: Draft, actor: Actor) -> FormView:
         tr = self._tr(form, draft, actor)
         result = draft.result or {}
-        return Screen(
+        return FormView(
             tr.gettext(
                 result.get("message", N_("Received. Thank you!")), **result.get("params", {})
             ),

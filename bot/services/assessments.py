@@ -8,18 +8,20 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-import aiosqlite
 from docx import Document
 
 from bot.clock import Clock
+from bot.core.access import Access, Actor, Permission
+from bot.core.errors import StaleButton
 from bot.forms.assessment import ASSESSMENT, BORDER, MECHANISMS, RESOURCES, STATES, TARGETS
-from bot.forms.engine import FormEngine, FormSpec, StaleButton, Submitted
+from bot.forms.engine import FormEngine, FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
+from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape, translator
 from bot.screen import Attachment, Button, Screen
-from bot.services.access import Access, Actor, Permission
 from storage.assessments import Assessment, AssessmentRepository
+from storage.connection import Connection
 from storage.db import Database
 from storage.drafts import DraftRepository
 from storage.records import Draft
@@ -163,7 +165,7 @@ class AssessmentService:
 
     # recording ---------------------------------------------------------------------------
 
-    async def start(self, actor: Actor, place: str | None = None) -> Screen:
+    async def start(self, actor: Actor, place: str | None = None) -> Screen | FormView:
         """/assessment: fill in a new assessment, for a given aiyl aimak or one to choose."""
         self.access.require(actor, Permission.ASSESS, place=place)
         tr = translator(actor.locale)
@@ -188,9 +190,7 @@ class AssessmentService:
             actor, chat_id=actor.user_id, form_id=ASSESSMENT.id, context=context, restart=restart
         )
 
-    async def submit(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
-    ) -> Submitted:
+    async def submit(self, conn: Connection, draft: Draft, actor: Actor, env: Env) -> Submitted:
         """Add the assessment to the aiyl aimak's history; earlier ones stay as they were."""
         answers = draft.answers
         place = str(draft.context.get("place") or answers["aiyl_aimak"])
@@ -332,7 +332,7 @@ class AssessmentService:
         text = f"<b>{title}</b>\n<pre>{escape(self._table(comparison, tr))}</pre>"
         return Screen(text, attachments=files)
 
-    async def on_button(self, actor: Actor, data: str) -> Screen:
+    async def on_button(self, actor: Actor, data: str) -> Screen | FormView:
         """An `as:` button; each action checks access itself, unknown data is stale."""
         parts = data.split(":")
         match parts[1:]:
@@ -350,7 +350,7 @@ class AssessmentService:
 
     # personal data -----------------------------------------------------------------------
 
-    async def export(self, conn: aiosqlite.Connection, user_id: int) -> list[dict[str, Any]]:
+    async def export_personal(self, conn: Connection, user_id: int) -> list[dict[str, Any]]:
         """The assessments the person filled in (/mydata)."""
         found = await AssessmentRepository(conn).by_author(user_id)
         return [
@@ -358,7 +358,7 @@ class AssessmentService:
             for a in found
         ]
 
-    async def erase(self, conn: aiosqlite.Connection, user_id: int, pseudonym: str) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """The aiyl aimak's profile stays; only its author is forgotten."""
         await AssessmentRepository(conn).forget_author(user_id=user_id)
 

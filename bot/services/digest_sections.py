@@ -14,12 +14,12 @@ from typing import Protocol
 
 from babel.dates import format_skeleton
 
+from bot.core.access import Access, Actor, Permission
 from bot.forms.incident import EVENTS, OTHER, RESOURCES
 from bot.forms.practice import OTHER_TOPIC, TOPIC_LABELS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape
 from bot.screen import Attachment, Button
-from bot.services.access import Access, Actor, Permission
 from bot.services.charts import ChartSeries, incidents_chart
 from bot.services.incident_views import label, report_number
 from bot.services.needs import NeedService, NeedsOverview
@@ -41,11 +41,11 @@ HELPFUL_SHOWN = 3
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """One digest period: the week up to `until`, keyed by the Monday of its week."""
+    """One digest period: up to `until`, from the digest sent before; keyed by its local day."""
 
-    start: date  # the Monday (local) of the week the digest is due in: the delivery key
+    start: date  # the local day the digest is due: the delivery key (one a day at most)
     due_at: datetime  # when it is due (UTC)
-    since: datetime  # this week's data: [since, until)
+    since: datetime  # the period's data: [since, until); the last digest's `until`, if any
     until: datetime
     late: bool = False  # sent by the catch-up after the bot was down
     preview: bool = False  # /digest: not a delivery
@@ -267,7 +267,11 @@ class IncidentsSection:
             for start in data.week_starts
         ]
         png = await incidents_chart(
-            title=tr.gettext(N_("Incident reports by resource, last {n} weeks"), n=len(weeks)),
+            title=tr.ngettext(
+                "Incident reports by resource, last {n} week",
+                "Incident reports by resource, last {n} weeks",
+                len(weeks),
+            ),
             y_label=tr.gettext(N_("Reports")),
             weeks=weeks,
             series=series,

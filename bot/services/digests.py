@@ -11,19 +11,19 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
-import aiosqlite
 from babel.dates import format_interval, get_day_names
 
 from bot.clock import Clock
 from bot.config import LANGUAGES, Settings
-from bot.forms.engine import StaleButton
+from bot.core.access import Access, Actor, NotAllowed, Permission
+from bot.core.actors import Person
+from bot.core.errors import StaleButton
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.screen import Button, Deliverer, Screen, rows
-from bot.services.access import Access, Actor, NotAllowed, Permission
 from bot.services.digest_sections import (
     APPROVED_SHOWN,
     CHART_WEEKS,
@@ -43,8 +43,9 @@ from bot.services.digest_sections import (
 from bot.services.fanout import MAX_ATTEMPTS, FanOut, FanOutReport, Progress, Target
 from bot.services.groups import GroupService
 from bot.services.needs import NeedService
-from bot.services.users import Person, UserService
+from bot.services.users import UserService
 from storage.base import from_db_time, to_db_time
+from storage.connection import Connection
 from storage.db import Database
 from storage.digests import (
     Count,
@@ -74,17 +75,14 @@ RETRY_WITHIN = timedelta(hours=24)
 # A claim this old belongs to a run that crashed: its message may have left, so it is closed.
 STALE_CLAIM = timedelta(hours=1)
 MONTH = timedelta(days=28)
+# The longest span a digest covers: after a longer gap it starts this far back.
+MAX_PERIOD = MONTH
 HOURS = tuple(range(24))
 GROUPS_SHOWN = 20  # group buttons on the settings screen
 GROUPS_PREVIEWED = 3
 LANGUAGE_NAMES = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
 MENU_DIGEST = N_("📰 Weekly digest")
 COMMAND_DIGEST = N_("Weekly digest: preview and settings")
-
-
-def week_start(day: date) -> date:
-    """The Monday of the day's week: the key of a digest period."""
-    return day - timedelta(days=day.weekday())
 
 
 def latest_slot(schedule: Schedule, now: datetime, zone: tzinfo) -> datetime:
@@ -108,15 +106,28 @@ def first_tick_delay(now: datetime, zone: tzinfo) -> float:
 def period_for(
     due: datetime, zone: tzinfo, *, late: bool = False, preview: bool = False
 ) -> Period:
-    """The period of a digest due at `due`: the seven days before it."""
+    """A digest due at `due`, keyed by its local day, over the seven days before it."""
     return Period(
-        start=week_start(due.astimezone(zone).date()),
+        start=due.astimezone(zone).date(),
         due_at=due,
         since=due - WEEK,
         until=due,
         late=late,
         preview=preview,
     )
+
+
+def since_last_delivered(period: Period, last: datetime | None) -> Period:
+    """The period from the last digest delivered to the same chat up to this one's time.
+
+    Keyed by the Monday of the week, a digest day moved from Monday to Wednesday found that
+    Wednesday 'already sent' and the reports between the two never appeared as new; keyed by
+    day and starting where the last one ended, no day is skipped and none counted twice. With
+    none before, or one older than MAX_PERIOD (digests off for months), it starts that far back.
+    """
+    if last is None:
+        return period
+    return replace(period, since=max(last, period.until - MAX_PERIOD))
 
 
 @dataclass(frozen=True, slots=True)
@@ -580,16 +591,27 @@ class DigestService:
     async def _actor_of(self, user_id: int) -> Actor:
         return await self.users.resolve(Person(id=user_id, first_name=""))
 
+    async def _since_last(self, key: DeliveryKey, period: Period) -> Period:
+        """The period of this delivery: from the last digest sent to the same chat."""
+        kind, recipient, chat, _ = key
+        async with self.db.reading() as conn:
+            last = await DeliveryRepository(conn).last_sent(
+                recipient_kind=kind, recipient_id=recipient, chat_id=chat, before=period.until
+            )
+        return since_last_delivered(period, last)
+
     def _coordinator_target(
         self, recipient: UserRecipient, period: Period, *, allow_new: bool = True
     ) -> Target:
+        uid = recipient.user_id
+        key: DeliveryKey = ("user", uid, uid, period.start)
+
         async def build() -> Screen:
             actor = await self._actor_of(recipient.user_id)
-            return await self.coordinator_screen(actor, period)
+            return await self.coordinator_screen(actor, await self._since_last(key, period))
 
-        uid = recipient.user_id
         return Target(
-            key=("user", uid, uid, period.start),
+            key=key,
             due_at=period.due_at,
             build=build,
             late=period.late,
@@ -607,18 +629,20 @@ class DigestService:
         only_chat: int | None = None,
         allow_new: bool = True,
     ) -> list[Target]:
-        def data() -> Awaitable[GroupDigest]:
-            key = ("group", group.group_id, period.due_at)
+        def data(covered: Period) -> Awaitable[GroupDigest]:
+            key = ("group", group.group_id, covered.since, covered.until)
             if key not in memo:
-                # Built once for the chat and every member, whoever asks first.
+                # Built once for the chat and every member with the same period.
                 memo[key] = asyncio.ensure_future(
-                    self.group_data(group.group_id, group.name, period)
+                    self.group_data(group.group_id, group.name, covered)
                 )
             return memo[key]
 
-        def builder(language: str) -> Callable[[], Awaitable[Screen]]:
+        def builder(chat: int, language: str) -> Callable[[], Awaitable[Screen]]:
             async def build() -> Screen:
-                return self.render_group(await data(), translator(language))
+                key: DeliveryKey = ("group", group.group_id, chat, period.start)
+                covered = await self._since_last(key, period)
+                return self.render_group(await data(covered), translator(language))
 
             return build
 
@@ -632,7 +656,7 @@ class DigestService:
             Target(
                 key=("group", group.group_id, chat, period.start),
                 due_at=period.due_at,
-                build=builder(language),
+                build=builder(chat, language),
                 late=period.late,
                 person=person,
                 allow_new=allow_new,
@@ -705,6 +729,7 @@ class DigestService:
         found: list[Target] = []
         for row in retry:
             period = period_for(row.due_at, self.settings.zone, late=now - row.due_at > LATE_AFTER)
+            period = replace(period, start=row.period_start)  # the row's own key, as stored
             if row.recipient_kind == "user" and row.recipient_id in by_user:
                 found.append(
                     self._coordinator_target(by_user[row.recipient_id], period, allow_new=False)
@@ -754,10 +779,11 @@ class DigestService:
         group: int | None = None,
         progress: Progress | None = None,
     ) -> FanOutReport:
-        """`ayilbot digest --now`: this week's digest now, to everyone or to one recipient.
+        """`ayilbot digest --now`: the digest now, to everyone or to one recipient.
 
-        It counts as the week's delivery, so nobody gets the week's digest twice. Everyone
-        with digests turned off is left out, unless named.
+        It counts as the day's delivery (a digest due later today is not sent again), and like
+        every digest it covers the time since the last one sent. Everyone with digests turned
+        off is left out, unless named.
         """
         zone = self.settings.zone
         period = period_for(now, zone)
@@ -775,7 +801,7 @@ class DigestService:
 
     # ------------------------------------------------------------------ privacy
 
-    async def export_personal(self, conn: aiosqlite.Connection, user_id: int) -> Any:
+    async def export_personal(self, conn: Connection, user_id: int) -> Any:
         """For /mydata: the person's digest schedule and the digests sent to them."""
         schedule = await ScheduleRepository(conn).of_user(user_id)
         sent = await DeliveryRepository(conn).for_chat(user_id)
@@ -793,9 +819,7 @@ class DigestService:
             ],
         }
 
-    async def erase_personal(
-        self, conn: aiosqlite.Connection, user_id: int, pseudonym: str
-    ) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """For /deleteme: the schedule and the record of digests sent to the person."""
         await ScheduleRepository(conn).erase_user(user_id)
         await DeliveryRepository(conn).erase_user(user_id)

@@ -20,21 +20,20 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.config import Settings
-from bot.forms.engine import StaleButton
+from bot.core.access import Access, Actor, Permission
+from bot.core.errors import StaleButton
 from bot.forms.incident import EVENTS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.resources import shipped
 from bot.screen import Attachment, Button, Notifier, Screen
 from bot.services import early_warning_views as views
-from bot.services.access import Access, Actor, Permission
 from bot.services.digest_sections import RenderedSection, SectionContext
 from bot.services.heat_table import HeatRow, heat_table_png
 from bot.services.users import UserService
+from storage.connection import Connection
 from storage.db import Database
 from storage.early_warning import (
     AlertRepository,
@@ -512,7 +511,11 @@ class EarlyWarningService:
             heat_table_png,
             rows,
             [tr.short_date(d)[:5] for d in starts],
-            title=tr.gettext(N_("Tension by aiyl aimak, last {n} weeks"), n=HISTORY_WEEKS),
+            title=tr.ngettext(
+                "Tension by aiyl aimak, last {n} week",
+                "Tension by aiyl aimak, last {n} weeks",
+                HISTORY_WEEKS,
+            ),
             x_label=tr.gettext(N_("Week starting")),
             colour_label=tr.gettext(N_("Severity score")),
             note=tr.gettext(N_("Numbers in the cells: reports that week")),
@@ -535,7 +538,7 @@ class EarlyWarningService:
 
     # ------------------------------------------------------------------ privacy
 
-    async def export_personal(self, conn: aiosqlite.Connection, user_id: int) -> Any:
+    async def export_personal(self, conn: Connection, user_id: int) -> Any:
         """For /mydata: the rising-tension alerts the person was sent."""
         received = await AlertRepository(conn).delivered_to(user_id=user_id)
         return [
@@ -548,9 +551,7 @@ class EarlyWarningService:
             for alert, claimed_at, delivered in received
         ]
 
-    async def erase_personal(
-        self, conn: aiosqlite.Connection, user_id: int, pseudonym: str
-    ) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """For /deleteme: forget which alerts the person got."""
         await AlertRepository(conn).forget_user(user_id=user_id)
 

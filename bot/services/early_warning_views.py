@@ -179,8 +179,11 @@ def history(
 ) -> Screen:
     """A place's last `count` weeks, newest first, with its flag (or nothing unusual)."""
     by_week = {w.week: w for w in weeks}
-    title = tr.gettext(
-        N_("{place}: the last {n} weeks"), place=Safe(place_name(place, tr, gazetteer)), n=count
+    title = tr.ngettext(
+        "{place}: the last {n} week",
+        "{place}: the last {n} weeks",
+        count,
+        place=Safe(place_name(place, tr, gazetteer)),
     )
     lines = [f"<b>{title}</b>"]
     if flag is not None:

@@ -25,9 +25,10 @@ from openpyxl.styles import Font
 
 from bot.clock import Clock
 from bot.config import LANGUAGES, Settings
+from bot.core.access import Access, Actor, Permission
+from bot.core.errors import StaleButton
 from bot.forms import need as need_form
 from bot.forms import practice as practice_form
-from bot.forms.engine import StaleButton
 from bot.forms.incident import (
     ACTORS,
     BORDER,
@@ -45,7 +46,6 @@ from bot.forms.onboarding import KIND_OPTIONS, LANGUAGE_OPTIONS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, translator
 from bot.screen import Attachment, Button, Screen, rows
-from bot.services.access import Access, Actor, Permission
 from bot.services.incident_views import REVIEW_STATUSES, UPDATE_KINDS
 from bot.services.practices import STATUS_LABELS as PRACTICE_STATUSES
 from storage.audit import AuditRepository
@@ -856,7 +856,7 @@ class ExportService:
                         "Location pins are rounded to {digits} decimal places (about {km} km) "
                         "to protect the reporters; anonymous reporters appear as a pseudonym."
                     ),
-                    digits=self.settings.coordinate_precision,
+                    digits=tr.number(self.settings.coordinate_precision),
                     km=tr.number(round(111 / 10**self.settings.coordinate_precision, 1)),
                 )
             )

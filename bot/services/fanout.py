@@ -192,7 +192,7 @@ class FanOut:
             )
         if outcome is Delivery.BLOCKED and target.person is not None:
             # Skipped from now on: recipients are active people only.
-            await self.users.set_active(user_id=target.person, active=False)
+            await self.users.set_blocked(user_id=target.person, blocked=True)
         return status
 
 

@@ -7,17 +7,18 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
-from bot.forms.engine import FormEngine, FormSpec, StaleButton, SubmitFn, Submitted
+from bot.core.access import Access, Actor, Permission, Scope
+from bot.core.errors import StaleButton
+from bot.forms.engine import FormEngine, FormSpec, SubmitFn, Submitted
 from bot.forms.kinds import Env
 from bot.forms.practice import GROUP_KIND_LABELS, GROUP_RENAME, NEW_GROUP, NO_REGION, WHOLE
+from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape, translator
 from bot.screen import Button, Notifier, Screen
-from bot.services.access import Access, Actor, Permission, Scope
 from storage.audit import AuditRepository
+from storage.connection import Connection
 from storage.db import Database
 from storage.groups import DELIVERY_MODES, GroupRepository, PeerGroup
 from storage.records import Draft
@@ -77,7 +78,7 @@ class GroupService:
             or Scope("group", str(group.id)) in actor.coordinator_scopes
         )
 
-    async def managed(self, conn: aiosqlite.Connection, actor: Actor) -> list[PeerGroup]:
+    async def managed(self, conn: Connection, actor: Actor) -> list[PeerGroup]:
         """The active groups this actor manages."""
         if not self.access.allows(actor, Permission.MANAGE_GROUPS):
             return []
@@ -89,9 +90,7 @@ class GroupService:
         found.update({g.id: g for g in await repo.with_ids(scoped)})
         return sorted(found.values(), key=lambda g: (g.name, g.id))
 
-    async def _managed_group(
-        self, conn: aiosqlite.Connection, actor: Actor, group_id: int
-    ) -> PeerGroup:
+    async def _managed_group(self, conn: Connection, actor: Actor, group_id: int) -> PeerGroup:
         self.access.require(actor, Permission.MANAGE_GROUPS)
         group = await GroupRepository(conn).get(group_id)
         if group is None or not self.manages(actor, group):
@@ -100,7 +99,7 @@ class GroupService:
 
     async def _audit(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         actor: Actor,
         group_id: int,
         action: str,
@@ -121,13 +120,13 @@ class GroupService:
 
     # creating ------------------------------------------------------------------------------
 
-    async def start_new(self, actor: Actor, *, chat_id: int) -> Screen:
+    async def start_new(self, actor: Actor, *, chat_id: int) -> Screen | FormView:
         """/newgroup: open the new-group form (coordinators)."""
         self.access.require(actor, Permission.MANAGE_GROUPS)
         return await self.forms.start(actor, chat_id=chat_id, form_id="new_group")
 
     async def submit_new_group(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Create the group with a fresh invitation code."""
         self.access.require(actor, Permission.MANAGE_GROUPS)
@@ -229,9 +228,7 @@ class GroupService:
     def join_after_onboarding(self, submit: SubmitFn) -> SubmitFn:
         """Wrap onboarding: a newcomer who came by a group's link is offered to join after."""
 
-        async def wrapped(
-            conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
-        ) -> Submitted:
+        async def wrapped(conn: Connection, draft: Draft, actor: Actor, env: Env) -> Submitted:
             done = await submit(conn, draft, actor, env)
             code = draft.context.get("invite")
             if not isinstance(code, str) or not code.startswith(INVITE_PREFIX):
@@ -497,7 +494,9 @@ class GroupService:
 
         return replace(screen, after_commit=tell)
 
-    async def start_rename(self, actor: Actor, group_id: int, *, chat_id: int) -> Screen:
+    async def start_rename(
+        self, actor: Actor, group_id: int, *, chat_id: int
+    ) -> Screen | FormView:
         """Open the rename form for a managed group."""
         async with self.db.reading() as conn:
             await self._managed_group(conn, actor, group_id)
@@ -510,7 +509,7 @@ class GroupService:
         )
 
     async def submit_rename(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Rename, checking again that the actor manages the group."""
         group = await self._managed_group(conn, actor, int(draft.context["group_id"]))
@@ -655,7 +654,7 @@ class GroupService:
 
     # privacy -------------------------------------------------------------------------------
 
-    async def export_personal(self, conn: aiosqlite.Connection, user_id: int) -> Any:
+    async def export_personal(self, conn: Connection, user_id: int) -> Any:
         """The groups the person is in and created, for /mydata."""
         repo = GroupRepository(conn)
         return {
@@ -663,9 +662,7 @@ class GroupService:
             "created": [g.name for g in await repo.created_by(user_id)],
         }
 
-    async def erase_personal(
-        self, conn: aiosqlite.Connection, user_id: int, pseudonym: str
-    ) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """Forget the person's pending chat links; core removes memberships."""
         await GroupRepository(conn).erase_user(user_id)
 

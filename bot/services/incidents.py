@@ -9,17 +9,24 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.config import Settings
-from bot.forms.engine import StaleButton, Submitted
+from bot.core.access import Access, Actor, Permission
+from bot.core.actors import Person
+from bot.core.errors import StaleButton
+from bot.forms.engine import FormSpec, Submitted
 from bot.forms.incident import (
     ACTORS,
     EVENT_TYPES,
     FOLLOWUP_OUTCOMES,
+    INCIDENT,
     OTHER,
     PICK_PLACE,
+    REPORT_UPDATE,
+    REPORTER_ANSWER,
+    REVIEW_DUPLICATE,
+    REVIEW_QUESTION,
+    REVIEW_REJECT,
 )
 from bot.forms.kinds import Env, Invalid
 from bot.forms.onboarding import NOT_LISTED
@@ -27,9 +34,9 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.screen import Attachment, Button, Notifier, Screen
 from bot.services import incident_views as views
-from bot.services.access import Access, Actor, Permission
-from bot.services.users import Person, UserService
+from bot.services.users import UserService
 from storage.audit import AuditRepository
+from storage.connection import Connection
 from storage.db import Database
 from storage.incidents import (
     Incident,
@@ -39,6 +46,7 @@ from storage.incidents import (
     IncidentUpdate,
     IncidentUpdateRepository,
     NewIncident,
+    UncoveredNoticeRepository,
 )
 from storage.records import Draft, User
 from storage.users import UserRepository
@@ -67,6 +75,48 @@ class FormStart:
 
     form_id: str
     context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who an urgent alert goes to; the reporter's receipt says the same."""
+
+    kind: str  # coordinators | administrators | nobody
+    user_ids: tuple[int, ...] = ()
+
+
+# What the reporter is told about an urgent report, and about one that got worse, by audience.
+URGENT_RECEIPTS = {
+    "coordinators": N_(
+        "Thank you! Your report is saved as {number}. It is urgent, so the "
+        "coordinators of this area are being alerted now. /myreports shows your "
+        "reports; you can add news to them there."
+    ),
+    "administrators": N_(
+        "Thank you! Your report is saved as {number}. It is urgent. No coordinator covers "
+        "this area yet, so the administrators are being alerted now. /myreports shows your "
+        "reports; you can add news to them there."
+    ),
+    "nobody": N_(
+        "Thank you! Your report is saved as {number}. It is urgent, but no coordinator or "
+        "administrator can be reached right now; the report is kept and will be reviewed. "
+        "/myreports shows your reports; you can add news to them there."
+    ),
+}
+WORSE_RECEIPTS = {
+    "coordinators": N_(
+        "Thank you. The coordinators of this area are told that report {number} got worse. "
+        "Please add details in /myreports."
+    ),
+    "administrators": N_(
+        "Thank you. No coordinator covers this area yet, so the administrators are told that "
+        "report {number} got worse. Please add details in /myreports."
+    ),
+    "nobody": N_(
+        "Thank you. Report {number} is marked as worse, but no coordinator or administrator "
+        "can be reached right now; it will be reviewed. Please add details in /myreports."
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +167,7 @@ class IncidentService:
     # ------------------------------------------------------------------ submitting
 
     async def submit_report(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store a report in the engine's transaction; alerts go out after commit."""
         record = self._record(draft, actor, env, now=self.clock.now())
@@ -137,23 +187,24 @@ class IncidentService:
             await IncidentAttachmentRepository(conn).add(
                 incident_id=number, update_id=None, files=files
             )
-        message = (
-            N_(
-                "Thank you! Your report is saved as {number}. It is urgent, so the "
-                "coordinators of this area are being alerted now. /myreports shows your "
-                "reports; you can add news to them there."
-            )
-            if record.urgent
-            else N_(
-                "Thank you! Your report is saved as {number}. /myreports shows your reports; "
-                "you can add news to them there."
-            )
+        message = N_(
+            "Thank you! Your report is saved as {number}. /myreports shows your reports; "
+            "you can add news to them there."
         )
-        after = partial(self._send_alert, number) if record.urgent and created else None
+        place = record.admin3 or record.admin2 or record.admin1
+        audience = await self._audience(place, actor.user_id) if record.urgent else None
+        if audience is not None:
+            message = URGENT_RECEIPTS[audience.kind]
+
+        async def after() -> None:
+            if audience is not None:
+                await self._send_alert(number, audience)
+            await self._tell_admins_if_uncovered(number)
+
         return Submitted(
             message,
             {"number": views.report_number(number)},
-            after_commit=self._changed(number, after),
+            after_commit=self._changed(number, after if created else None),
         )
 
     def _record(self, draft: Draft, actor: Actor, env: Env, *, now: datetime) -> NewIncident:
@@ -224,21 +275,97 @@ class IncidentService:
 
     # ------------------------------------------------------------------ alerts
 
-    async def _send_alert(self, number: int, *, worse: bool = False) -> None:
-        """Tell every coordinator whose scope covers the place, each in their language."""
+    async def _audience(self, place: str | None, reporter_id: int | None) -> Audience:
+        """The coordinators whose scope covers the place, else the administrators."""
+        coordinators = await self.users.coordinators_covering(place or "")
+        found = tuple(i for i in coordinators if i != reporter_id)
+        if found:
+            return Audience("coordinators", found)
+        found = tuple(i for i in await self.users.administrators() if i != reporter_id)
+        if found:
+            return Audience("administrators", found)
+        return Audience("nobody")
+
+    async def _send_alert(self, number: int, audience: Audience, *, worse: bool = False) -> None:
+        """Alert the audience, each in their language; if no coordinator got it, the admins."""
         loaded = await self._load(number)
         if loaded is None:
             return
         incident = loaded.incident
-        recipients = await self.users.coordinators_covering(incident.place_code or "")
+        reached = await self._alert(incident, audience, worse=worse)
+        if not reached and audience.kind == "coordinators":
+            admins = [i for i in await self.users.administrators() if i != incident.reporter_id]
+            reached = await self._alert(
+                incident, Audience("administrators", tuple(admins)), worse=worse
+            )
+        if not reached:
+            log.warning("urgent alert for incident %s reached nobody", number)
+
+    async def _alert(self, incident: Incident, audience: Audience, *, worse: bool) -> int:
+        """Send the alert to each active person of the audience; how many got it."""
         reporter = await self._reporter_label(incident)
-        for user in await self._users(recipients):
+        reached = 0
+        for user in await self._users(audience.user_ids):
             if user.id == incident.reporter_id or not user.active:
                 continue
             tr = translator(user.language)
             screen = views.alert(incident, tr, self.gazetteer, reporter=reporter, worse=worse)
-            if not await self.notifier.send(user.id, screen):
-                log.info("urgent alert for incident %s not delivered to %s", number, user.id)
+            if audience.kind == "administrators":
+                why = tr.gettext(
+                    N_(
+                        "No coordinator covering this place could be reached, so this alert "
+                        "comes to the administrators."
+                    )
+                )
+                screen = replace(screen, text=Safe(f"{screen.text}\n\nℹ️ {why}"))
+            if await self.notifier.send(user.id, screen):
+                reached += 1
+            else:
+                log.info("urgent alert for incident %s not delivered to %s", incident.id, user.id)
+        return reached
+
+    async def _tell_admins_if_uncovered(self, number: int) -> None:
+        """Tell the admins, once a week per rayon, that reports come from where nobody covers."""
+        async with self.db.reading() as conn:
+            incident = await IncidentRepository(conn).get(incident_id=number)
+        if incident is None:
+            return
+        if await self.users.coordinators_covering(incident.place_code or ""):
+            return
+        admins = [i for i in await self.users.administrators() if i != incident.reporter_id]
+        if not admins:
+            return  # claimed by the first report that finds an administrator to tell
+        region = incident.admin2 or incident.admin1 or ""
+        day = incident.received_at.astimezone(self.settings.zone).date()
+        async with self.db.transaction() as conn:
+            claimed = await UncoveredNoticeRepository(conn).claim(
+                region=region, week_start=day - timedelta(days=day.weekday()), now=self.clock.now()
+            )
+        if not claimed:
+            return
+        for user in await self._users(admins):
+            if not user.active:
+                continue
+            tr = translator(user.language)
+            area = (
+                self.gazetteer[region].name(tr.locale)
+                if region in self.gazetteer
+                else tr.gettext(N_("all of Kyrgyzstan"))
+            )
+            text = tr.gettext(
+                N_(
+                    "Report {number} came from {place}, where no coordinator works, so nobody "
+                    "there reviews it. To give {area} a coordinator: /invite coordinator {code}, "
+                    "or ayilbot admin grant USER_ID coordinator {code}. I say this once a week "
+                    "for each rayon."
+                ),
+                number=views.report_number(incident.id),
+                place=views.place_text(incident, self.gazetteer, tr),
+                area=area,
+                code=region or "all",
+            )
+            button = Button("🔎 " + tr.pgettext("button", "Open report"), f"inc:o:{incident.id}")
+            await self.notifier.send(user.id, Screen("ℹ️ " + text, ((button,),)))
 
     async def _reporter_label(self, incident: Incident, *, admin: bool = False) -> str | None:
         """The reporter's name for coordinators: None for anonymous reports (admins excepted)."""
@@ -290,7 +417,7 @@ class IncidentService:
         return FormStart("incident_update", {"incident": number, "status": loaded.incident.status})
 
     async def submit_update(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Append the reporter's update to the history; a status change is audited."""
         number = int(draft.context["incident"])
@@ -326,7 +453,7 @@ class IncidentService:
 
     async def _change_status(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         actor: Actor,
         incident: Incident,
         status: str,
@@ -352,8 +479,8 @@ class IncidentService:
     async def _own(self, actor: Actor, number: int) -> Loaded:
         """A report of this person; anyone else's is answered as a stale button."""
         self.access.require(actor, Permission.USE_FORMS)
-        loaded = await self._load(number)
-        if loaded is None or loaded.incident.reporter_id != actor.user_id:
+        loaded = await self._load(number, visible=lambda i: i.reporter_id == actor.user_id)
+        if loaded is None:
             raise StaleButton
         return loaded
 
@@ -424,15 +551,15 @@ class IncidentService:
                 status_after=status,
             )
             await self._change_status(conn, actor, incident, status, now=now)
-        after = partial(self._send_alert, number, worse=True) if outcome == "worse" else None
+        after = None
         text = {
             "resolved": N_("Thank you! Report {number} is marked as resolved."),
             "open": N_("Thank you! Report {number} stays open; add news any time in /myreports."),
-            "worse": N_(
-                "Thank you. The coordinators of this area are told that report {number} got "
-                "worse. Please add details in /myreports."
-            ),
-        }[outcome]
+        }.get(outcome, "")
+        if outcome == "worse":
+            audience = await self._audience(incident.place_code, actor.user_id)
+            after = partial(self._send_alert, number, audience, worse=True)
+            text = WORSE_RECEIPTS[audience.kind]
         return Screen(tr.gettext(text, number=views.report_number(number)), after_commit=after)
 
     # ------------------------------------------------------------------ review
@@ -462,11 +589,8 @@ class IncidentService:
 
     async def open_for_coordinator(self, actor: Actor, number: int) -> Screen:
         """A report for a coordinator whose scope covers it, with the review buttons."""
-        loaded = await self._load(number)
-        if loaded is None:
-            raise StaleButton
+        loaded = await self._reviewable(actor, number)
         incident = loaded.incident
-        self._require_scope(actor, incident)
         tr = translator(actor.locale)
         admin = self.access.allows(actor, Permission.SEE_ANONYMOUS_REPORTERS)
         reporter = await self._reporter_label(incident, admin=admin)
@@ -517,6 +641,14 @@ class IncidentService:
         rows.append((Button("⏭ " + tr.pgettext("button", "Next report"), f"inc:n:{n}"),))
         return tuple(rows)
 
+    async def _reviewable(self, actor: Actor, number: int) -> Loaded:
+        """A report in the coordinator's scope; one out of scope is answered as a missing one."""
+        self.access.require(actor, Permission.REVIEW_INCIDENTS)
+        loaded = await self._load(number, visible=partial(self._in_scope, actor))
+        if loaded is None:
+            raise StaleButton
+        return loaded
+
     def _require_scope(self, actor: Actor, incident: Incident) -> None:
         # "" names no place: only coordinators of everywhere (and admins) cover it.
         self.access.require(actor, Permission.REVIEW_INCIDENTS, place=incident.place_code or "")
@@ -528,11 +660,13 @@ class IncidentService:
 
     async def media(self, actor: Actor, number: int) -> Screen:
         """The photos and voice notes of a report, for a coordinator in scope or its reporter."""
-        loaded = await self._load(number)
+        self.access.require(actor, Permission.USE_FORMS)
+        loaded = await self._load(
+            number,
+            visible=lambda i: i.reporter_id == actor.user_id or self._in_scope(actor, i),
+        )
         if loaded is None:
             raise StaleButton
-        if loaded.incident.reporter_id != actor.user_id:
-            self._require_scope(actor, loaded.incident)
         tr = translator(actor.locale)
         return Screen(
             tr.gettext(
@@ -556,13 +690,17 @@ class IncidentService:
     async def _decide(
         self, actor: Actor, number: int, to: str, *, duplicate_of: int | None = None
     ) -> Screen:
+        self.access.require(actor, Permission.REVIEW_INCIDENTS)
         tr = translator(actor.locale)
         async with self.db.transaction() as conn:
             incident = await IncidentRepository(conn).get(incident_id=number)
-            if incident is None:
+            if incident is None or not self._in_scope(actor, incident):
                 raise StaleButton
-            if duplicate_of is not None:
-                await self._check_original(conn, incident, duplicate_of)
+            # The button names an original the bot flagged; any other is forged or gone.
+            if duplicate_of is not None and not await self._original_in_scope(
+                conn, actor, incident, duplicate_of
+            ):
+                raise StaleButton
             done = await self._review(
                 conn, actor, incident, to, duplicate_of=duplicate_of, reason=None
             )
@@ -590,20 +728,20 @@ class IncidentService:
             ((Button("⏭ " + tr.pgettext("button", "Next report"), f"inc:n:{incident.id}"),),),
         )
 
-    async def _check_original(
-        self, conn: aiosqlite.Connection, incident: Incident, original: int
-    ) -> None:
-        if original == incident.id:
-            raise Invalid(N_("A report cannot repeat itself. Please type another number."))
-        if await IncidentRepository(conn).get(incident_id=original) is None:
-            raise Invalid(
-                N_("There is no report {original}. Please type another number."),
-                original=views.report_number(original),
-            )
+    async def _original_in_scope(
+        self, conn: Connection, actor: Actor, incident: Incident, original: int
+    ) -> bool:
+        """Whether `original` is another report this coordinator reviews.
+
+        A report out of scope is answered exactly as a missing one (one read either way), so
+        that neither another region's counts nor its report numbers can be reached from here.
+        """
+        found = await IncidentRepository(conn).get(incident_id=original)
+        return found is not None and found.id != incident.id and self._in_scope(actor, found)
 
     async def _review(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         actor: Actor,
         incident: Incident,
         to: str,
@@ -663,22 +801,19 @@ class IncidentService:
 
     async def review_form(self, actor: Actor, number: int, form_id: str) -> FormStart:
         """The question, duplicate or reject form for a report in the coordinator's scope."""
-        loaded = await self._load(number)
-        if loaded is None:
-            raise StaleButton
-        self._require_scope(actor, loaded.incident)
+        loaded = await self._reviewable(actor, number)
         if form_id != "incident_question" and loaded.incident.review_status not in REVIEWABLE:
             raise StaleButton
         return FormStart(form_id, {"incident": number})
 
-    async def _incident_in(self, conn: aiosqlite.Connection, draft: Draft) -> Incident:
+    async def _incident_in(self, conn: Connection, draft: Draft) -> Incident:
         incident = await IncidentRepository(conn).get(incident_id=int(draft.context["incident"]))
         if incident is None:
             raise Invalid(N_("This report is no longer available."))
         return incident
 
     async def submit_question(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store a coordinator's question and relay it to the reporter after commit."""
         incident = await self._incident_in(conn, draft)
@@ -750,7 +885,7 @@ class IncidentService:
         )
 
     async def submit_answer(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the reporter's answer and relay it to the coordinator who asked."""
         incident = await self._incident_in(conn, draft)
@@ -821,18 +956,25 @@ class IncidentService:
         await self.notifier.send(users[0].id, Screen(text, ((button,),)))
 
     async def submit_duplicate(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Mark a report as a duplicate of the number typed."""
         incident = await self._incident_in(conn, draft)
+        self._require_scope(actor, incident)
         original = int(draft.answers["original"])
-        await self._check_original(conn, incident, original)
+        if original == incident.id:
+            raise Invalid(N_("A report cannot repeat itself. Please type another number."))
+        if not await self._original_in_scope(conn, actor, incident, original):
+            raise Invalid(
+                N_("There is no report {original}. Please type another number."),
+                original=views.report_number(original),
+            )
         return await self._submitted_decision(
             conn, actor, incident, "duplicate", duplicate_of=original, reason=None
         )
 
     async def submit_reject(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Reject a report with a reason the reporter is told."""
         incident = await self._incident_in(conn, draft)
@@ -845,7 +987,7 @@ class IncidentService:
 
     async def _submitted_decision(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         actor: Actor,
         incident: Incident,
         to: str,
@@ -890,7 +1032,7 @@ class IncidentService:
             rows.append(row)
         return rows
 
-    async def export_personal(self, conn: aiosqlite.Connection, user_id: int) -> Any:
+    async def export_personal(self, conn: Connection, user_id: int) -> Any:
         """For /mydata: the person's reports, their updates and attachment ids."""
         incidents = await IncidentRepository(conn).list_by_reporter(
             reporter_id=user_id, limit=1_000_000
@@ -909,19 +1051,21 @@ class IncidentService:
             ],
         }
 
-    async def erase_personal(
-        self, conn: aiosqlite.Connection, user_id: int, pseudonym: str
-    ) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """For /deleteme: reports stay for the community's record, without the person's id."""
         await IncidentRepository(conn).forget_reporter(reporter_id=user_id)
         await IncidentUpdateRepository(conn).forget_author(author_id=user_id)
 
     # ------------------------------------------------------------------ shared
 
-    async def _load(self, number: int) -> Loaded | None:
+    async def _load(
+        self, number: int, *, visible: Callable[[Incident], bool] | None = None
+    ) -> Loaded | None:
+        """A report with its files and history; None when missing or not `visible`."""
         async with self.db.reading() as conn:
             incident = await IncidentRepository(conn).get(incident_id=number)
-            if incident is None:
+            # One read decides both, so a missing report and a hidden one cost the same.
+            if incident is None or (visible is not None and not visible(incident)):
                 return None
             attachments = await IncidentAttachmentRepository(conn).for_incident(incident_id=number)
             updates = await IncidentUpdateRepository(conn).for_incident(incident_id=number)
@@ -949,6 +1093,17 @@ class IncidentService:
                 updates=loaded.updates,
             )
         )
+
+    def specs(self) -> dict[str, FormSpec]:
+        """The report form, its update, and the review forms."""
+        return {
+            "incident": FormSpec(INCIDENT, self.submit_report),
+            "incident_update": FormSpec(REPORT_UPDATE, self.submit_update),
+            "incident_question": FormSpec(REVIEW_QUESTION, self.submit_question),
+            "incident_answer": FormSpec(REPORTER_ANSWER, self.submit_answer),
+            "incident_duplicate": FormSpec(REVIEW_DUPLICATE, self.submit_duplicate),
+            "incident_reject": FormSpec(REVIEW_REJECT, self.submit_reject),
+        }
 
 
 def _actor_name(kind: Any, typed: Any) -> str | None:

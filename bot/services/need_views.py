@@ -203,7 +203,7 @@ class NeedViews:
         if stage.reason:
             text += ": " + escape(stage.reason)
         if stage.evidence:
-            text += f" 📎 {len(stage.evidence)}"
+            text += f" 📎 {tr.number(len(stage.evidence))}"
         return text
 
     def files(self, need: Need, history: Sequence[NeedStage], tr: Tr) -> Screen:
@@ -316,18 +316,18 @@ class NeedViews:
                     "Raised: {raised} → in the local plan: {in_plan} → budget allocated: "
                     "{budgeted} → implemented: {implemented}"
                 ),
-                raised=funnel.raised,
-                in_plan=funnel.in_plan,
-                budgeted=funnel.budgeted,
-                implemented=funnel.implemented,
+                raised=tr.number(funnel.raised),
+                in_plan=tr.number(funnel.in_plan),
+                budgeted=tr.number(funnel.budgeted),
+                implemented=tr.number(funnel.implemented),
             ),
-            tr.gettext(N_("Declined: {declined}"), declined=funnel.declined),
+            tr.gettext(N_("Declined: {declined}"), declined=tr.number(funnel.declined)),
             tr.gettext(
                 N_("Budget allocated: {amount} som"), amount=tr.number(funnel.som_allocated)
             ),
         ]
         buttons = [
-            (Button(f"{tr.label(TOPICS[t.topic])} ({t.needs})", f"nd:t:{t.topic}"),)
+            (Button(f"{tr.label(TOPICS[t.topic])} ({tr.number(t.needs)})", f"nd:t:{t.topic}"),)
             for t in data.by_topic
         ]
         if elections:

@@ -9,10 +9,10 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
-from bot.forms.engine import FormEngine, FormSpec, StaleButton, Submitted
+from bot.core.access import Access, Actor, NotAllowed, Permission
+from bot.core.errors import StaleButton
+from bot.forms.engine import FormEngine, FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
 from bot.forms.need import (
     ELECTION,
@@ -25,12 +25,13 @@ from bot.forms.need import (
     STAGES,
     TOPICS,
 )
+from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, translator
 from bot.screen import Attachment, Notifier, Screen
 from bot.services import need_documents
-from bot.services.access import Access, Actor, NotAllowed, Permission
 from bot.services.need_views import NeedViews
+from storage.connection import Connection
 from storage.db import Database
 from storage.drafts import DraftRepository
 from storage.needs import (
@@ -167,13 +168,13 @@ class NeedService:
 
     # recording ---------------------------------------------------------------------------
 
-    async def start_need(self, actor: Actor) -> Screen:
+    async def start_need(self, actor: Actor) -> Screen | FormView:
         """/need: open the need form."""
         self.access.require(actor, Permission.RECORD_NEED)
         return await self.forms.start(actor, chat_id=actor.user_id, form_id=NEED.id)
 
     async def submit_need(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store a need; it stays private until its author shares it."""
         self.access.require(actor, Permission.RECORD_NEED)
@@ -254,7 +255,7 @@ class NeedService:
 
     # the advocacy track ------------------------------------------------------------------
 
-    async def start_move(self, actor: Actor, need_id: int) -> Screen:
+    async def start_move(self, actor: Actor, need_id: int) -> Screen | FormView:
         """Open the stage form for a need (or the initiative it belongs to)."""
         self.access.require(actor, Permission.RECORD_NEED)
         tr = translator(actor.locale)
@@ -286,7 +287,7 @@ class NeedService:
         )
 
     async def submit_stage(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Record one move of a need's track with its date, amount, reason and evidence."""
         answers = draft.answers
@@ -431,7 +432,7 @@ class NeedService:
 
     # programme ---------------------------------------------------------------------------
 
-    async def start_programme(self, actor: Actor) -> Screen:
+    async def start_programme(self, actor: Actor) -> Screen | FormView:
         """/programme: choose the needs that go into the draft programme."""
         self.access.require(actor, Permission.RECORD_NEED)
         tr = translator(actor.locale)
@@ -457,7 +458,7 @@ class NeedService:
         )
 
     async def submit_programme(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the choice and send the programme as Word and Markdown files after commit."""
         available = {n.id: n for n in await self._programme_needs(conn, actor)}
@@ -503,13 +504,13 @@ class NeedService:
 
     # election results --------------------------------------------------------------------
 
-    async def start_election(self, actor: Actor) -> Screen:
+    async def start_election(self, actor: Actor) -> Screen | FormView:
         """/election: record whether she ran and was elected."""
         self.access.require(actor, Permission.RECORD_NEED)
         return await self.forms.start(actor, chat_id=actor.user_id, form_id=ELECTION.id)
 
     async def submit_election(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the result under the candidate's aiyl aimak."""
         self.access.require(actor, Permission.RECORD_NEED)
@@ -603,7 +604,7 @@ class NeedService:
 
     # buttons -----------------------------------------------------------------------------
 
-    async def on_button(self, actor: Actor, data: str) -> Screen:
+    async def on_button(self, actor: Actor, data: str) -> Screen | FormView:
         """A `nd:` button; every action checks access itself, unknown data is stale."""
         _prefix, _, rest = data.partition(":")
         action, _, tail = rest.partition(":")
@@ -644,7 +645,7 @@ class NeedService:
 
     # personal data -----------------------------------------------------------------------
 
-    async def export(self, conn: aiosqlite.Connection, user_id: int) -> dict[str, Any]:
+    async def export_personal(self, conn: Connection, user_id: int) -> dict[str, Any]:
         """A person's needs with their tracks, programmes and election results (/mydata)."""
         repo = NeedRepository(conn)
         needs = []
@@ -660,7 +661,7 @@ class NeedService:
             "election_results": [_plain(asdict(r)) for r in results],
         }
 
-    async def erase(self, conn: aiosqlite.Connection, user_id: int, pseudonym: str) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """Delete her needs, programmes and results: they are hers, not the community's."""
         await NeedRepository(conn).erase_author(user_id=user_id)
         await ProgrammeRepository(conn).erase_author(user_id=user_id)
@@ -678,7 +679,7 @@ class NeedService:
             group_creators=author.creators,
         )
 
-    async def _visible(self, conn: aiosqlite.Connection, actor: Actor, need_id: int) -> Need:
+    async def _visible(self, conn: Connection, actor: Actor, need_id: int) -> Need:
         repo = NeedRepository(conn)
         need = await repo.get(need_id)
         if need is None:
@@ -688,7 +689,7 @@ class NeedService:
             raise NotAllowed(Permission.VIEW_NEEDS)
         return need
 
-    async def _own(self, conn: aiosqlite.Connection, actor: Actor, need_id: int) -> Need:
+    async def _own(self, conn: Connection, actor: Actor, need_id: int) -> Need:
         need = await NeedRepository(conn).get(need_id)
         if need is None:
             raise StaleButton
@@ -696,7 +697,7 @@ class NeedService:
             raise NotAllowed(Permission.RECORD_NEED)
         return need
 
-    async def _programme_needs(self, conn: aiosqlite.Connection, actor: Actor) -> list[Need]:
+    async def _programme_needs(self, conn: Connection, actor: Actor) -> list[Need]:
         """Her needs and those her groups shared, except declined ones, by topic."""
         repo = NeedRepository(conn)
         own = await repo.by_author(actor.user_id)

@@ -8,11 +8,11 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.config import Settings
-from bot.forms.engine import FormEngine, FormSpec, StaleButton, Submitted
+from bot.core.access import Access, Actor, Permission
+from bot.core.errors import StaleButton
+from bot.forms.engine import FormEngine, FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
 from bot.forms.practice import (
     ANSWER_QUESTION,
@@ -28,12 +28,13 @@ from bot.forms.practice import (
     TOPIC_LABELS,
     TOPICS,
 )
+from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, escape, translator
 from bot.screen import Attachment, Button, Notifier, Screen, rows
-from bot.services.access import Access, Actor, NotAllowed, Permission
 from bot.services.users import UserService
 from storage.audit import AuditRepository
+from storage.connection import Connection
 from storage.db import Database
 from storage.groups import GroupRepository
 from storage.practices import (
@@ -153,9 +154,7 @@ class PracticeService:
         self.access.require(actor, Permission.USE_FORMS)
         return viewer_of(actor, self.gazetteer)
 
-    async def may_review(
-        self, conn: aiosqlite.Connection, actor: Actor, practice: Practice
-    ) -> bool:
+    async def may_review(self, conn: Connection, actor: Actor, practice: Practice) -> bool:
         """Coordinators covering the author's place or managing a chosen group; not authors."""
         if not self.access.allows(actor, Permission.REVIEW_PRACTICES):
             return False
@@ -214,7 +213,7 @@ class PracticeService:
 
     async def _audit(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         actor: Actor,
         practice_id: int,
         action: str,
@@ -241,7 +240,7 @@ class PracticeService:
             groups = await GroupRepository(conn).of_member(actor.user_id)
         return [[g.id, g.name] for g in groups]
 
-    async def start_form(self, actor: Actor, *, chat_id: int) -> Screen:
+    async def start_form(self, actor: Actor, *, chat_id: int) -> Screen | FormView:
         """/practice: open the form; the author's groups become the visibility options."""
         self.access.require(actor, Permission.USE_FORMS)
         groups = await self._group_choices(actor)
@@ -250,7 +249,7 @@ class PracticeService:
         )
 
     async def _content(
-        self, conn: aiosqlite.Connection, answers: Mapping[str, Any], actor: Actor
+        self, conn: Connection, answers: Mapping[str, Any], actor: Actor
     ) -> tuple[PracticeContent, list[int]]:
         chosen = [str(v) for v in answers.get("groups") or ()]
         everyone = EVERYONE in chosen
@@ -279,9 +278,7 @@ class PracticeService:
         )
         return content, group_ids
 
-    async def submit(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
-    ) -> Submitted:
+    async def submit(self, conn: Connection, draft: Draft, actor: Actor, env: Env) -> Submitted:
         """Store a new practice, waiting for a coordinator; reviewers are told after commit."""
         self.access.require(actor, Permission.USE_FORMS)
         content, group_ids = await self._content(conn, draft.answers, actor)
@@ -333,7 +330,9 @@ class PracticeService:
 
         return tell
 
-    async def start_edit(self, actor: Actor, practice_id: int, *, chat_id: int) -> Screen:
+    async def start_edit(
+        self, actor: Actor, practice_id: int, *, chat_id: int
+    ) -> Screen | FormView:
         """The author edits a practice not yet published: the summary, pre-filled."""
         self.access.require(actor, Permission.USE_FORMS)
         async with self.db.reading() as conn:
@@ -380,7 +379,7 @@ class PracticeService:
         )
 
     async def submit_edit(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the author's changes; the practice waits for approval again."""
         repo = PracticeRepository(conn)
@@ -435,7 +434,11 @@ class PracticeService:
     ) -> tuple[list[str], list[tuple[Button, ...]]]:
         lines = list(head)
         if pages > 1:
-            lines.append(tr.gettext(N_("page {page} of {pages}"), page=page + 1, pages=pages))
+            lines.append(
+                tr.gettext(
+                    N_("page {page} of {pages}"), page=tr.number(page + 1), pages=tr.number(pages)
+                )
+            )
         lines.append("")
         first = page * PER_PAGE + 1
         lines.extend(self._line(tr, first + i, p, status=status) for i, p in enumerate(found))
@@ -524,7 +527,10 @@ class PracticeService:
         extra = []
         if self.access.allows(actor, Permission.REVIEW_PRACTICES):
             extra.append(
-                Button("⏳ " + tr.pgettext("button", "To approve ({n})", n=waiting), "pr:w:0")
+                Button(
+                    "⏳ " + tr.pgettext("button", "To approve ({n})", n=tr.number(waiting)),
+                    "pr:w:0",
+                )
             )
         if self.access.allows(actor, Permission.EXPORT):
             extra.append(Button("📄 " + tr.pgettext("button", "Recommendations"), "pr:x"))
@@ -741,7 +747,9 @@ class PracticeService:
             return tr.label(N_("You have already marked this practice."))
         return tr.label(N_("Thank you! Noted that it helped you."))
 
-    async def start_question(self, actor: Actor, practice_id: int, *, chat_id: int) -> Screen:
+    async def start_question(
+        self, actor: Actor, practice_id: int, *, chat_id: int
+    ) -> Screen | FormView:
         """The "Ask the author" button: a short form whose answer the bot relays."""
         viewer = self.viewer(actor)
         async with self.db.reading() as conn:
@@ -761,7 +769,7 @@ class PracticeService:
         )
 
     async def submit_question(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the question and relay it to the author, naming no one."""
         repo = PracticeRepository(conn)
@@ -805,7 +813,9 @@ class PracticeService:
             after_commit=send,
         )
 
-    async def start_answer(self, actor: Actor, question_id: int, *, chat_id: int) -> Screen:
+    async def start_answer(
+        self, actor: Actor, question_id: int, *, chat_id: int
+    ) -> Screen | FormView:
         """The author's Answer button."""
         self.access.require(actor, Permission.USE_FORMS)
         async with self.db.reading() as conn:
@@ -826,7 +836,7 @@ class PracticeService:
         )
 
     async def submit_answer(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the answer and relay it; contacts are exchanged only if both agreed."""
         repo = PracticeRepository(conn)
@@ -882,14 +892,14 @@ class PracticeService:
 
     # search --------------------------------------------------------------------------------
 
-    async def start_search(self, actor: Actor, *, chat_id: int) -> Screen:
+    async def start_search(self, actor: Actor, *, chat_id: int) -> Screen | FormView:
         """The Search button: ask for a word."""
         self.viewer(actor)
         return await self.forms.start(
             actor, chat_id=chat_id, form_id="practice_search", restart=True
         )
 
-    async def _save_search(self, conn: aiosqlite.Connection, actor: Actor, words: str) -> int:
+    async def _save_search(self, conn: Connection, actor: Actor, words: str) -> int:
         repo = PracticeRepository(conn)
         now = self.clock.now()
         await repo.forget_searches_before(before=now - SEARCHES_KEPT)
@@ -908,7 +918,7 @@ class PracticeService:
         return await self.search_page(actor, search_id, 0)
 
     async def submit_search(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """The search form: keep the words, then send the first page of matches."""
         words = str(draft.answers["words"])
@@ -948,7 +958,7 @@ class PracticeService:
 
     # review --------------------------------------------------------------------------------
 
-    async def _waiting_count(self, conn: aiosqlite.Connection, actor: Actor) -> int:
+    async def _waiting_count(self, conn: Connection, actor: Actor) -> int:
         if not self.access.allows(actor, Permission.REVIEW_PRACTICES):
             return 0
         waiting = await PracticeRepository(conn).waiting()
@@ -981,15 +991,12 @@ class PracticeService:
             lines.append(tr.gettext(N_("Nothing waits for approval.")))
         return Screen("\n".join(lines), tuple(buttons))
 
-    async def _reviewable(
-        self, conn: aiosqlite.Connection, actor: Actor, practice_id: int
-    ) -> Practice:
+    async def _reviewable(self, conn: Connection, actor: Actor, practice_id: int) -> Practice:
         self.access.require(actor, Permission.REVIEW_PRACTICES)
         practice = await PracticeRepository(conn).get(practice_id)
-        if practice is None:
+        # Out of scope is answered as missing: practice numbers cannot be probed from here.
+        if practice is None or not await self.may_review(conn, actor, practice):
             raise StaleButton
-        if not await self.may_review(conn, actor, practice):
-            raise NotAllowed(Permission.REVIEW_PRACTICES)
         return practice
 
     def _already(self, actor: Actor, practice: Practice) -> Screen:
@@ -1002,7 +1009,7 @@ class PracticeService:
         )
 
     async def _author_notice(
-        self, conn: aiosqlite.Connection, practice: Practice, build: Callable[[Tr], Screen]
+        self, conn: Connection, practice: Practice, build: Callable[[Tr], Screen]
     ) -> Callable[[], Awaitable[None]] | None:
         if practice.author_id is None:
             return None
@@ -1048,7 +1055,7 @@ class PracticeService:
 
     async def start_review_comment(
         self, actor: Actor, practice_id: int, *, form_id: str, chat_id: int
-    ) -> Screen:
+    ) -> Screen | FormView:
         """Ask for edits or decline: a one-question form for the comment or reason."""
         async with self.db.reading() as conn:
             practice = await self._reviewable(conn, actor, practice_id)
@@ -1064,7 +1071,7 @@ class PracticeService:
 
     async def _review_with_note(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         draft: Draft,
         actor: Actor,
         *,
@@ -1096,7 +1103,7 @@ class PracticeService:
         return Submitted(done, after_commit=tell)
 
     async def submit_edits(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Send the practice back to its author with the coordinator's comment."""
         comment = str(draft.answers["comment"])
@@ -1118,7 +1125,7 @@ class PracticeService:
         )
 
     async def submit_decline(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Decline the practice with a reason the author is told."""
         reason = str(draft.answers["reason"])
@@ -1157,12 +1164,10 @@ class PracticeService:
 
     # privacy -------------------------------------------------------------------------------
 
-    async def export_personal(self, conn: aiosqlite.Connection, user_id: int) -> Any:
+    async def export_personal(self, conn: Connection, user_id: int) -> Any:
         """Everything of the person's in the practice tables, for /mydata."""
         return await PracticeRepository(conn).export_of(user_id)
 
-    async def erase_personal(
-        self, conn: aiosqlite.Connection, user_id: int, pseudonym: str
-    ) -> None:
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """/deleteme: unpublished practices go; published ones stay without the author."""
         await PracticeRepository(conn).erase_user(user_id)

@@ -5,22 +5,32 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
-
-import aiosqlite
+from typing import Any, Protocol, runtime_checkable
 
 from bot.clock import Clock
-from bot.services.access import Actor, NotRegistered
+from bot.core.access import Actor, NotRegistered
+from storage.connection import Connection
 from storage.db import Database
 from storage.privacy import PrivacyRepository
 from storage.users import RoleRepository, UserRepository
 
-Exporter = Callable[[aiosqlite.Connection, int], Awaitable[Any]]
-Eraser = Callable[[aiosqlite.Connection, int, str], Awaitable[None]]
+Exporter = Callable[[Connection, int], Awaitable[Any]]
+Eraser = Callable[[Connection, int, str], Awaitable[None]]
+
+
+@runtime_checkable
+class _Holder(Protocol):
+    """Rules that store personal data: they export it (/mydata) and erase it (/deleteme)."""
+
+    async def export_personal(self, conn: Connection, user_id: int) -> Any: ...
+
+    async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None: ...
 
 
 class PrivacyService:
     """Each feature registers how to export and erase its part; the core owns the rest."""
+
+    Holder = _Holder
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db

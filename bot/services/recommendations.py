@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from docx import Document
 
 from bot.clock import Clock
-from bot.forms.engine import StaleButton
+from bot.core.access import Access, Actor, Permission
+from bot.core.errors import StaleButton
 from bot.forms.practice import PLAN_BUDGET_LABELS, TOPIC_LABELS, TOPICS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, translator
 from bot.screen import Attachment, Button, Screen, rows
-from bot.services.access import Access, Actor, Permission
 from bot.services.practices import display_name, viewer_of
 from storage.db import Database
 from storage.practices import Filter, Practice, PracticeRepository, Viewer

@@ -8,10 +8,10 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core.access import Actor, Permission
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, translator
 from bot.screen import Screen
-from bot.services.access import Actor, Permission
 from bot.services.exports import ExportService, NeedSource
 from bot.services.needs import ElectionSummary
 from storage.db import Database

@@ -3,36 +3,37 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Any
-
-import aiosqlite
 
 from bot.clock import Clock
 from bot.config import LANGUAGES, Settings
-from bot.forms.engine import Submitted
+from bot.core.access import (
+    Access,
+    Actor,
+    NotAllowed,
+    Permission,
+    Scope,
+)
+from bot.core.actors import Actors, Person
+from bot.forms.engine import FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
-from bot.forms.onboarding import NOT_LISTED
+from bot.forms.onboarding import LANGUAGE, NOT_LISTED, ONBOARDING
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, guess_language
 from bot.screen import Screen
-from bot.services.access import Access, Actor, NotAllowed, Permission, Scope, scopes_from_roles
+from storage.audit import AuditRepository
+from storage.connection import Connection
 from storage.db import Database
 from storage.records import Draft, Role, User
-from storage.users import AccessRepository, InviteRepository, RoleRepository, UserRepository
+from storage.users import InviteRepository, RoleRepository, UserRepository
 
 GRANTABLE_ROLES = ("coordinator", "admin")
+USER_ENTITY = "user"  # audit log entries about a person's rights
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
-    """A Telegram user as the update shows them."""
-
-    id: int
-    first_name: str
-    last_name: str | None = None
-    username: str | None = None
-    language_code: str | None = None
+def role_text(role: Role) -> str:
+    """A role as `ayilbot admin` writes it: `coordinator:place:BA-BAT`."""
+    return f"{role.role}:{role.scope_kind}:{role.scope_value}"
 
 
 class BadScope(ValueError):
@@ -57,35 +58,8 @@ class UserService:
         self.access = access
 
     async def resolve(self, person: Person) -> Actor:
-        """The actor for an update: stored profile, roles and scopes (no writes)."""
-        async with self.db.reading() as conn:
-            found = await AccessRepository(conn).load(person.id)
-        user, roles, group_list = found if found is not None else (None, [], [])
-        groups = frozenset(group_list)
-        locale = (
-            user.language
-            if user
-            else guess_language(person.language_code, self.settings.default_language)
-        )
-        return self._actor(person.id, locale, user, roles, groups)
-
-    def _actor(
-        self,
-        user_id: int,
-        locale: str,
-        user: User | None,
-        roles: list[Role],
-        groups: frozenset[int],
-    ) -> Actor:
-        is_admin = user_id in self.settings.admin_ids or any(r.role == "admin" for r in roles)
-        return Actor(
-            user_id=user_id,
-            locale=locale,
-            user=user,
-            is_admin=is_admin,
-            coordinator_scopes=scopes_from_roles(roles),
-            group_ids=groups,
-        )
+        """The actor for an update (see bot/core/actors.py)."""
+        return await Actors(self.db, self.settings, self.gazetteer).resolve(person)
 
     async def register_contact(self, person: Person) -> Actor:
         """Create the person's row on first /start, in the language Telegram suggests."""
@@ -103,7 +77,7 @@ class UserService:
         return await self.resolve(person)
 
     async def submit_onboarding(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the profile, the accepted privacy notice and any invite's role."""
         answers = draft.answers
@@ -134,7 +108,7 @@ class UserService:
         return Submitted(N_("Welcome! You are registered. /menu shows what you can do."))
 
     async def submit_language(
-        self, conn: aiosqlite.Connection, draft: Draft, actor: Actor, env: Env
+        self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Change the person's language."""
         language = str(draft.answers["language"])
@@ -150,9 +124,12 @@ class UserService:
         async with self.db.transaction() as conn:
             return await self._claim_invite(conn, code, actor.user_id)
 
-    async def _claim_invite(self, conn: aiosqlite.Connection, code: Any, user_id: int) -> bool:
+    async def _claim_invite(self, conn: Connection, code: Any, user_id: int) -> bool:
         if not isinstance(code, str) or not code:
             return False
+        person = await UserRepository(conn).get(user_id)
+        if person is None or person.deactivated:
+            return False  # a forwarded link must not undo a deactivation
         invites = InviteRepository(conn)
         invite = await invites.get(code)
         if invite is None or not await invites.claim(
@@ -240,8 +217,13 @@ class UserService:
         if role not in GRANTABLE_ROLES:
             raise ValueError(f"role must be one of {', '.join(GRANTABLE_ROLES)}")
         async with self.db.transaction() as conn:
-            if await UserRepository(conn).get(user_id) is None:
+            user = await UserRepository(conn).get(user_id)
+            if user is None:
                 raise LookupError(f"no user {user_id}: they must /start the bot first")
+            if user.deactivated:
+                raise ValueError(
+                    f"user {user_id} is deactivated: `ayilbot admin reactivate {user_id}` first"
+                )
             return await RoleRepository(conn).grant(
                 user_id=user_id,
                 role=role,
@@ -261,12 +243,70 @@ class UserService:
                 scope_value=scope.value if scope else None,
             )
 
-    async def set_active(self, *, user_id: int, active: bool) -> None:
-        """Deactivate (blocked the bot, or by an admin) or reactivate a person."""
+    async def set_blocked(self, *, user_id: int, blocked: bool) -> None:
+        """The person blocked (or unblocked) the bot; never undoes an admin's deactivation."""
         async with self.db.transaction() as conn:
-            await UserRepository(conn).update_profile(
-                user_id=user_id, now=self.clock.now(), active=int(active)
+            await UserRepository(conn).set_blocked(
+                user_id=user_id, blocked=blocked, now=self.clock.now()
             )
+
+    async def deactivate(self, *, user_id: int, by: int | None) -> list[Role] | None:
+        """Deactivate a person and revoke every role, audited; None when already deactivated."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            users = UserRepository(conn)
+            user = await users.get(user_id)
+            if user is None:
+                raise LookupError(f"no user {user_id}")
+            if not await users.deactivate(user_id=user_id, now=now):
+                return None
+            before = "blocked" if user.blocked else "active"
+            revoked = await RoleRepository(conn).revoke_all(user_id=user_id)
+            audit = AuditRepository(conn)
+            changes: list[tuple[str, str | None, str | None, str | None]] = [
+                ("deactivate", before, "deactivated", None)
+            ]
+            changes += [("role_revoked", role_text(r), None, "deactivated") for r in revoked]
+            for action, old, new, reason in changes:
+                await audit.record(
+                    actor_id=by,
+                    entity=USER_ENTITY,
+                    entity_id=str(user_id),
+                    action=action,
+                    from_value=old,
+                    to_value=new,
+                    reason=reason,
+                    now=now,
+                )
+        return revoked
+
+    async def reactivate(self, *, user_id: int, by: int | None) -> list[str]:
+        """Undo a deactivation, audited; the roles it revoked (granted again only by hand)."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            users = UserRepository(conn)
+            if not await users.reactivate(user_id=user_id, now=now):
+                raise LookupError(f"user {user_id} is not deactivated")
+            user = await users.get(user_id)
+            after = "blocked" if user is not None and user.blocked else "active"
+            audit = AuditRepository(conn)
+            history = await audit.for_entity(entity=USER_ENTITY, entity_id=str(user_id))
+            await audit.record(
+                actor_id=by,
+                entity=USER_ENTITY,
+                entity_id=str(user_id),
+                action="reactivate",
+                from_value="deactivated",
+                to_value=after,
+                reason=None,
+                now=now,
+            )
+        last = max((i for i, e in enumerate(history) if e.action == "deactivate"), default=0)
+        return [
+            e.from_value
+            for e in history[last:]
+            if e.action == "role_revoked" and e.from_value is not None
+        ]
 
     async def list_users(self) -> list[tuple[User, list[Role]]]:
         """Everyone with their roles (admin command line)."""
@@ -275,8 +315,19 @@ class UserService:
             roles = RoleRepository(conn)
             return [(u, await roles.for_user(u.id)) for u in users]
 
+    async def administrators(self) -> list[int]:
+        """Admins the bot can write to: listed or holding the role, with a chat, and active."""
+        async with self.db.reading() as conn:
+            holders = {r.user_id for r in await RoleRepository(conn).holders("admin")}
+            users = UserRepository(conn)
+            for user_id in sorted(self.settings.admin_ids - holders):
+                user = await users.get(user_id)
+                if user is not None and user.active:
+                    holders.add(user_id)
+        return sorted(holders)
+
     async def coordinators_covering(self, place: str) -> list[int]:
-        """Active coordinators whose scope includes the place (and admins with a profile)."""
+        """Active coordinators whose scope includes the place (administrators: see above)."""
         async with self.db.reading() as conn:
             holders = await RoleRepository(conn).holders("coordinator")
         found: list[int] = []
@@ -290,3 +341,10 @@ class UserService:
             ):
                 found.append(role.user_id)
         return found
+
+    def specs(self) -> dict[str, FormSpec]:
+        """Onboarding and the language question."""
+        return {
+            "onboarding": FormSpec(ONBOARDING, self.submit_onboarding),
+            "language": FormSpec(LANGUAGE, self.submit_language),
+        }

@@ -1,0 +1,27 @@
+"""Refusals every surface answers the same way: raised by rules, answered by one error handler."""
+
+from __future__ import annotations
+
+from storage.db import StorageUnavailable
+
+__all__ = ["NotAllowed", "NotRegistered", "StaleButton", "StorageUnavailable"]
+
+
+class NotAllowed(Exception):
+    """The actor lacks the role or the scope for an action."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(permission)
+        self.permission = permission
+
+
+class NotRegistered(Exception):
+    """The person has not finished onboarding."""
+
+
+class StaleButton(Exception):
+    """A button from an earlier question, form or message, a forged one, or someone else's.
+
+    Also raised for a record that does not exist *or* is out of the person's reach: both get
+    the same answer, so ids cannot be probed.
+    """

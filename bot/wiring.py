@@ -1,0 +1,263 @@
+"""The wiring: build the kernel, install every feature, assemble the Telegram Application.
+
+This is the one module of `bot/` that sees every side (the domain, the chat surface,
+storage); the import-linter contracts in pyproject.toml hold the rest apart.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    TypeHandler,
+)
+from telegram.request import BaseRequest
+
+from bot.clock import Clock
+from bot.config import LANGUAGES, Settings
+from bot.core.access import Access, Actor
+from bot.core.kernel import Kernel
+from bot.forms.engine import FormEngine, FormSpec
+from bot.forms.kinds import Env
+from bot.gazetteer import Gazetteer
+from bot.i18n import Tr, check_compiled, translator
+from bot.services.early_warning import SEVERITY_PATH, SignalConfig
+from bot.services.privacy import PrivacyService
+from handlers.admin.feature import FEATURE as ADMIN
+from handlers.assessments.feature import FEATURE as ASSESSMENTS
+from handlers.common.feature import FEATURE as COMMON
+from handlers.digests.feature import FEATURE as DIGESTS
+from handlers.early_warning.feature import FEATURE as EARLY_WARNING
+from handlers.exports.feature import FEATURE as EXPORTS
+from handlers.forms.feature import FEATURE as FORMS
+from handlers.groups.feature import FEATURE as GROUPS
+from handlers.incidents.feature import FEATURE as INCIDENTS
+from handlers.needs.feature import FEATURE as NEEDS
+from handlers.plumbing import errors
+from handlers.plumbing.context import AppContext, BotData
+from handlers.plumbing.feature import Feature, Surface
+from handlers.plumbing.guards import admit, guard_flood
+from handlers.plumbing.http import AiohttpRequest
+from handlers.plumbing.install import install, schedule
+from handlers.plumbing.menu import on_menu_button
+from handlers.plumbing.notify import TelegramNotifier
+from handlers.plumbing.processor import PerChatUpdateProcessor
+from handlers.plumbing.ratelimit import NotificationRateLimiter
+from handlers.plumbing.render import answer_stale
+from handlers.plumbing.watch import WatchedRequest
+from handlers.practices.feature import FEATURE as PRACTICES
+from handlers.review.feature import FEATURE as REVIEW
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+AyilApp = Application[Any, AppContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+# Every feature, in the order of Telegram's command list and /help (the menu has its own
+# positions). Rules are built in this order, so a feature comes after those it uses; hooks
+# into later ones go in its `connect`. A new feature is its folder and one line here.
+FEATURES: tuple[Feature, ...] = (
+    COMMON,
+    FORMS,
+    ADMIN,
+    INCIDENTS,
+    REVIEW,
+    EARLY_WARNING,
+    NEEDS,
+    ASSESSMENTS,
+    PRACTICES,
+    GROUPS,
+    DIGESTS,
+    EXPORTS,
+)
+
+
+@runtime_checkable
+class HasForms(Protocol):
+    """Rules that declare forms (the engine runs them)."""
+
+    def specs(self) -> Mapping[str, FormSpec]: ...
+
+
+async def build_kernel(
+    settings: Settings, app: AyilApp, clock: Clock, features: tuple[Feature, ...] = FEATURES
+) -> Kernel:
+    """Open the database, build the kernel and every feature's rules; called from post_init."""
+    # Data files first: an error in them must not leave the database open behind it (#21).
+    gazetteer = Gazetteer.default()
+    SignalConfig.load(settings.severity_path or SEVERITY_PATH)
+    db = await Database.open(settings.db_path, replicated=settings.replica_url is not None)
+    try:
+        return _assemble(settings, app, clock, features, db, gazetteer)
+    except BaseException:
+        await db.close()
+        raise
+
+
+def _assemble(
+    settings: Settings,
+    app: AyilApp,
+    clock: Clock,
+    features: tuple[Feature, ...],
+    db: Database,
+    gazetteer: Gazetteer,
+) -> Kernel:
+    kernel = Kernel(
+        settings=settings,
+        db=db,
+        clock=clock,
+        gazetteer=gazetteer,
+        access=Access(gazetteer),
+        notifier=TelegramNotifier(app.bot, app.bot_data.surface),
+        bot_username=app.bot.username,
+    )
+
+    def env_for(tr: Tr, actor: Actor, context: Any) -> Env:
+        return Env(
+            tr=tr,
+            user=actor.user,
+            gazetteer=gazetteer,
+            today=clock.now().astimezone(settings.zone).date(),
+            context=context,
+        )
+
+    engine = kernel.add(FormEngine(db, {}, env_for=env_for, clock=clock.now))
+    for feature in features:
+        for build in feature.rules:
+            part = kernel.add(build(kernel))
+            if isinstance(part, HasForms):
+                engine.specs.update(part.specs())
+            if isinstance(part, PrivacyService.Holder):
+                kernel.get(PrivacyService).register(
+                    feature.name, export=part.export_personal, erase=part.erase_personal
+                )
+    for feature in features:
+        if feature.connect is not None:
+            feature.connect(kernel)
+    return kernel
+
+
+# Measured in `make bench`: with Python's default thresholds the cyclic collector ran about
+# once every five updates and took 18% of the CPU of a /help (PTB builds many objects per
+# update); the objects built at start-up never need scanning again.
+GC_THRESHOLDS = (20_000, 50, 100)
+
+
+def tune_gc() -> None:
+    """Freeze what start-up built and collect cycles less often; for the bot's own process."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def add_handlers(app: AyilApp, features: tuple[Feature, ...] = FEATURES) -> Surface:
+    """Every handler, in order; the only place that adds them (through `install`)."""
+    first = (
+        # Group -2 drops floods before anything reads the database; -1 resolves the actor.
+        (-2, TypeHandler(Update, guard_flood)),
+        (-1, TypeHandler(Update, admit)),
+    )
+    surface = install(app, features, first=first)
+    app.add_handler(CallbackQueryHandler(on_menu_button, pattern=r"^m:"))
+    for feature in features:
+        for handler in feature.fallbacks:
+            app.add_handler(handler)
+    # Any other button: from an old message or a version that no longer exists.
+    app.add_handler(CallbackQueryHandler(answer_stale))
+    app.add_error_handler(errors.on_error)
+    return surface
+
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+def webhook_secret(token: str) -> str:
+    """Telegram sends this header with every webhook call; others cannot forge updates."""
+    return hashlib.sha256(f"ayilbot-webhook:{token}".encode()).hexdigest()[:48]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str | None = None,
+    clock: Clock | None = None,
+    on_poll: Callable[[], None] | None = None,
+) -> AyilApp:
+    """The Application for a token, talking to `settings.telegram_api_base_url`.
+
+    `on_poll` is called after each successful getUpdates (the heartbeat of `ayilbot run`).
+    """
+    check_compiled()
+    clock = clock or Clock()
+    bot_token = token or settings.token
+    if bot_token is None:
+        raise ValueError("no token: set TELEGRAM_BOT_TOKEN, or run the sandbox")
+
+    async def post_init(app: AyilApp) -> None:
+        kernel = await build_kernel(settings, app, clock)
+        app.bot_data.kernel = kernel
+        schedule(app, kernel, app.bot_data.surface.jobs)
+        await publish_commands(app, settings)
+
+    async def post_shutdown(app: AyilApp) -> None:
+        if app.bot_data.ready:
+            await app.bot_data.kernel.db.close()
+
+    poll_request: BaseRequest = AiohttpRequest(connection_pool_size=1)
+    if on_poll is not None:
+        poll_request = WatchedRequest(poll_request, on_poll)
+    context_types = ContextTypes(context=AppContext, bot_data=BotData)
+    app: AyilApp = (
+        ApplicationBuilder()
+        .token(bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.base_file_url)
+        .context_types(context_types)
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrency))
+        .rate_limiter(NotificationRateLimiter(max_retries=3))
+        # Twice the update concurrency: a handler may send while an alert goes out.
+        .request(AiohttpRequest(connection_pool_size=2 * settings.concurrency, pool_timeout=5.0))
+        .get_updates_request(poll_request)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    app.bot_data.surface = add_handlers(app)
+    return app
+
+
+async def publish_commands(app: AyilApp, settings: Settings) -> None:
+    """Telegram's command menu in each language; a failure here must not stop the bot."""
+    listed = [c for c in app.bot_data.surface.commands if c.description and not c.in_groups]
+    try:
+        for language in LANGUAGES:
+            tr = translator(language)
+            commands = [BotCommand(c.name, tr.label(c.description or "")) for c in listed]
+            await app.bot.set_my_commands(commands, language_code=language)
+            if language == settings.default_language:
+                await app.bot.set_my_commands(commands)
+    except TelegramError as exc:
+        log.warning("could not publish the command menu: %s", type(exc).__name__)
+
+
+async def initialize_application(app: AyilApp) -> None:
+    """initialize() plus post_init, which PTB runs only inside run_polling/run_webhook."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+
+
+async def shutdown_application(app: AyilApp) -> None:
+    """shutdown() plus post_shutdown, the counterpart of `initialize_application`."""
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)

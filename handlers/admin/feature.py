@@ -1,0 +1,8 @@
+"""Administrators in the chat: one-time invitation links."""
+
+from __future__ import annotations
+
+from handlers.admin import handlers as h
+from handlers.plumbing.feature import Command, Feature
+
+FEATURE = Feature(name="admin", commands=(Command("invite", h.on_invite),))

@@ -1,0 +1,132 @@
+"""What everyone sees: the menu, /help, the erase question and the short answers around them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.access import Access, Actor
+from bot.forms.view import FormPress
+from bot.i18n import N_, Safe, Tr, escape
+from bot.screen import Button, Screen, rows
+from handlers.common.buttons import CODEC, EraseMe, KeepMe
+from handlers.plumbing.feature import Command, MenuEntry
+from handlers.plumbing.forms import form_data
+from handlers.plumbing.menu import menu_button
+
+
+def menu(
+    actor: Actor,
+    access: Access,
+    tr: Tr,
+    paused: Sequence[tuple[str, FormPress]],
+    entries: Sequence[MenuEntry],
+) -> Screen:
+    """The menu for this person: what their role allows, and forms they put aside."""
+    buttons = [
+        menu_button(tr.label(e.label), e.key)
+        for e in entries
+        if e.listed and access.allows(actor, e.permission)
+    ]
+    resume = [(Button("↩️ " + tr.label(title), form_data(press)),) for title, press in paused]
+    return Screen(tr.gettext(N_("What would you like to do?")), (*resume, *rows(buttons, 2)))
+
+
+def help_text(
+    actor: Actor, access: Access, tr: Tr, commands: Sequence[Command], entries: Sequence[MenuEntry]
+) -> Screen:
+    """/help: what the bot is for, and the commands this person may use."""
+    by_entry = {e.key: e.permission for e in entries if e.listed}
+    lines = [
+        f"/{c.name} — {escape(tr.label(c.description))}"
+        for c in commands
+        if c.description is not None
+        and not c.in_groups
+        and (
+            (c.permission or by_entry.get(c.name)) is None
+            or access.allows(actor, c.permission or by_entry[c.name])
+        )
+    ]
+    intro = tr.gettext(
+        N_(
+            "I help village leaders report disputes over water, pasture and land, women "
+            "candidates bring women's needs into local plans, and peers share what worked."
+        )
+    )
+    return Screen(Safe(intro + "\n\n" + "\n".join(lines)))
+
+
+def open_private_chat(tr: Tr, bot_username: str | None) -> Screen:
+    """Any command in a group chat: forms are filled in private."""
+    return Screen(
+        tr.gettext(N_("Forms are filled in a private chat with me.")),
+        (
+            (
+                Button(
+                    tr.pgettext("button", "Open a private chat"),
+                    url=f"https://t.me/{bot_username}",
+                ),
+            ),
+        ),
+    )
+
+
+def invitation_accepted(tr: Tr) -> Screen:
+    """An invite link opened by someone already registered."""
+    return Screen(tr.gettext(N_("The invitation is accepted: you now have the coordinator role.")))
+
+
+def cancelled(tr: Tr, *, was_open: bool) -> Screen:
+    """/cancel's answer."""
+    text = (
+        N_("The form was cancelled and what you entered was deleted.")
+        if was_open
+        else N_("There is no open form to cancel.")
+    )
+    return Screen(tr.gettext(text))
+
+
+def mydata_caption(tr: Tr) -> str:
+    """The caption of the /mydata file."""
+    return tr.gettext(N_("Everything I store about you is in this file."))
+
+
+def erase_question(tr: Tr) -> Screen:
+    """/deleteme: ask for confirmation, saying plainly what stays."""
+    return Screen(
+        tr.gettext(
+            N_(
+                "Erase your account and personal data? Your name, profile, drafts, needs "
+                "and memberships are deleted. Incident reports and published practices "
+                "you sent stay, without your name, because the community's record must "
+                "not vanish."
+            )
+        ),
+        (
+            (
+                Button(tr.pgettext("button", "Yes, erase me"), CODEC.encode(EraseMe())),
+                Button(tr.pgettext("button", "No"), CODEC.encode(KeepMe())),
+            ),
+        ),
+    )
+
+
+def erased(tr: Tr) -> Screen:
+    """After erasure."""
+    return Screen(
+        tr.gettext(N_("Your data is erased. Goodbye, and thank you. /start registers you again."))
+    )
+
+
+def nothing_erased(tr: Tr) -> Screen:
+    """The person said no to erasure."""
+    return Screen(tr.gettext(N_("Nothing was erased.")))
+
+
+def unknown_command(tr: Tr) -> Screen:
+    """A command the bot does not know here."""
+    return Screen(tr.gettext(N_("I do not know this command here. /help lists what you can do.")))
+
+
+def not_in_a_form(tr: Tr) -> Screen:
+    """Typed text while no form is open."""
+    return Screen(tr.gettext(N_("Please choose what to do from /menu.")))

@@ -1,0 +1,73 @@
+"""Handler groups -2 and -1: flood control, then who is behind the update, once per update."""
+
+from __future__ import annotations
+
+import time
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.core.actors import Person
+from bot.core.flood import FloodGuard, Verdict
+from bot.i18n import N_
+from bot.screen import Screen
+from handlers.plumbing.context import AppContext
+from handlers.plumbing.render import answer_stale
+
+
+def person_of(update: Update) -> Person:
+    """The Telegram user behind an update, as the domain sees people."""
+    user = update.effective_user
+    assert user is not None
+    return Person(
+        id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+async def resolve_actor(update: Update, context: AppContext) -> None:
+    """Bind the update and load who is behind it, for every later handler."""
+    actor = None
+    if update.effective_user is not None and not context.has_actor:
+        actor = await context.kernel.actors.resolve(person_of(update))
+    context.bind(update, actor)
+
+
+async def admit(update: Update, context: AppContext) -> None:
+    """Group -1: resolve the actor; refuse any button pressed outside a private chat.
+
+    Every screen with buttons is private. Without the refusal, a forged button pressed inside
+    a linked group chat posted review cards (with the reporter's name), exports and
+    statistics into the group.
+    """
+    await resolve_actor(update, context)
+    chat = update.effective_chat
+    if update.callback_query is not None and chat is not None and chat.type != chat.PRIVATE:
+        await answer_stale(update, context)
+        raise ApplicationHandlerStop
+
+
+async def guard_flood(update: Update, context: AppContext) -> None:
+    """Group -2: tell a person flooding the bot once, first, then ignore them a while."""
+    user = update.effective_user
+    if user is None:
+        return
+    verdict = context.kernel.get(FloodGuard).check(user.id, time.monotonic())
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.NOTIFY:
+        await resolve_actor(update, context)
+        await context.reply(
+            Screen(
+                context.tr.gettext(
+                    N_(
+                        "You are sending messages too fast; I will pause for two minutes. "
+                        "What you entered so far is kept."
+                    )
+                )
+            )
+        )
+    raise ApplicationHandlerStop
