@@ -14,7 +14,10 @@ from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
 
 from bot.config import LANGUAGES
+from bot.core.text import N_
 from bot.resources import shipped
+
+__all__ = ["LOCALE_DIR", "N_", "Safe", "Tr", "check_compiled", "escape", "translator"]
 
 LOCALE_DIR = shipped("locales")
 # Babel knows Kyrgyz as "ky"; gettext catalogs live under the same code.
@@ -23,11 +26,6 @@ _BABEL_LOCALE = {"ky": "ky", "ru": "ru", "en": "en"}
 
 class CatalogsNotCompiled(RuntimeError):
     """A .po catalog has no .mo, or changed after it was compiled."""
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated when rendered, in the reader's locale."""
-    return message
 
 
 class Safe(str):
@@ -120,9 +118,3 @@ def translator(locale: str) -> Tr:
     if first is not None:
         combined = first
     return Tr(locale=locale, catalog=combined)
-
-
-def guess_language(telegram_code: str | None, default: str) -> str:
-    """First guess of a person's language from Telegram's `language_code`."""
-    code = (telegram_code or "").split("-")[0].lower()
-    return code if code in LANGUAGES else default

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.records.core import AuditEntry
 from storage.base import Repository, from_db_time, to_db_time
-from storage.records import AuditEntry
 
 
 class AuditRepository(Repository):

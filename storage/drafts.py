@@ -6,8 +6,8 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.records.core import Draft
 from storage.base import Repository, dumps, from_db_time, loads, to_db_time
-from storage.records import Draft
 
 
 def _draft(row: Any) -> Draft:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.records.core import Invite, Role, User
 from storage.base import Repository, from_db_time, to_db_time
-from storage.records import Invite, Role, User
 
 
 def user_from_row(row: Any) -> User:

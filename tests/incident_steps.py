@@ -13,11 +13,11 @@ from bot.forms.incident import INCIDENT
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
+from bot.records.core import AuditEntry
 from bot.services.users import UserService
 from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.incidents import Incident, IncidentRepository, NewIncident
-from storage.records import AuditEntry
 from tests.conftest import PersonFactory
 from tests.harness import Person, onboard, services_of
 
@@ -103,6 +103,12 @@ class Report:
 
 async def fill_report(someone: Person, locale: str, report: Report) -> BotMessage:
     """Walk /report to the summary; returns the summary message."""
+    await walk_to_description(someone, locale, report)
+    return await finish_report(someone, locale, report)
+
+
+async def walk_to_description(someone: Person, locale: str, report: Report) -> BotMessage:
+    """Walk /report to its description question; returns that question."""
     server = someone.server
     user = someone.user
     await someone.say("/report")
@@ -135,7 +141,13 @@ async def fill_report(someone: Person, locale: str, report: Report) -> BotMessag
         await someone.press(label(locale, report.actor2))
     await someone.press(label(locale, report.crowd))
     await someone.press(report.injured)
-    await someone.press(report.dead)
+    return await someone.press(report.dead)
+
+
+async def finish_report(someone: Person, locale: str, report: Report) -> BotMessage:
+    """From the description question to the summary; returns the summary message."""
+    server = someone.server
+    user = someone.user
     await someone.say(report.description)
     if report.voice:
         await server.send_voice(user)

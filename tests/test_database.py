@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.records.core import Draft
 from storage.db import Database, StorageUnavailable
 from storage.drafts import DraftChanged, DraftRepository, ProcessedUpdates, open_draft, record_step
-from storage.records import Draft
 
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 

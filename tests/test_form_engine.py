@@ -36,11 +36,11 @@ from bot.forms.kinds import (
 from bot.forms.view import FormPress, FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
+from bot.records.core import Draft, User
 from handlers.plumbing.forms import form_data
 from storage.connection import Connection
 from storage.db import Database
 from storage.drafts import DraftRepository
-from storage.records import Draft, User
 
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 

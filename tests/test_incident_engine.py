@@ -14,9 +14,9 @@ from bot.forms.engine import Form, FormEngine, FormSpec, Step, Submitted
 from bot.forms.kinds import Date, Env, Input, Invalid, Number
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
+from bot.records.core import Draft, User
 from storage.connection import Connection
 from storage.db import Database
-from storage.records import Draft, User
 
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 10)

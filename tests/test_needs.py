@@ -19,13 +19,13 @@ from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
 from bot.localapi import BotMessage, LocalBotApi
+from bot.records.core import Draft, User
 from bot.screen import Screen
 from bot.services.needs import NeedService, funnel_of
 from bot.wiring import AyilApp
 from storage.base import to_db_time
 from storage.db import Database
 from storage.needs import ElectionResultRepository, NeedRepository
-from storage.records import Draft, User
 from storage.users import RoleRepository
 from tests.conftest import PersonFactory
 from tests.harness import Person, onboard, running_bot, services_of

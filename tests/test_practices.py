@@ -12,6 +12,7 @@ from bot.forms.engine import Form, FormEngine, FormSpec, Step, Submitted
 from bot.forms.kinds import Env, Input, MultiChoice, Option, Text
 from bot.gazetteer import Gazetteer
 from bot.localapi import LocalBotApi
+from bot.records.core import Draft
 from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.db import Database
@@ -22,7 +23,6 @@ from storage.practices import (
     fold,
     match_expression,
 )
-from storage.records import Draft
 from tests.conftest import PersonFactory
 from tests.harness import running_bot, services_of
 from tests.practice_steps import (

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from bot.core.errors import NotAllowed, NotRegistered
 from bot.gazetteer import Gazetteer
-from storage.records import Role, User
+from bot.records.core import Role, User
 
 __all__ = [
     "GRANTS",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.config import LANGUAGES, Settings
 from bot.core.access import Actor, Reach, scopes_from_roles
 from bot.gazetteer import Gazetteer
-from bot.i18n import guess_language
 from storage.db import Database
 from storage.users import AccessRepository
 
@@ -66,3 +65,9 @@ class Actors:
     async def of_user(self, user_id: int) -> Actor:
         """The actor for a stored person a rule acts for (a digest's recipient, an asker)."""
         return await self.resolve(Person(id=user_id, first_name=""))
+
+
+def guess_language(telegram_code: str | None, default: str) -> str:
+    """First guess of a person's language from Telegram's `language_code`."""
+    code = (telegram_code or "").split("-")[0].lower()
+    return code if code in LANGUAGES else default

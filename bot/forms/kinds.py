@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.gazetteer import Gazetteer, Place
 from bot.i18n import N_, Tr, escape
-from storage.records import User
+from bot.records.core import User
 
 Answers = Mapping[str, Any]
 
@@ -28,6 +28,7 @@ class Input:
     mime_type: str | None = None
     file_name: str | None = None
     duration: int | None = None
+    sent_at: datetime | None = None  # when the person sent it (Telegram's message date)
 
     def as_file(self) -> dict[str, Any]:
         """The stored form of an attachment: Telegram ids and type, never the bytes."""
@@ -338,7 +339,11 @@ class Note(Kind):
         parts = []
         if value.get("text"):
             text = value["text"]
-            parts.append(escape(text if len(text) <= 300 else text[:300] + "…"))
+            if len(text) <= 300:
+                parts.append(escape(text))
+            else:
+                size = env.tr.ngettext("{n} character", "{n} characters", len(text))
+                parts.append(f"{escape(text[:300])}… ({size})")
         if value.get("voice"):
             parts.append("🎤 " + env.tr.gettext("voice note"))
         return " + ".join(parts)

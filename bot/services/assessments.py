@@ -19,12 +19,12 @@ from bot.forms.kinds import Env, Invalid
 from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape, translator
+from bot.records.core import Draft
 from bot.screen import Attachment, Button, Screen
 from storage.assessments import Assessment, AssessmentRepository
 from storage.connection import Connection
 from storage.db import Database
 from storage.drafts import DraftRepository
-from storage.records import Draft
 
 # The menu entry and command descriptions (bot/menu.py lists them).
 MENU_ASSESSMENT = N_("🏞 Assessments of ayil okmotu")

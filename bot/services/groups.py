@@ -16,12 +16,12 @@ from bot.forms.practice import GROUP_KIND_LABELS, GROUP_RENAME, NEW_GROUP, NO_RE
 from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape, translator
+from bot.records.core import Draft
 from bot.screen import Button, Notifier, Screen
 from storage.audit import AuditRepository
 from storage.connection import Connection
 from storage.db import Database
 from storage.groups import DELIVERY_MODES, GroupRepository, PeerGroup
-from storage.records import Draft
 from storage.users import UserRepository
 
 INVITE_PREFIX = "g_"  # `/start g_<code>` joins a group; other start codes are role invites

@@ -32,6 +32,7 @@ from bot.forms.kinds import Env, Invalid
 from bot.forms.onboarding import NOT_LISTED
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
+from bot.records.core import Draft, User
 from bot.screen import Attachment, Button, Notifier, Screen
 from bot.services import incident_views as views
 from bot.services.users import UserService
@@ -48,7 +49,6 @@ from storage.incidents import (
     NewIncident,
     UncoveredNoticeRepository,
 )
-from storage.records import Draft, User
 from storage.users import UserRepository
 
 log = logging.getLogger(__name__)

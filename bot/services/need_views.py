@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from bot.forms.need import FINAL, HEARD, OTHER, OUTCOMES, RAISED_WITH, STAGES, TOPICS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape
+from bot.records.core import User
 from bot.screen import Attachment, Button, Screen
 from storage.needs import Need, NeedStage
-from storage.records import User
 
 if TYPE_CHECKING:
     from bot.services.needs import CandidateResult, ElectionSummary, NeedsOverview

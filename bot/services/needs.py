@@ -28,6 +28,7 @@ from bot.forms.need import (
 from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, translator
+from bot.records.core import Draft, User
 from bot.screen import Attachment, Notifier, Screen
 from bot.services import need_documents
 from bot.services.need_views import NeedViews
@@ -42,7 +43,6 @@ from storage.needs import (
     NeedRepository,
     ProgrammeRepository,
 )
-from storage.records import Draft, User
 from storage.users import UserRepository
 
 log = logging.getLogger(__name__)

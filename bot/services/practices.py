@@ -31,6 +31,7 @@ from bot.forms.practice import (
 from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, escape, translator
+from bot.records.core import Draft, User
 from bot.screen import Attachment, Button, Notifier, Screen, rows
 from bot.services.users import UserService
 from storage.audit import AuditRepository
@@ -46,7 +47,6 @@ from storage.practices import (
     Viewer,
     match_expression,
 )
-from storage.records import Draft, User
 from storage.users import RoleRepository, UserRepository
 
 PER_PAGE = 5  # one screen on a small phone

@@ -14,17 +14,17 @@ from bot.core.access import (
     Permission,
     Scope,
 )
-from bot.core.actors import Actors, Person
+from bot.core.actors import Actors, Person, guess_language
 from bot.forms.engine import FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
 from bot.forms.onboarding import LANGUAGE, NOT_LISTED, ONBOARDING
 from bot.gazetteer import Gazetteer
-from bot.i18n import N_, Tr, guess_language
+from bot.i18n import N_, Tr
+from bot.records.core import Draft, Role, User
 from bot.screen import Screen
 from storage.audit import AuditRepository
 from storage.connection import Connection
 from storage.db import Database
-from storage.records import Draft, Role, User
 from storage.users import InviteRepository, RoleRepository, UserRepository
 
 GRANTABLE_ROLES = ("coordinator", "admin")

@@ -11,6 +11,7 @@ from bot.forms.engine import FormEngine
 from bot.screen import Screen
 from bot.services.incidents import FormStart, IncidentService
 from handlers.plumbing.context import AppContext
+from handlers.plumbing.parsing import id_of
 from handlers.plumbing.render import reply
 
 
@@ -18,7 +19,7 @@ def numbers(update: Update) -> list[int]:
     """The ids in button data `inc:<action>:<id>[:<id>]` (the pattern checked the shape)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    return [int(part) for part in query.data.split(":")[2:] if part.isdigit()]
+    return [id_of(part) for part in query.data.split(":")[2:] if part.isdigit()]
 
 
 async def answer_with(update: Update, context: AppContext, pending: Awaitable[Screen]) -> None:
@@ -71,7 +72,7 @@ async def on_followup(update: Update, context: AppContext) -> None:
     """The answer to the weekly question (`inc:f:<n>:<r|o|w>`)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    number, key = int(query.data.split(":")[2]), query.data.split(":")[3]
+    number, key = id_of(query.data.split(":")[2]), query.data.split(":")[3]
     service = context.rules(IncidentService)
     await answer_with(update, context, service.answer_followup(context.actor, number, key))
 

@@ -1,0 +1,1 @@
+"""Files handed to officials (spreadsheets, documents, charts): records in, bytes out."""

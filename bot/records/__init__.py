@@ -1,0 +1,1 @@
+"""Plain frozen records of the domain, shared by the rules, storage and the surfaces."""
