@@ -27,6 +27,7 @@ from bot.wiring import initialize_application, shutdown_application, webhook_sec
 from tests.harness import TOKEN, make_settings
 from tests.test_webhook import free_port
 
+
 def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
     """The environment without ayilbot or Telegram settings, a database in tmp_path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AYILBOT_"))}
