@@ -15,8 +15,10 @@ from bot.localapi.rules import (
     check_button,
     check_commands,
     check_markup,
+    check_menu_button,
     check_reachable,
     formatted,
+    is_web_app_url,
 )
 
 
@@ -174,6 +176,70 @@ def test_markup_as_json_text_or_object_and_its_shape() -> None:
     for wrong in wrong_markups:
         with pytest.raises(ApiError, match="can't parse reply keyboard markup"):
             check_markup(wrong)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://dashboard.example.org/app?x=1",
+        "http://127.0.0.1:8080/app",
+        "http://localhost:8443/",
+        "http://localhost/",
+    ],
+)
+def test_web_app_urls_telegram_or_this_server_opens(url: str) -> None:
+    assert is_web_app_url(url)
+    button = {"text": "Dashboard", "web_app": {"url": url}}
+    check_button(button)
+    assert check_markup({"inline_keyboard": [[button]]}) is not None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://dashboard.example.org/",
+        "http://localhost.example.org/",
+        "http://127.0.0.1@evil.example/",
+        "https://",
+        "javascript:alert(1)",
+        "tg://resolve?domain=x",
+        "http://[::1",
+        42,
+    ],
+)
+def test_web_app_urls_refused(url: object) -> None:
+    assert not is_web_app_url(url)
+    with pytest.raises(ApiError, match="BUTTON_URL_INVALID"):
+        check_button({"text": "Dashboard", "web_app": {"url": url}})
+    with pytest.raises(ApiError, match="BUTTON_URL_INVALID"):
+        check_button({"text": "Dashboard", "web_app": url})
+
+
+def test_web_app_buttons_are_for_private_chats_only() -> None:
+    inline = {"inline_keyboard": [[{"text": "D", "web_app": {"url": "https://d.example.org"}}]]}
+    reply = {"keyboard": [[{"text": "D", "web_app": {"url": "https://d.example.org"}}]]}
+    for markup in (inline, reply):
+        assert check_markup(markup, private=True) == markup
+        with pytest.raises(ApiError, match="BUTTON_TYPE_INVALID"):
+            check_markup(markup, private=False)
+    with pytest.raises(ApiError, match="BUTTON_URL_INVALID"):
+        check_markup({"keyboard": [[{"text": "D", "web_app": {"url": "http://x.example"}}]]})
+
+
+def test_menu_button_default_commands_and_web_app() -> None:
+    assert check_menu_button(None) == {"type": "default"}
+    assert check_menu_button({"type": "commands"}) == {"type": "commands"}
+    web_app = {"type": "web_app", "text": "Карта", "web_app": {"url": "https://d.example.org"}}
+    assert check_menu_button(web_app) == web_app
+    refused = [
+        ({"type": "web_app", "text": "Карта", "web_app": {"url": "http://d.example.org"}}, "URL"),
+        ({"type": "web_app", "text": " ", "web_app": {"url": "https://d.example.org"}}, "text"),
+        ({"type": "web_view"}, "menu button"),
+        ("web_app", "menu button"),
+    ]
+    for button, reason in refused:
+        with pytest.raises(ApiError, match=reason):
+            check_menu_button(button)
 
 
 def test_bot_commands_names_and_descriptions() -> None:

@@ -86,6 +86,18 @@ def _int(req: Request, key: str, *, missing: str | None = None) -> int:
         raise bad_request(f"invalid {key} specified") from None
 
 
+def _optional_chat_id(value: object) -> int | None:
+    """A chat_id parameter that may be absent (menu buttons: absent = every private chat)."""
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    if not isinstance(value, int | str):
+        raise bad_request("invalid chat_id specified")
+    try:
+        return int(value)
+    except ValueError:
+        raise bad_request("invalid chat_id specified") from None
+
+
 def _file_kind_of(raw: JSON) -> str:
     for kind in ("photo", "document", "voice", "location", "sticker", "contact", "text"):
         if kind in raw:
@@ -225,14 +237,24 @@ class BotApiMethods:
         return True
 
     def _set_chat_menu_button(self, req: Request) -> bool:
-        chat_id = req.params.get("chat_id")
-        key = int(chat_id) if isinstance(chat_id, int | str) and chat_id != "" else None
-        button = req.params.get("menu_button") or {"type": "default"}
-        self._state.menu_buttons[key] = button if isinstance(button, dict) else {"type": "default"}
+        chat_id = _optional_chat_id(req.params.get("chat_id"))
+        button = rules.check_menu_button(req.params.get("menu_button"))
+        if chat_id is not None:
+            chat = self._state.chats.get(chat_id)
+            if chat is None:
+                raise bad_request("chat not found")
+            # chat_id names "the target private chat" (Bot API setChatMenuButton); Telegram's
+            # exact words for a group are not documented, these are ours.
+            if not chat.is_private:
+                raise bad_request("menu buttons are for private chats only")
+        self._state.menu_buttons[chat_id] = button
         return True
 
     def _get_chat_menu_button(self, req: Request) -> JSON:
-        return self._state.menu_buttons.get(req.params.get("chat_id"), {"type": "default"})
+        chat_id = _optional_chat_id(req.params.get("chat_id"))
+        buttons = self._state.menu_buttons
+        # A chat without its own button shows the one set for every private chat.
+        return buttons.get(chat_id) or buttons.get(None) or {"type": "default"}
 
     # ---------------------------------------------------------------- chat and message lookup
 
@@ -278,8 +300,8 @@ class BotApiMethods:
         return user_message
 
     @staticmethod
-    def _markup(req: Request) -> JSON | None:
-        return rules.check_markup(req.params.get("reply_markup"))
+    def _markup(req: Request, state: ChatState) -> JSON | None:
+        return rules.check_markup(req.params.get("reply_markup"), private=state.is_private)
 
     def _input_file(self, req: Request, key: str) -> StoredFile:
         """Resolve an uploaded or file_id input."""
@@ -380,7 +402,7 @@ class BotApiMethods:
             too_long="message is too long",
             required=True,
         )
-        markup = self._markup(req)
+        markup = self._markup(req, state)
         reply = self._admit(state, req)
         content: JSON = {"text": plain}
         if entities:
@@ -415,7 +437,7 @@ class BotApiMethods:
     def _send_file(self, req: Request, method: str, key: str) -> JSON:
         state = self._target(req, method)
         content, caption, parse_mode = self._caption_content(req)
-        markup = self._markup(req)
+        markup = self._markup(req, state)
         stored = self._input_file(req, key)
         reply = self._admit(state, req)
         if key == "photo":
@@ -441,7 +463,7 @@ class BotApiMethods:
     def _send_location(self, req: Request) -> JSON:
         state = self._target(req, "sendLocation")
         lat, lon = rules.check_location(req.params.get("latitude"), req.params.get("longitude"))
-        markup = self._markup(req)
+        markup = self._markup(req, state)
         reply = self._admit(state, req)
         content = {"location": {"latitude": lat, "longitude": lon}}
         return self._new_message(
@@ -508,7 +530,7 @@ class BotApiMethods:
             too_long="message is too long",
             required=True,
         )
-        markup = self._markup(req)
+        markup = self._markup(req, state)
         if old.kind != "text":
             raise bad_request("there is no text in the message to edit")
         return self._apply_edit(
@@ -524,7 +546,7 @@ class BotApiMethods:
     def _edit_message_caption(self, req: Request) -> JSON:
         state, old = self._message_to_edit(req, "editMessageCaption")
         content, caption, parse_mode = self._caption_content(req)
-        markup = self._markup(req)
+        markup = self._markup(req, state)
         if old.kind not in ("photo", "document", "voice"):
             raise bad_request("there is no caption in the message to edit")
         changes = {
@@ -543,7 +565,7 @@ class BotApiMethods:
 
     def _edit_message_reply_markup(self, req: Request) -> JSON:
         state, old = self._message_to_edit(req, "editMessageReplyMarkup")
-        markup = self._markup(req)
+        markup = self._markup(req, state)
         return self._apply_edit(
             state,
             old,
@@ -663,7 +685,7 @@ class BotApiMethods:
     def _copy_message(self, req: Request) -> JSON:
         state = self._target(req, "copyMessage")
         source = self._source_message(req, "message to copy not found")
-        markup = self._markup(req)
+        markup = self._markup(req, state)
         content = {k: source[k] for k in _COPIED if k in source}
         text = source.get("text", source.get("caption"))
         parse_mode = None

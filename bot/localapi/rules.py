@@ -16,6 +16,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from bot.localapi.html_check import HtmlParseError, parse_html
 from bot.localapi.model import JSON, ApiError, ChatState, bad_request
@@ -27,6 +28,7 @@ __all__ = [
     "CHAT_METHODS",
     "COMMAND_DESCRIPTION_LIMIT",
     "GET_FILE_LIMIT",
+    "LOCAL_WEB_APP_HOSTS",
     "SEND_METHODS",
     "TEXT_LIMIT",
     "FloodLimits",
@@ -37,8 +39,10 @@ __all__ = [
     "check_commands",
     "check_location",
     "check_markup",
+    "check_menu_button",
     "check_reachable",
     "formatted",
+    "is_web_app_url",
 ]
 
 TEXT_LIMIT = 4096
@@ -47,6 +51,8 @@ CALLBACK_DATA_LIMIT = 64  # bytes of UTF-8, not characters
 CALLBACK_ANSWER_LIMIT = 200
 COMMAND_DESCRIPTION_LIMIT = 256
 GET_FILE_LIMIT = 20 * 1024 * 1024
+# Real Telegram opens only https:// Mini Apps; this server also takes a dashboard on loopback.
+LOCAL_WEB_APP_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
 # Methods that put a message into a chat: these count against Telegram's flood limits.
 SEND_METHODS = frozenset(
@@ -90,6 +96,7 @@ _CHAT_ACTIONS = frozenset(
     }
 )
 _BOT_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_MENU_BUTTON_TYPES = frozenset({"default", "commands", "web_app"})
 
 
 # ---------------------------------------------------------------- chats
@@ -147,7 +154,31 @@ def formatted(params: JSON, key: str, *, limit: int, too_long: str, required: bo
 # ---------------------------------------------------------------- markup and buttons
 
 
-def check_button(button: Any) -> None:
+def is_web_app_url(url: object) -> bool:
+    """A Mini App URL Telegram would open: https, or http on loopback for this local server."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if not parts.hostname:
+        return False
+    return parts.scheme == "https" or (
+        parts.scheme == "http" and parts.hostname in LOCAL_WEB_APP_HOSTS
+    )
+
+
+def _check_web_app(button: JSON, *, private: bool) -> None:
+    info = button["web_app"]
+    # Telegram offers Mini App buttons in private chats only (InlineKeyboardButton.web_app).
+    if not private:
+        raise bad_request("BUTTON_TYPE_INVALID")
+    if not isinstance(info, dict) or not is_web_app_url(info.get("url")):
+        raise bad_request("BUTTON_URL_INVALID")
+
+
+def check_button(button: Any, *, private: bool = True) -> None:
     """Check one inline keyboard button: text, exactly a known action, its data or URL."""
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
         raise bad_request(
@@ -165,10 +196,12 @@ def check_button(button: Any) -> None:
         url = button["url"]
         if not isinstance(url, str) or not url.startswith(("http://", "https://", "tg://")):
             raise bad_request("BUTTON_URL_INVALID")
+    if "web_app" in button:
+        _check_web_app(button, private=private)
 
 
-def check_markup(raw: object) -> JSON | None:
-    """Check reply_markup (JSON text or object); None when there is none."""
+def check_markup(raw: object, *, private: bool = True) -> JSON | None:
+    """Check reply_markup (JSON text or object) for a chat; None when there is none."""
     if raw is None or raw == "":
         return None
     if isinstance(raw, str):
@@ -187,9 +220,30 @@ def check_markup(raw: object) -> JSON | None:
             )
         for row in rows:
             for button in row:
-                check_button(button)
-    elif not any(k in raw for k in ("keyboard", "remove_keyboard", "force_reply")):
+                check_button(button, private=private)
+    elif "keyboard" in raw:
+        for row in raw["keyboard"] if isinstance(raw["keyboard"], list) else []:
+            for button in row if isinstance(row, list) else []:
+                if isinstance(button, dict) and "web_app" in button:
+                    _check_web_app(button, private=private)
+    elif not any(k in raw for k in ("remove_keyboard", "force_reply")):
         raise bad_request("can't parse reply keyboard markup JSON object")
+    return raw
+
+
+def check_menu_button(raw: object) -> JSON:
+    """Check a MenuButton for setChatMenuButton; none given means the default button."""
+    if raw is None or raw == "":
+        return {"type": "default"}
+    if not isinstance(raw, dict) or raw.get("type") not in _MENU_BUTTON_TYPES:
+        raise bad_request("can't parse menu button JSON object")
+    if raw["type"] == "web_app":
+        text = raw.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise bad_request("menu button text must be non-empty")
+        info = raw.get("web_app")
+        if not isinstance(info, dict) or not is_web_app_url(info.get("url")):
+            raise bad_request("BUTTON_URL_INVALID")
     return raw
 
 
