@@ -10,6 +10,7 @@ a module, sharing one `ServerState` (state.py):
 | the Bot API methods | methods.py (update queue: updates.py; files: files.py) |
 | the play-the-user side and reading the bot's output | users.py |
 | injected and random faults, the late "timeout" answer | faults.py |
+| Mini App initData signing | initdata.py |
 
 Composition, not one class in several files: the methods, the flood limits and the faults are
 objects this class holds, each with only the state it needs, so each is tested alone. The class

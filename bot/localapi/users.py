@@ -1,8 +1,8 @@
 """The play-the-user side of the local Bot API server: what a test does and what it reads back.
 
-A test creates users and groups, makes them send things and press buttons, then reads what the
-bot answered in each chat. `PlayedUsers` is that public face; it holds the shared `ServerState`
-and nothing else, so everything it does is visible to the Bot API methods
+A test creates users and groups, makes them send things, press buttons and open the Mini App,
+then reads what the bot answered in each chat. `PlayedUsers` is that public face; it holds the
+shared `ServerState` and nothing else, so everything it does is visible to the Bot API methods
 (a sent text becomes an update the bot polls; a bot message becomes an event read here).
 `LocalBotApi` (server.py) inherits it, because from a test's point of view the server *is* this
 API (`api.send_text(...)`, `api.next_message(...)`); the rest of the server is parts it holds.
@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 
 from bot.localapi.files import document_dict, voice_dict
+from bot.localapi.initdata import sign_init_data, web_app_user
 from bot.localapi.model import JSON, ApiCall, BotMessage, ChatRef, ChatState, FakeChat, FakeUser
 from bot.localapi.state import ServerState
 
@@ -238,6 +239,15 @@ class PlayedUsers:
         """The user joins a group (a new_chat_members service message)."""
         self._state.chat(chat).members[user.id] = "member"
         return self._user_message(user, chat, {"new_chat_members": [user.to_dict()]})
+
+    def web_app_init_data(self, user: FakeUser, *, auth_date: int | None = None) -> str:
+        """The initData Telegram gives the Mini App this user opens, signed with the bot token."""
+        fields = {
+            "query_id": f"AAQ{user.id}-{next(self._state.query_seq)}",
+            "user": web_app_user(user),
+            "auth_date": str(self._now() if auth_date is None else auth_date),
+        }
+        return sign_init_data(fields, self._state.token)
 
     # ---------------------------------------------------------------- buttons
 
