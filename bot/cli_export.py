@@ -5,18 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from bot.config import LANGUAGES, Settings
-
-if TYPE_CHECKING:
-    from bot.core.access import Actor
-    from bot.forms.kinds import Env
-    from bot.i18n import Tr
-    from bot.screen import Screen
+from bot.core.notices import Delivery, Recipient
 
 Exporter = Callable[[Settings, argparse.Namespace], Awaitable[int]]
 
@@ -104,11 +98,11 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
 async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     """Incidents, practices, users or needs as CSV, XLSX or GeoJSON, with the filters given."""
     from bot.clock import Clock
-    from bot.core.access import Access, Actor
-    from bot.forms.engine import FormEngine
+    from bot.core.access import Access, Actor, Reach
+    from bot.core.kernel import Kernel
     from bot.gazetteer import Gazetteer
+    from bot.rules.needs import NeedRules
     from bot.services.exports import ExportError, ExportRequest, ExportService
-    from bot.services.needs import NeedService
     from storage.db import Database
 
     locale = args.lang or settings.default_language
@@ -117,10 +111,16 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
         gazetteer = Gazetteer.default()
         access = Access(gazetteer)
         clock = Clock()
-        # The needs service decides who sees which need; here it only reads, so its form
-        # engine has no forms and its notifier sends nothing.
-        forms = FormEngine(db, {}, env_for=_no_forms, clock=clock.now)
-        needs = NeedService(db, clock, access, gazetteer, forms, _NoMessages())
+        # The needs rules decide who sees which need; here they only read and message nobody.
+        kernel = Kernel(
+            settings=settings,
+            db=db,
+            clock=clock,
+            gazetteer=gazetteer,
+            access=access,
+            notifier=_NoNotices(),
+        )
+        needs = NeedRules(kernel)
         service = ExportService(db, settings, clock, gazetteer, access, needs)
         request = ExportRequest(
             kind=args.kind,
@@ -132,10 +132,11 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
             locale=locale,
         )
         try:
-            # The command line runs with the operator's full rights.
-            made = await service.export(
-                Actor(user_id=0, locale=locale, user=None, is_admin=True), request
+            # The command line runs with the operator's full rights: she reaches everything.
+            operator = Actor(
+                user_id=0, locale=locale, user=None, is_admin=True, reach=Reach(everything=True)
             )
+            made = await service.export(operator, request)
         except ExportError as exc:
             print(f"ayilbot export {args.kind}: {exc}")
             return 2
@@ -151,15 +152,11 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _no_forms(tr: Tr, actor: Actor, context: Mapping[str, Any]) -> Env:
-    raise RuntimeError("the command line opens no forms")
-
-
-class _NoMessages:
+class _NoNotices:
     """A notifier for the command line: nobody is messaged from here."""
 
-    async def send(self, chat_id: int, screen: Screen) -> bool:
-        return False
+    async def notify(self, recipient: Recipient, notice: object) -> Delivery:
+        return Delivery.FAILED
 
 
 DATA_FORMATS = ("csv", "xlsx", "geojson")

@@ -23,6 +23,7 @@ from bot.core.actors import Person
 from bot.core.errors import StaleButton
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
+from bot.rules.needs import NeedRules
 from bot.screen import Button, Deliverer, Screen, rows
 from bot.services.digest_sections import (
     APPROVED_SHOWN,
@@ -42,7 +43,6 @@ from bot.services.digest_sections import (
 )
 from bot.services.fanout import MAX_ATTEMPTS, FanOut, FanOutReport, Progress, Target
 from bot.services.groups import GroupService
-from bot.services.needs import NeedService
 from bot.services.users import UserService
 from storage.base import from_db_time, to_db_time
 from storage.connection import Connection
@@ -162,7 +162,7 @@ class DigestService:
         access: Access,
         users: UserService,
         groups: GroupService,
-        needs: NeedService,
+        needs: NeedRules,
         notifier: Deliverer,
     ) -> None:
         self.db = db
