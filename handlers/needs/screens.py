@@ -147,6 +147,12 @@ def place_name(place: Place | None, tr: Tr) -> str:
 
 def card(found: NeedCard, tr: Tr, *, toast: str | None = None) -> Screen:
     """A need with its track; the author is named to everyone but herself."""
+    lines = [*_about(found, tr), "", *_track(found, tr)]
+    return Screen("\n".join(lines), _card_buttons(found, tr), toast=toast)
+
+
+def _about(found: NeedCard, tr: Tr) -> list[str]:
+    """What the need is: number, topic, author, place, women, her words, files."""
     need = found.item.need
     number = tr.gettext(N_("Need No. {number}"), number=need.id)
     lines = [f"<b>{number}</b> · {topic_label(need, tr)}"]
@@ -165,7 +171,15 @@ def card(found: NeedCard, tr: Tr, *, toast: str | None = None) -> Screen:
         lines.append(tr.gettext(N_("💡 Proposal: {text}"), text=need.proposal))
     if need.photos:
         lines.append("📷 " + tr.ngettext("{n} photo", "{n} photos", len(need.photos)))
-    lines += ["", tr.gettext(N_("Stage: <b>{stage}</b>"), stage=tr.label(STAGES[need.stage]))]
+    return lines
+
+
+def _track(found: NeedCard, tr: Tr) -> list[str]:
+    """Where the need got: its stage, budget, moves, initiative and who sees it."""
+    need = found.item.need
+    lines: list[str] = [
+        tr.gettext(N_("Stage: <b>{stage}</b>"), stage=tr.label(STAGES[need.stage]))
+    ]
     if need.amount_som:
         amount = tr.number(need.amount_som)
         lines.append(tr.gettext(N_("💰 Budget allocated: {amount} som"), amount=amount))
@@ -185,7 +199,7 @@ def card(found: NeedCard, tr: Tr, *, toast: str | None = None) -> Screen:
         lines.append(tr.gettext(N_("👥 Shared with: {groups}"), groups=names))
     elif found.mine:
         lines.append(tr.gettext(N_("🔒 Only you and the coordinators of your groups see it.")))
-    return Screen("\n".join(lines), _card_buttons(found, tr), toast=toast)
+    return lines
 
 
 def _card_buttons(found: NeedCard, tr: Tr) -> Rows:
@@ -380,11 +394,28 @@ def programme_files(notice: ProgrammeReady, tr: Tr) -> Screen:
 
 def overview(data: NeedsOverview, tr: Tr) -> Screen:
     """/needs: by topic, by aiyl aimak, the funnel with som, and elections."""
-    funnel = data.funnel
+    lines = [*_counts(data, tr), "", *_funnel(data, tr)]
+    buttons = [
+        (
+            Button(
+                f"{tr.label(TOPICS[t.topic])} ({tr.number(t.needs)})",
+                CODEC.encode(OpenTopic(t.topic)),
+            ),
+        )
+        for t in data.by_topic
+    ]
+    if data.with_elections:
+        lines += ["", tr.gettext(N_("<b>Elections</b>")), elected(data.elections, tr)]
+        buttons.append((Button(tr.label(N_("🗳 Election results")), CODEC.encode(OpenResults())),))
+    return Screen("\n".join(lines), tuple(buttons))
+
+
+def _counts(data: NeedsOverview, tr: Tr) -> list[str]:
+    """How many needs and women, by topic and by aiyl aimak."""
     women = sum(t.women for t in data.by_topic)
     lines: list[str] = [
         tr.gettext(N_("<b>Women’s needs in your area</b>")),
-        tr.ngettext("{n} need", "{n} needs", funnel.total)
+        tr.ngettext("{n} need", "{n} needs", data.funnel.total)
         + " · "
         + tr.ngettext("raised by {n} woman", "raised by {n} women", women),
     ]
@@ -404,8 +435,13 @@ def overview(data: NeedsOverview, tr: Tr) -> Screen:
             escape(place_name(r.place, tr)) + " — " + tr.ngettext("{n} need", "{n} needs", r.needs)
             for r in data.by_region
         ]
-    lines += [
-        "",
+    return lines
+
+
+def _funnel(data: NeedsOverview, tr: Tr) -> list[str]:
+    """How far the needs got into local plans and budgets."""
+    funnel = data.funnel
+    return [
         tr.gettext(N_("<b>Into local plans and budgets</b>")),
         tr.gettext(
             N_(
@@ -420,19 +456,6 @@ def overview(data: NeedsOverview, tr: Tr) -> Screen:
         tr.gettext(N_("Declined: {declined}"), declined=tr.number(funnel.declined)),
         tr.gettext(N_("Budget allocated: {amount} som"), amount=tr.number(funnel.som_allocated)),
     ]
-    buttons = [
-        (
-            Button(
-                f"{tr.label(TOPICS[t.topic])} ({tr.number(t.needs)})",
-                CODEC.encode(OpenTopic(t.topic)),
-            ),
-        )
-        for t in data.by_topic
-    ]
-    if data.with_elections:
-        lines += ["", tr.gettext(N_("<b>Elections</b>")), elected(data.elections, tr)]
-        buttons.append((Button(tr.label(N_("🗳 Election results")), CODEC.encode(OpenResults())),))
-    return Screen("\n".join(lines), tuple(buttons))
 
 
 def results(found: ElectionResults, tr: Tr) -> Screen:
