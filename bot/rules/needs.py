@@ -22,8 +22,17 @@ from bot.core.notices import Delivery, Recipient
 from bot.core.text import N_
 from bot.forms.engine import FormEngine, FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
-from bot.forms.need import ELECTION, FINAL, FORWARD, NEED, NEED_STAGE, OTHER, PROGRAMME, STAGES
-from bot.forms.need import TOPICS as TOPIC_LABELS
+from bot.forms.need import (
+    ELECTION,
+    FINAL,
+    FORWARD,
+    NEED,
+    NEED_STAGE,
+    OTHER,
+    PROGRAMME,
+    STAGES,
+    TOPICS,
+)
 from bot.forms.view import FormView
 from bot.gazetteer import Place
 from bot.records.core import Draft, User
@@ -37,7 +46,7 @@ log = logging.getLogger(__name__)
 
 REMIND_EVERY = timedelta(days=30)  # "once a month at most"
 RAN = ("elected", "not_elected")
-TOPICS = tuple(TOPIC_LABELS)  # in the order of the need form
+TOPIC_ORDER = tuple(TOPICS)  # as the need form lists them
 
 
 # ------------------------------------------------------------------------------ records
@@ -669,7 +678,7 @@ class NeedRules:
         )
         by_topic = [
             TopicCount(t, len(ns), sum(n.women for n in ns))
-            for t in TOPICS
+            for t in TOPIC_ORDER
             if (ns := [n for n in needs if n.topic == t])
         ]
         regions: dict[str | None, list[Need]] = defaultdict(list)
@@ -688,7 +697,7 @@ class NeedRules:
 
     async def topic_needs(self, actor: Actor, topic: str) -> TopicNeeds:
         """The needs of one topic in the coordinator's reach."""
-        if topic not in TOPICS:
+        if topic not in TOPIC_ORDER:
             raise StaleButton
         needs = [n for n in await self.visible_needs(actor) if n.topic == topic]
         return TopicNeeds(topic, self._items(needs))
@@ -782,7 +791,7 @@ class NeedRules:
                 continue
             seen.add(need.id)
             found.append(need)
-        return sorted(found, key=lambda n: (TOPICS.index(n.topic), n.id))
+        return sorted(found, key=lambda n: (TOPIC_ORDER.index(n.topic), n.id))
 
 
 def _plain(value: Any) -> Any:
