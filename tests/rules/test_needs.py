@@ -13,8 +13,11 @@ from bot.core.access import Actor, NotAllowed, NotRegistered
 from bot.core.errors import StaleButton
 from bot.core.kernel import Kernel
 from bot.core.notices import Delivery, Recipient
-from bot.forms.kinds import Invalid
+from bot.forms.kinds import Env, Invalid
+from bot.forms.need import PROGRAMME
 from bot.forms.view import FormView
+from bot.gazetteer import Gazetteer
+from bot.i18n import translator
 from bot.rules.needs import (
     Back,
     LastStage,
@@ -436,3 +439,19 @@ async def test_mydata_lists_her_needs_and_deleteme_erases_them(world: World) -> 
         await world.rules.erase_personal(conn, AIGUL, "P-1")
         assert (await world.rules.export_personal(conn, AIGUL))["needs"] == []
         assert await NeedRepository(conn).get(world.kadamjay_need) is not None
+
+
+def test_the_programme_form_names_needs_in_the_readers_language() -> None:
+    step = PROGRAMME.steps[0]
+    choices = [
+        {"id": 5, "topic": "school", "text": "Бала бакча жок", "theirs": True},
+        {"id": 6, "topic": "water", "text": None, "theirs": False},
+        [7, "💧 № 7 · shown before"],  # a draft opened before the form drew its labels
+    ]
+    ky = Env(translator("ky"), None, Gazetteer.default(), date(2026, 3, 2), {"choices": choices})
+    labels = [(o.value, o.label) for o in step.kind.options({}, ky)]
+    assert labels == [
+        ("5", "🏫 № 5 · 👥 Бала бакча жок"),
+        ("6", "💧 № 6 · 🎤"),
+        ("7", "💧 № 7 · shown before"),
+    ]
