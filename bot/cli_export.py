@@ -5,19 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.config import LANGUAGES, Settings
 from bot.core.notices import Delivery, Recipient
 
 if TYPE_CHECKING:
-    from bot.core.access import Actor
-    from bot.forms.kinds import Env
-    from bot.i18n import Tr
-    from bot.screen import Screen
+    from bot.core.kernel import Kernel
+    from storage.db import Database
 
 Exporter = Callable[[Settings, argparse.Namespace], Awaitable[int]]
 
@@ -57,10 +55,6 @@ async def run_export(settings: Settings, args: argparse.Namespace) -> int:
 async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
     """Approved practices grouped by topic: the recommendations for a national workshop."""
     # Imported here so that `ayilbot run` does not load python-docx at start.
-    from bot.clock import Clock
-    from bot.core.access import Access
-    from bot.core.kernel import Kernel
-    from bot.gazetteer import Gazetteer
     from bot.i18n import translator
     from bot.outputs.recommendations import render
     from bot.records.practices import Viewer
@@ -76,8 +70,7 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     db = await Database.open(settings.db_path)
     try:
-        gazetteer = Gazetteer.default()
-        kernel = Kernel(settings, db, Clock(), gazetteer, Access(gazetteer), _NoNotices())
+        kernel = _kernel(settings, db)
         since = (
             datetime.combine(args.since, time.min, tzinfo=settings.zone) if args.since else None
         )
@@ -106,25 +99,19 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
 
 async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     """Incidents, practices, users or needs as CSV, XLSX or GeoJSON, with the filters given."""
-    from bot.clock import Clock
-    from bot.core.access import Access, Actor
-    from bot.forms.engine import FormEngine
-    from bot.gazetteer import Gazetteer
+    from bot.core.access import Actor, Reach
+    from bot.rules.needs import NeedRules
     from bot.services.exports import ExportError, ExportRequest, ExportService
-    from bot.services.needs import NeedService
     from storage.db import Database
 
     locale = args.lang or settings.default_language
     db = await Database.open(settings.db_path)
     try:
-        gazetteer = Gazetteer.default()
-        access = Access(gazetteer)
-        clock = Clock()
-        # The needs service decides who sees which need; here it only reads, so its form
-        # engine has no forms and its notifier sends nothing.
-        forms = FormEngine(db, {}, env_for=_no_forms, clock=clock.now)
-        needs = NeedService(db, clock, access, gazetteer, forms, _NoMessages())
-        service = ExportService(db, settings, clock, gazetteer, access, needs)
+        kernel = _kernel(settings, db)
+        # The needs rules decide who sees which need; here they only read and message nobody.
+        service = ExportService(
+            db, settings, kernel.clock, kernel.gazetteer, kernel.access, NeedRules(kernel)
+        )
         request = ExportRequest(
             kind=args.kind,
             format=args.format or "csv",
@@ -135,10 +122,11 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
             locale=locale,
         )
         try:
-            # The command line runs with the operator's full rights.
-            made = await service.export(
-                Actor(user_id=0, locale=locale, user=None, is_admin=True), request
+            # The command line runs with the operator's full rights: she reaches everything.
+            operator = Actor(
+                user_id=0, locale=locale, user=None, is_admin=True, reach=Reach(everything=True)
             )
+            made = await service.export(operator, request)
         except ExportError as exc:
             print(f"ayilbot export {args.kind}: {exc}")
             return 2
@@ -154,22 +142,22 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _no_forms(tr: Tr, actor: Actor, context: Mapping[str, Any]) -> Env:
-    raise RuntimeError("the command line opens no forms")
-
-
-class _NoMessages:
-    """A notifier for the command line: nobody is messaged from here."""
-
-    async def send(self, chat_id: int, screen: Screen) -> bool:
-        return False
-
-
 class _NoNotices:
-    """The kernel's notifier on the command line: nobody is messaged from here."""
+    """A notifier for the command line: nobody is messaged from here."""
 
     async def notify(self, recipient: Recipient, notice: object) -> Delivery:
         return Delivery.FAILED
+
+
+def _kernel(settings: Settings, db: Database) -> Kernel:
+    """A kernel for rules run from the command line (they read; they message nobody)."""
+    from bot.clock import Clock
+    from bot.core.access import Access
+    from bot.core.kernel import Kernel
+    from bot.gazetteer import Gazetteer
+
+    gazetteer = Gazetteer.default()
+    return Kernel(settings, db, Clock(), gazetteer, Access(gazetteer), _NoNotices())
 
 
 DATA_FORMATS = ("csv", "xlsx", "geojson")

@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.records.assessments import Assessment
 from storage.base import Repository, dumps, from_db_time, loads, to_db_time
 
 RESOURCES = ("water", "pasture", "arable", "forest", "non_timber")
-
-
-@dataclass(frozen=True, slots=True)
-class Assessment:
-    id: int
-    place_code: str
-    assessed_on: date
-    author_id: int | None
-    population: int | None
-    villages: int | None
-    water: str | None
-    pasture: str | None
-    arable: str | None
-    forest: str | None
-    non_timber: str | None
-    border_km: int | None
-    border_status: str | None
-    mechanisms: tuple[str, ...]
-    conflicts: int | None
-    worst_conflict: str | None
-    risks: str | None
-    contacts: str | None  # staff names and phones: shown to coordinators only
-    created_at: datetime
 
 
 def _assessment(row: Any) -> Assessment:

@@ -3,78 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.records.needs import ElectionResult, Need, NeedStage, Programme
 from storage.base import Repository, dumps, from_db_time, loads, to_db_time
-
-
-@dataclass(frozen=True, slots=True)
-class Need:
-    id: int
-    author_id: int
-    topic: str
-    topic_other: str | None
-    place_code: str | None
-    village: str | None
-    heard: str
-    women: int
-    description: str | None
-    voice: Mapping[str, Any] | None
-    photos: tuple[Mapping[str, Any], ...]
-    proposal: str | None
-    stage: str
-    reached: str
-    stage_on: date | None
-    amount_som: int | None
-    joined_to: int | None
-    reminded_at: datetime | None
-    created_at: datetime
-    shared_with: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class NeedStage:
-    id: int
-    need_id: int
-    stage: str
-    from_stage: str
-    happened_on: date
-    raised_with: str | None
-    amount_som: int | None
-    reason: str | None
-    evidence: tuple[Mapping[str, Any], ...]
-    recorded_by: int | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Programme:
-    id: int
-    author_id: int
-    need_ids: tuple[int, ...]
-    intro: str | None
-    locale: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ElectionResult:
-    id: int
-    user_id: int
-    outcome: str
-    election_on: date | None
-    place_code: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class MemberGroups:
-    """A person's active peer groups and the people who created them."""
-
-    group_ids: frozenset[int] = frozenset()
-    creators: frozenset[int] = frozenset()
 
 
 def _date(value: str | None) -> date | None:
@@ -334,24 +267,33 @@ class NeedRepository(Repository):
         )
         return {int(r["id"]): str(r["name"]) for r in rows}
 
-    async def groups_of(self, user_ids: Iterable[int]) -> dict[int, MemberGroups]:
-        """Each person's active peer groups and who created them (her groups' coordinators)."""
+    async def groups_of(self, user_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+        """Each person's active peer groups (whose coordinators see her needs)."""
         ids = sorted(set(user_ids))
-        groups: dict[int, set[int]] = {i: set() for i in ids}
-        creators: dict[int, set[int]] = {i: set() for i in ids}
         if not ids:
             return {}
+        groups: dict[int, set[int]] = {i: set() for i in ids}
         rows = await self._all(
-            "SELECT m.user_id, m.group_id, g.created_by FROM group_members m"
+            "SELECT m.user_id, m.group_id FROM group_members m"
             " JOIN peer_groups g ON g.id = m.group_id"
             f" WHERE g.active = 1 AND m.user_id IN ({_marks(ids)})",
             tuple(ids),
         )
         for row in rows:
             groups[int(row["user_id"])].add(int(row["group_id"]))
-            if row["created_by"] is not None:
-                creators[int(row["user_id"])].add(int(row["created_by"]))
-        return {i: MemberGroups(frozenset(groups[i]), frozenset(creators[i])) for i in ids}
+        return {i: frozenset(groups[i]) for i in ids}
+
+    async def histories(self, need_ids: Iterable[int]) -> list[NeedStage]:
+        """The tracks of several needs, need by need, each in order."""
+        ids = sorted(set(need_ids))
+        if not ids:
+            return []
+        rows = await self._all(
+            f"SELECT * FROM need_stages WHERE need_id IN ({_marks(ids)})"
+            " ORDER BY need_id, happened_on, id",
+            tuple(ids),
+        )
+        return [_stage(r) for r in rows]
 
     async def erase_author(self, *, user_id: int) -> None:
         """Delete a person's needs with their tracks and shares (/deleteme)."""

@@ -13,7 +13,7 @@ from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer, Place
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
-from bot.services.assessments import ROWS
+from bot.outputs.assessments import ROWS
 from bot.wiring import AyilApp
 from storage.assessments import AssessmentRepository
 from storage.users import RoleRepository

@@ -18,14 +18,15 @@ from docx import Document
 from openpyxl import load_workbook
 
 from bot.core.access import Actor
-from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
+from bot.outputs import assessments as assessment_documents
+from bot.outputs import programme as programme_documents
 from bot.outputs.recommendations import render
 from bot.records.practices import Viewer
+from bot.rules.assessments import AssessmentRules
+from bot.rules.needs import NeedItem, ProgrammeReady
 from bot.rules.recommendations import RecommendationRules
-from bot.services import need_documents
-from bot.services.assessments import AssessmentService
 from bot.services.exports import ExportRequest, ExportService
 from bot.wiring import AyilApp
 from storage.assessments import AssessmentRepository
@@ -138,18 +139,16 @@ async def test_rows_stored_before_the_cleaning_still_export_and_open(bot: AyilAp
     assert CLEAN in check_docx(render(compiled, "docx", translator("ru")))
     async with db.reading() as conn:
         needs = await NeedRepository(conn).by_author(850)
-    programme = need_documents.programme_text(
-        needs,
-        tr=translator("ru"),
-        gazetteer=Gazetteer.default(),
+    ready = ProgrammeReady(
+        items=tuple(NeedItem(need, None) for need in needs),
         author="Айгүл",
         place=None,
         intro=DIRTY,
     )
-    assert CLEAN in check_docx(need_documents.word(programme))
-    compared = await services.get(AssessmentService).compare_screen(ADMIN)
-    word = next(a for a in compared.attachments if a.filename.endswith(".docx"))
-    assert CLEAN in check_docx(word.data)
+    programme = programme_documents.programme_text(ready, translator("ru"))
+    assert CLEAN in check_docx(programme_documents.word(programme))
+    compared = await services.get(AssessmentRules).compare(ADMIN)
+    assert CLEAN in check_docx(assessment_documents.word(compared, translator("ru")))
 
 
 async def test_text_typed_through_the_bot_is_stored_clean_and_exports_open(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,18 +19,18 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.core.access import Access, Actor, NotAllowed
 from bot.core.actors import Person as PersonRef
-from bot.forms.engine import FormEngine
-from bot.forms.kinds import Env
+from bot.core.kernel import Kernel
+from bot.core.notices import Delivery, Recipient
 from bot.gazetteer import Gazetteer
-from bot.i18n import Tr, translator
+from bot.i18n import translator
 from bot.localapi import LocalBotApi
+from bot.rules.needs import NeedRules
 from bot.services.exports import (
     COORDINATOR_USER_COLUMNS,
     ExportError,
     ExportRequest,
     ExportService,
 )
-from bot.services.needs import NeedService
 from bot.services.stats import StatsService
 from bot.services.users import UserService
 from bot.wiring import AyilApp
@@ -60,8 +60,8 @@ ANON_NAME, ANON_USERNAME = "Гүлнара", "gulnara_ao"
 class Quiet:
     """A notifier that sends nothing: these tests read files, not messages."""
 
-    async def send(self, chat_id: int, screen: Any) -> bool:
-        return False
+    async def notify(self, recipient: Recipient, notice: object) -> Delivery:
+        return Delivery.FAILED
 
 
 @dataclass
@@ -87,10 +87,6 @@ class World:
         return (await self.exports.export(who, ExportRequest(**(values | request)))).data
 
 
-def no_forms(tr: Tr, actor: Actor, context: Mapping[str, Any]) -> Env:
-    raise AssertionError("no form is opened in these tests")
-
-
 def rows_of(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
@@ -102,8 +98,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = FrozenClock(T0 + timedelta(days=2))  # Wednesday of T0's week
     gazetteer = Gazetteer.default()
     access = Access(gazetteer)
-    engine = FormEngine(db, {}, env_for=no_forms, clock=clock.now)
-    needs = NeedService(db, clock, access, gazetteer, engine, Quiet())
+    needs = NeedRules(Kernel(settings, db, clock, gazetteer, access, Quiet()))
     exports = ExportService(db, settings, clock, gazetteer, access, needs)
     users = UserService(db, settings, clock, gazetteer, access)
     await add_person(db, NAMED, "Айгүл", username="aigul_ao")

@@ -6,25 +6,15 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 from docx import Document
 
-from bot.clock import Clock, FrozenClock
+from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.core.access import Access, Actor, Reach, Scope
-from bot.forms.engine import FormEngine, FormSpec
-from bot.forms.kinds import Env
-from bot.gazetteer import Gazetteer
-from bot.i18n import Tr, translator
 from bot.localapi import BotMessage, LocalBotApi
-from bot.records.core import Draft, User
-from bot.screen import Screen
-from bot.services.needs import NeedService, funnel_of
+from bot.rules.needs import NeedRules
 from bot.wiring import AyilApp
 from storage.base import to_db_time
-from storage.db import Database
 from storage.needs import ElectionResultRepository, NeedRepository
 from storage.users import RoleRepository
 from tests.conftest import PersonFactory
@@ -350,7 +340,7 @@ async def test_monthly_reminder_is_sent_once_a_month_at_most(
                 amount_som=None,
                 now=clock.now(),
             )
-        needs = services_of(app).get(NeedService)
+        needs = services_of(app).get(NeedRules)
         assert await needs.send_reminders(clock.now()) == 0  # nothing is a month old yet
         clock.advance(timedelta(days=31))
         assert await needs.send_reminders(clock.now()) == 1
@@ -471,150 +461,3 @@ async def test_mydata_and_deleteme_cover_needs(bot: AyilApp, person: PersonFacto
     await aigul.press(ask.flat_buttons[0][0], message=ask)
     async with services_of(bot).db.reading() as conn:
         assert await NeedRepository(conn).by_author(261) == []
-
-
-# ------------------------------------------------------------------------------- units
-
-
-class _Quiet:
-    """A notifier that records instead of sending."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, Screen]] = []
-
-    async def send(self, chat_id: int, screen: Screen) -> bool:
-        self.sent.append((chat_id, screen))
-        return True
-
-
-async def _service(tmp_path: Path) -> tuple[Database, NeedService]:
-    db = await Database.open(tmp_path / "needs.db")
-    gazetteer = Gazetteer.default()
-    access = Access(gazetteer)
-    specs: dict[str, FormSpec] = {}
-
-    def env_for(tr: Tr, actor: Actor, context: Any) -> Env:
-        return Env(
-            tr=tr, user=actor.user, gazetteer=gazetteer, today=date.today(), context=context
-        )
-
-    engine = FormEngine(db, specs, env_for=env_for, clock=Clock().now)
-    service = NeedService(db, Clock(), access, gazetteer, engine, _Quiet())
-    async with db.transaction() as conn:
-        for user_id in (1, 2):
-            await conn.execute(
-                "INSERT INTO users (id, language, kind, pseudonym, privacy_accepted_at,"
-                " created_at, updated_at) VALUES (?, 'en', 'candidate', ?, ?, ?, ?)",
-                (user_id, f"P-{user_id}", "2026-01-01", "2026-01-01", "2026-01-01"),
-            )
-    return db, service
-
-
-def _actor_of(user_id: int, *scopes: Scope, groups: frozenset[int] = frozenset()) -> Actor:
-    user = User(
-        id=user_id,
-        first_name="A",
-        last_name=None,
-        username=None,
-        language="en",
-        kind="candidate",
-        place_code="BA-BAT-AKS",
-        place_other=None,
-        privacy_accepted_at=datetime(2026, 1, 1, tzinfo=UTC),
-        pseudonym=f"P-{user_id}",
-        active=True,
-        created_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
-    reach = Reach.of(scopes, Gazetteer.default())
-    return Actor(user_id, "en", user, coordinator_scopes=scopes, group_ids=groups, reach=reach)
-
-
-async def _create(db: Database, author: int, key: str, **fields: Any) -> int:
-    values: dict[str, Any] = {
-        "topic": "water",
-        "topic_other": None,
-        "place_code": "BA-BAT-AKS",
-        "village": None,
-        "heard": "meeting",
-        "women": 3,
-        "description": key,
-        "voice": None,
-        "photos": [],
-        "proposal": None,
-    }
-    values.update(fields)
-    async with db.transaction() as conn:
-        return await NeedRepository(conn).create(
-            draft_id=key, form_version=1, author_id=author, now=datetime.now(UTC), **values
-        )
-
-
-async def test_joined_needs_move_together_and_budget_counts_once(tmp_path: Path) -> None:
-    db, service = await _service(tmp_path)
-    try:
-        lead = await _create(db, 1, "lead", women=10)
-        member = await _create(db, 1, "member", women=4)
-        other = await _create(db, 1, "other")
-        actor = _actor_of(1)
-        joined = await service.join(actor, member, lead)
-        assert f"Joined into this initiative: No. {member}" in joined.text
-        env = Env(
-            tr=translator("en"), user=actor.user, gazetteer=service.gazetteer, today=date.today()
-        )
-        async with db.transaction() as conn:
-            draft = Draft(
-                id="move-1",
-                user_id=1,
-                chat_id=1,
-                form_id="need_stage",
-                form_version=1,
-                answers={"stage": "budgeted", "amount": 90_000, "happened_on": "2026-03-01"},
-                step="",
-                context={"need": lead, "stage": "recorded"},
-            )
-            await service.submit_stage(conn, draft, actor, env)
-        async with db.reading() as conn:
-            repo = NeedRepository(conn)
-            needs = {n.id: n for n in await repo.by_author(1)}
-        assert (needs[member].stage, needs[member].amount_som) == ("budgeted", 90_000)
-        assert needs[other].stage == "recorded"
-        funnel = funnel_of(list(needs.values()))
-        assert (funnel.total, funnel.raised, funnel.budgeted, funnel.implemented) == (3, 2, 2, 0)
-        assert funnel.som_allocated == 90_000  # the initiative's budget, not twice
-    finally:
-        await db.close()
-
-
-async def test_coordinator_scope_decides_which_needs_count(tmp_path: Path) -> None:
-    db, service = await _service(tmp_path)
-    try:
-        await _create(db, 1, "aks", place_code="BA-BAT-AKS", topic="safety", women=6)
-        await _create(db, 2, "kad", place_code="BA-KAD-AIR", topic="water", women=2)
-        batken = _actor_of(50, Scope("place", "BA-BAT"))
-        everyone = _actor_of(51, Scope("all"))
-        mine = await service.overview(batken)
-        assert [(t.topic, t.needs, t.women) for t in mine.by_topic] == [("safety", 1, 6)]
-        assert [r.place_code for r in mine.by_region] == ["BA-BAT-AKS"]
-        wide = await service.overview(everyone)
-        assert wide.funnel.total == 2
-        peer = _actor_of(2, groups=frozenset({7}))
-        assert not service.access.sees_private(
-            peer, owner_id=1, place="BA-BAT-AKS", owner_groups={7}
-        )
-        assert service.access.sees_private(
-            peer, owner_id=1, place="BA-BAT-AKS", owner_groups={7}, shared_with={7}
-        )
-        group_coordinator = _actor_of(52, Scope("group", "7"))
-        assert service.access.sees_private(
-            group_coordinator, owner_id=1, place=None, owner_groups={7}
-        )
-        # The coordinator who created her group counts as its coordinator; a member does not.
-        creator = _actor_of(53, Scope("place", "BA-KAD"))
-        assert service.access.sees_private(
-            creator, owner_id=1, place="BA-BAT-AKS", owner_groups={7}, group_creators={53}
-        )
-        assert not service.access.sees_private(
-            _actor_of(54), owner_id=1, place="BA-BAT-AKS", owner_groups={7}, group_creators={54}
-        )
-    finally:
-        await db.close()

@@ -148,6 +148,7 @@ class Reach:
 
 
 NOWHERE = Reach()
+EVERYWHERE = Reach(everything=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,12 @@ class Actor:
     # Registered people, this one included, who gave the same place: with 1, coordinators
     # can tell who sent an anonymous report from there.
     registered_at_place: int = 0
+
+    def __post_init__(self) -> None:
+        # An administrator reaches everything, however the actor was made (the command line,
+        # a test): the reach never has to be remembered separately.
+        if self.is_admin and not self.reach.everything:
+            object.__setattr__(self, "reach", EVERYWHERE)
 
     @property
     def registered(self) -> bool:

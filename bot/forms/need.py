@@ -22,9 +22,10 @@ from bot.forms.kinds import (
     Text,
     place_options,
 )
-from bot.i18n import N_
+from bot.i18n import N_, Tr
 
 OTHER = "other"
+SNIPPET = 40  # characters of a description on a button naming a need
 
 # Step keys, option values and stage names are stored and exported: never rename them.
 TOPICS: Mapping[str, str] = {
@@ -264,12 +265,37 @@ NEED_STAGE = Form(
 )
 
 
+def need_label(tr: Tr, *, number: int, topic: str, text: str | None, theirs: bool = False) -> str:
+    """A button naming a need: topic emoji, number, the start of its description.
+
+    `text` is the description or the author's own topic ("other"); a voice note has neither.
+    `theirs` marks a need another member shared.
+    """
+    emoji = tr.label(TOPICS.get(topic, TOPICS[OTHER])).split(" ")[0]
+    shown = text or "🎤"
+    snippet = shown if len(shown) <= SNIPPET else shown[: SNIPPET - 1] + "…"
+    other = "👥 " if theirs else ""
+    number_text = tr.gettext(N_("No. {number}"), number=number)
+    return f"{emoji} {number_text} · {other}{snippet}"
+
+
 def _programme_choices(answers: Answers, env: Env) -> Sequence[Option]:
-    """The needs offered when the programme was opened: (id, short text) pairs."""
-    return tuple(
-        Option(str(value), str(text), translate=False)
-        for value, text in env.context.get("choices", ())
-    )
+    """The needs offered when the programme was opened, named in the reader's language."""
+    found = []
+    for choice in env.context.get("choices", ()):
+        if isinstance(choice, Mapping):
+            label = need_label(
+                env.tr,
+                number=int(choice["id"]),
+                topic=str(choice["topic"]),
+                text=choice.get("text"),
+                theirs=bool(choice.get("theirs")),
+            )
+            found.append(Option(str(choice["id"]), label, translate=False))
+        else:  # a draft opened before labels were drawn here: (id, label) as it was shown
+            value, label = choice
+            found.append(Option(str(value), str(label), translate=False))
+    return tuple(found)
 
 
 PROGRAMME = Form(

@@ -20,9 +20,9 @@ from bot.forms.practice import OTHER_TOPIC, TOPIC_LABELS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape
 from bot.outputs.charts import ChartSeries, incidents_chart
+from bot.rules.needs import NeedRules, NeedsOverview
 from bot.screen import Attachment, Button
 from bot.services.incident_views import label, report_number
-from bot.services.needs import NeedService, NeedsOverview
 from storage.digests import (
     Count,
     DigestScope,
@@ -409,8 +409,8 @@ class NeedsSection:
         return RenderedSection("\n".join(lines), news=False)
 
 
-async def needs_overview(needs: NeedService, access: Access, actor: Actor) -> NeedsOverview | None:
-    """The needs service's overview for a reader allowed to see it, else None."""
+async def needs_overview(needs: NeedRules, access: Access, actor: Actor) -> NeedsOverview | None:
+    """The needs rules' overview for a reader allowed to see it, else None."""
     if not access.allows(actor, Permission.VIEW_NEEDS):
         return None
     return await needs.overview(actor)

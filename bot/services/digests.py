@@ -25,6 +25,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.records.groups import PeerGroup
 from bot.rules.groups import GroupRules
+from bot.rules.needs import NeedRules
 from bot.screen import Button, Deliverer, Screen, rows
 from bot.services.digest_sections import (
     APPROVED_SHOWN,
@@ -43,7 +44,6 @@ from bot.services.digest_sections import (
     practice_line,
 )
 from bot.services.fanout import MAX_ATTEMPTS, FanOut, FanOutReport, Progress, Target
-from bot.services.needs import NeedService
 from bot.services.users import UserService
 from storage.base import from_db_time, to_db_time
 from storage.connection import Connection
@@ -163,7 +163,7 @@ class DigestService:
         access: Access,
         users: UserService,
         groups: GroupRules,
-        needs: NeedService,
+        needs: NeedRules,
         notifier: Deliverer,
     ) -> None:
         self.db = db

@@ -45,6 +45,7 @@ from bot.forms.onboarding import KIND_OPTIONS, LANGUAGE_OPTIONS
 from bot.forms.practice import STATUS_LABELS as PRACTICE_STATUSES
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, translator
+from bot.records.needs import Need, NeedStage
 from bot.records.practices import Practice
 from bot.screen import Attachment, Button, Screen, rows
 from bot.services.incident_views import REVIEW_STATUSES, UPDATE_KINDS
@@ -54,7 +55,6 @@ from storage.db import Database
 from storage.exports import ExportRepository, FileMeta, Period, PersonRow, Reach
 from storage.groups import GroupRepository
 from storage.incidents import Incident, IncidentUpdate
-from storage.needs import Need, NeedRepository, NeedStage
 from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
@@ -253,9 +253,11 @@ class ExportError(ValueError):
 
 
 class NeedSource(Protocol):
-    """The needs service as the exports use it: its own rule of who sees which need."""
+    """The needs rules as the exports use them: their own rule of who sees which need."""
 
     async def visible_needs(self, actor: Actor) -> list[Need]: ...
+
+    async def tracks(self, actor: Actor, needs: Iterable[Need]) -> list[NeedStage]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -709,11 +711,7 @@ class ExportService:
                 )
             )
         ]
-        stages: list[NeedStage] = []
-        async with self.db.reading() as conn:
-            repo = NeedRepository(conn)
-            for need in found:
-                stages.extend(await repo.history(need.id))
+        stages = await self.needs.tracks(actor, found)
         names = await self._group_names(g for n in found for g in n.shared_with)
         return [
             Table("needs", NEED_COLUMNS, [self._need_row(n, tr, names) for n in found]),

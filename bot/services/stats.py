@@ -11,9 +11,9 @@ from bot.config import Settings
 from bot.core.access import Actor, Permission
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, translator
+from bot.rules.needs import ElectionSummary
 from bot.screen import Screen
 from bot.services.exports import ExportService, NeedSource
-from bot.services.needs import ElectionSummary
 from storage.db import Database
 from storage.exports import IncidentCounts, Period, PracticeCounts, Reach, StatsRepository
 
@@ -23,7 +23,7 @@ COMMAND_STATS = N_("Counts for your area (coordinators)")
 
 
 class NeedFigures(NeedSource, Protocol):
-    """The needs service as /stats uses it."""
+    """The needs rules as /stats uses them."""
 
     async def election_summary(self, actor: Actor) -> ElectionSummary: ...
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from bot.core.access import Permission
-from bot.forms.engine import FormEngine
 from bot.i18n import N_
-from bot.services.assessments import AssessmentService
+from bot.rules.assessments import AssessmentRules
 from handlers.assessments import handlers as h
-from handlers.plumbing.feature import Command, Feature, MenuEntry
+from handlers.assessments.buttons import CODEC, Compare, Home, NewAssessment, OpenProfile
+from handlers.plumbing.feature import Buttons, Command, Feature, MenuEntry
 
 FEATURE = Feature(
     name="assessments",
-    rules=(lambda k: AssessmentService(k.db, k.clock, k.access, k.gazetteer, k.get(FormEngine)),),
+    rules=(lambda k: AssessmentRules(k),),
     commands=(
         Command("assessment", h.on_assessment, N_("Rapid assessments of ayil okmotu")),
         Command(
@@ -30,5 +30,13 @@ FEATURE = Feature(
             100,
         ),
     ),
-    raw_buttons=((r"^as:", h.on_assessment_button),),
+    buttons=Buttons(
+        CODEC,
+        {
+            Home: h.on_home,
+            NewAssessment: h.on_new,
+            OpenProfile: h.on_profile,
+            Compare: h.on_compare_button,
+        },
+    ),
 )

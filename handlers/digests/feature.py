@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, tzinfo
 from bot.core.access import Permission
 from bot.i18n import N_
 from bot.rules.groups import GroupRules
+from bot.rules.needs import NeedRules
 from bot.services.digests import DIGEST_TICK, DigestService, first_tick_delay
-from bot.services.needs import NeedService
 from bot.services.users import UserService
 from handlers.digests import handlers as h
 from handlers.plumbing.feature import AtStart, Command, Every, Feature, Job, MenuEntry
@@ -30,7 +30,7 @@ FEATURE = Feature(
             k.access,
             k.get(UserService),
             k.get(GroupRules),
-            k.get(NeedService),
+            k.get(NeedRules),
             chat_notifier(k),
         ),
     ),

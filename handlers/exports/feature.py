@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core.access import Permission
 from bot.i18n import N_
+from bot.rules.needs import NeedRules
 from bot.services.exports import ExportService
-from bot.services.needs import NeedService
 from bot.services.stats import StatsService
 from handlers.exports import handlers as h
 from handlers.plumbing.feature import Command, Feature, MenuEntry
@@ -14,10 +14,10 @@ FEATURE = Feature(
     name="exports",
     rules=(
         lambda k: ExportService(
-            k.db, k.settings, k.clock, k.gazetteer, k.access, k.get(NeedService)
+            k.db, k.settings, k.clock, k.gazetteer, k.access, k.get(NeedRules)
         ),
         lambda k: StatsService(
-            k.db, k.settings, k.clock, k.gazetteer, k.get(ExportService), k.get(NeedService)
+            k.db, k.settings, k.clock, k.gazetteer, k.get(ExportService), k.get(NeedRules)
         ),
     ),
     commands=(

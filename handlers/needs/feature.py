@@ -5,20 +5,32 @@ from __future__ import annotations
 from datetime import time
 
 from bot.core.access import Permission
-from bot.forms.engine import FormEngine
 from bot.i18n import N_
-from bot.services.needs import NeedService
+from bot.rules.needs import NeedReminder, NeedRules, ProgrammeReady
 from handlers.needs import handlers as h
-from handlers.plumbing.feature import Command, Daily, Feature, Job, MenuEntry
-from handlers.plumbing.notify import chat_notifier
+from handlers.needs import screens
+from handlers.needs.buttons import (
+    CODEC,
+    ChooseJoin,
+    Join,
+    NoChangeYet,
+    OpenMyNeeds,
+    OpenNeed,
+    OpenOverview,
+    OpenResults,
+    OpenShared,
+    OpenTopic,
+    RecordProgress,
+    Share,
+    ShareWith,
+    ShowFiles,
+    Unshare,
+)
+from handlers.plumbing.feature import Buttons, Command, Daily, Feature, Job, MenuEntry
 
 FEATURE = Feature(
     name="needs",
-    rules=(
-        lambda k: NeedService(
-            k.db, k.clock, k.access, k.gazetteer, k.get(FormEngine), chat_notifier(k)
-        ),
-    ),
+    rules=(lambda k: NeedRules(k),),
     commands=(
         Command("need", h.on_need, N_("Record a women's need")),
         Command("myneeds", h.on_myneeds, N_("My needs and their progress")),
@@ -33,17 +45,36 @@ FEATURE = Feature(
         ),
     ),
     menu=(
-        MenuEntry("need", N_("📝 Record a need"), Permission.RECORD_NEED, h.on_need, 50),
+        MenuEntry("need", screens.RECORD_A_NEED, Permission.RECORD_NEED, h.on_need, 50),
         MenuEntry("myneeds", N_("📋 My needs"), Permission.RECORD_NEED, h.on_myneeds, 60),
-        MenuEntry("programme", N_("📄 Programme"), Permission.RECORD_NEED, h.on_programme, 70),
+        MenuEntry("programme", screens.PROGRAMME, Permission.RECORD_NEED, h.on_programme, 70),
         MenuEntry("election", N_("🗳 Election result"), Permission.RECORD_NEED, h.on_election, 80),
         MenuEntry("needs", N_("📊 Women's needs"), Permission.VIEW_NEEDS, h.on_needs_overview, 90),
     ),
-    raw_buttons=((r"^nd:", h.on_need_button),),
+    buttons=Buttons(
+        CODEC,
+        {
+            OpenMyNeeds: h.on_my_needs_button,
+            OpenShared: h.on_shared,
+            OpenOverview: h.on_overview_button,
+            OpenResults: h.on_results_button,
+            NoChangeYet: h.on_no_change,
+            OpenTopic: h.on_topic,
+            OpenNeed: h.on_open,
+            ShowFiles: h.on_files,
+            RecordProgress: h.on_progress,
+            Share: h.on_share,
+            ShareWith: h.on_share_with,
+            Unshare: h.on_unshare,
+            ChooseJoin: h.on_choose_join,
+            Join: h.on_join,
+        },
+    ),
+    notices={NeedReminder: screens.reminder, ProgrammeReady: screens.programme_files},
     jobs=(
         Job(
             "need-reminders",
-            lambda k: k.get(NeedService).send_reminders(k.clock.now()),
+            lambda k: k.get(NeedRules).send_reminders(k.clock.now()),
             Daily(time(10, 30)),
         ),
     ),

@@ -1,17 +1,25 @@
-"""Women's needs: recorded, shared, moved towards the local plan and budget, made a programme."""
+"""Women's needs: recorded, shared, moved towards the local plan and budget, made a programme.
+
+Who sees a need: its author; the members of the groups she shared it with; and coordinators
+whose reach covers its aiyl aimak or one of her peer groups (a group she created counts while
+she is a coordinator: `Reach` holds it). Everyone else is refused as before.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from bot.clock import Clock
-from bot.core.access import Access, Actor, NotAllowed, Permission
+from bot.core.access import Actor, NotAllowed, Permission
 from bot.core.errors import StaleButton
+from bot.core.kernel import Kernel
+from bot.core.notices import Delivery, Recipient
+from bot.core.text import N_
 from bot.forms.engine import FormEngine, FormSpec, Submitted
 from bot.forms.kinds import Env, Invalid
 from bot.forms.need import (
@@ -26,29 +34,131 @@ from bot.forms.need import (
     TOPICS,
 )
 from bot.forms.view import FormView
-from bot.gazetteer import Gazetteer
-from bot.i18n import N_, translator
+from bot.gazetteer import Place
 from bot.records.core import Draft, User
-from bot.screen import Attachment, Notifier, Screen
-from bot.services import need_documents
-from bot.services.need_views import NeedViews
+from bot.records.needs import ElectionResult, Need, NeedStage
 from storage.connection import Connection
-from storage.db import Database
 from storage.drafts import DraftRepository
-from storage.needs import (
-    ElectionResult,
-    ElectionResultRepository,
-    MemberGroups,
-    Need,
-    NeedRepository,
-    ProgrammeRepository,
-)
+from storage.needs import ElectionResultRepository, NeedRepository, ProgrammeRepository
 from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
 
 REMIND_EVERY = timedelta(days=30)  # "once a month at most"
 RAN = ("elected", "not_elected")
+TOPIC_ORDER = tuple(TOPICS)  # as the need form lists them
+
+
+# ------------------------------------------------------------------------------ records
+
+
+@dataclass(frozen=True, slots=True)
+class NeedItem:
+    """A need as lists, cards and documents show it: with its aiyl aimak from the gazetteer."""
+
+    need: Need
+    place: Place | None
+
+
+class Back(StrEnum):
+    """Where a need's card leads back to: the reader's own list, her groups', or the overview."""
+
+    MINE = "mine"
+    SHARED = "shared"
+    OVERVIEW = "overview"
+
+
+@dataclass(frozen=True, slots=True)
+class MyNeeds:
+    """/myneeds: her needs, oldest first, and whether she is in a peer group."""
+
+    items: tuple[NeedItem, ...]
+    in_groups: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TopicNeeds:
+    """The needs of one topic in a coordinator's reach, oldest first."""
+
+    topic: str
+    items: tuple[NeedItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NeedCard:
+    """One need with its track, and what the reader may do with it."""
+
+    item: NeedItem
+    history: tuple[NeedStage, ...]
+    joined: tuple[Need, ...]  # the needs joined into this one's initiative
+    group_names: Mapping[int, str]  # of the groups it is shared with
+    author: str | None  # her display name, for everyone but herself
+    mine: bool
+    may_move: bool  # her own open need that leads its track
+    may_join: bool
+    has_files: bool
+    back: Back
+
+
+@dataclass(frozen=True, slots=True)
+class NeedFiles:
+    """A need's photos, voice note and evidence, as Telegram's stored copies."""
+
+    need_id: int
+    files: tuple[Mapping[str, Any], ...]  # each with "type", "file_id" and maybe "name"
+
+
+@dataclass(frozen=True, slots=True)
+class LastStage:
+    """The need's track is complete: there is no progress left to record."""
+
+    need_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class JoinChoices:
+    """Which of her other open needs this one may join (none: nothing to join)."""
+
+    need: Need
+    leads: tuple[Need, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ShareChoices:
+    """Her peer groups to choose from (none: she is in no group)."""
+
+    need: Need
+    groups: Mapping[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """The need is now shared with these groups."""
+
+    card: NeedCard
+    group_names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NeedReminder:
+    """A notice: the monthly question about her open needs untouched for a month."""
+
+    items: tuple[NeedItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoProgrammeNeeds:
+    """/programme with no need of hers or of her groups to build one from."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeReady:
+    """A notice: the chosen needs, grouped by topic, to be sent as the programme's documents."""
+
+    items: tuple[NeedItem, ...]  # in the order of the need form's topics
+    author: str
+    place: Place | None  # the candidate's aiyl aimak
+    intro: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +177,7 @@ class RegionCount:
     place_code: str | None  # aiyl aimak; None when not listed
     needs: int
     women: int
+    place: Place | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +204,13 @@ class ElectionSummary:
 
 @dataclass(frozen=True, slots=True)
 class NeedsOverview:
-    """What a coordinator sees for her scope (the digest and the exports use it too)."""
+    """What a coordinator sees for her reach (the digest and the exports use it too)."""
 
     by_topic: tuple[TopicCount, ...]
     by_region: tuple[RegionCount, ...]
     funnel: Funnel
-    elections: ElectionSummary
+    elections: ElectionSummary  # zeros when she may not see election results
+    with_elections: bool = False  # whether she may see election results
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +219,18 @@ class CandidateResult:
 
     result: ElectionResult
     name: str
+    place: Place | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionResults:
+    """/results: each candidate's latest result in reach, and the count of those elected."""
+
+    results: tuple[CandidateResult, ...]
+    summary: ElectionSummary
+
+
+# ------------------------------------------------------------------------------ the funnel
 
 
 def _rank(stage: str) -> int:
@@ -137,25 +261,33 @@ def funnel_of(needs: Sequence[Need]) -> Funnel:
     )
 
 
-class NeedService:
-    """Every rule about needs, programmes and election results; no Telegram types."""
+def summary_of(results: Iterable[ElectionResult]) -> ElectionSummary:
+    """The count "N of M candidates elected" over a set of results."""
+    items = list(results)
+    return ElectionSummary(
+        elected=sum(r.outcome == "elected" for r in items),
+        ran=sum(r.outcome in RAN for r in items),
+        did_not_run=sum(r.outcome == "did_not_run" for r in items),
+    )
 
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        access: Access,
-        gazetteer: Gazetteer,
-        forms: FormEngine,
-        notifier: Notifier,
-    ) -> None:
-        self.db = db
-        self.clock = clock
-        self.access = access
-        self.gazetteer = gazetteer
-        self.forms = forms
-        self.notifier = notifier
-        self.views = NeedViews(gazetteer)
+
+def sees(actor: Actor, need: Need, author_groups: Iterable[int]) -> bool:
+    """Whether the actor may see a need (see the module's docstring)."""
+    if actor.user_id == need.author_id:
+        return True
+    if actor.reach.covers(place=need.place_code, groups=author_groups):
+        return True
+    return actor.registered and bool(actor.group_ids & set(need.shared_with))
+
+
+# ------------------------------------------------------------------------------ the rules
+
+
+class NeedRules:
+    """Every rule about needs, programmes and election results."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
 
     def specs(self) -> dict[str, FormSpec]:
         """The forms of this feature, for the engine."""
@@ -168,16 +300,16 @@ class NeedService:
 
     # recording ---------------------------------------------------------------------------
 
-    async def start_need(self, actor: Actor) -> Screen | FormView:
+    async def start_need(self, actor: Actor) -> FormView:
         """/need: open the need form."""
-        self.access.require(actor, Permission.RECORD_NEED)
-        return await self.forms.start(actor, chat_id=actor.user_id, form_id=NEED.id)
+        self.kernel.access.require(actor, Permission.RECORD_NEED)
+        return await self._forms.start(actor, chat_id=actor.user_id, form_id=NEED.id)
 
     async def submit_need(
         self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store a need; it stays private until its author shares it."""
-        self.access.require(actor, Permission.RECORD_NEED)
+        self.kernel.access.require(actor, Permission.RECORD_NEED)
         answers = draft.answers
         place = answers.get("aiyl_aimak")
         note = answers.get("description") or {}
@@ -195,7 +327,7 @@ class NeedService:
             voice=note.get("voice"),
             photos=answers.get("photo") or [],
             proposal=answers.get("proposal"),
-            now=self.clock.now(),
+            now=self.kernel.clock.now(),
         )
         return Submitted(
             N_(
@@ -207,59 +339,41 @@ class NeedService:
 
     # reading -----------------------------------------------------------------------------
 
-    async def my_needs(self, actor: Actor) -> Screen:
+    async def my_needs(self, actor: Actor) -> MyNeeds:
         """/myneeds: the person's needs with their stage."""
-        self.access.require(actor, Permission.RECORD_NEED)
-        async with self.db.reading() as conn:
+        self.kernel.access.require(actor, Permission.RECORD_NEED)
+        async with self.kernel.db.reading() as conn:
             needs = await NeedRepository(conn).by_author(actor.user_id)
-        return self.views.my_needs(
-            needs, translator(actor.locale), in_groups=bool(actor.group_ids)
-        )
+        return MyNeeds(self._items(needs), in_groups=bool(actor.group_ids))
 
-    async def group_shared(self, actor: Actor) -> Screen:
+    async def shared_in_groups(self, actor: Actor) -> tuple[NeedItem, ...]:
         """Needs the members of the person's groups shared with them."""
-        self.access.require(actor, Permission.RECORD_NEED)
-        async with self.db.reading() as conn:
+        self.kernel.access.require(actor, Permission.RECORD_NEED)
+        async with self.kernel.db.reading() as conn:
             shared = await NeedRepository(conn).shared_with_groups(actor.group_ids)
-        others = [n for n in shared if n.author_id != actor.user_id]
-        return self.views.shared(others, translator(actor.locale))
+        return self._items(n for n in shared if n.author_id != actor.user_id)
 
-    async def card(self, actor: Actor, need_id: int, *, toast: str | None = None) -> Screen:
+    async def card(self, actor: Actor, need_id: int) -> NeedCard:
         """One need with its track, for whoever may see it."""
-        async with self.db.reading() as conn:
-            repo = NeedRepository(conn)
+        async with self.kernel.db.reading() as conn:
             need = await self._visible(conn, actor, need_id)
-            history = await repo.history(need.joined_to or need.id)
-            joined = await repo.joined_into(need.id)
-            groups = await repo.group_names(need.shared_with)
-            mine = need.author_id == actor.user_id
-            author = None if mine else await UserRepository(conn).get(need.author_id)
-        screen = self.views.card(
-            need,
-            history=history,
-            joined=joined,
-            group_names=groups,
-            author=author,
-            mine=mine,
-            coordinator=self.access.allows(actor, Permission.VIEW_NEEDS),
-            tr=translator(actor.locale),
-        )
-        return replace(screen, toast=toast)
+            return await self._card(conn, actor, need)
 
-    async def files(self, actor: Actor, need_id: int) -> Screen:
+    async def files(self, actor: Actor, need_id: int) -> NeedFiles:
         """The need's photos, voice note and evidence, sent again from Telegram's copies."""
-        async with self.db.reading() as conn:
+        async with self.kernel.db.reading() as conn:
             need = await self._visible(conn, actor, need_id)
             history = await NeedRepository(conn).history(need.joined_to or need.id)
-        return self.views.files(need, history, translator(actor.locale))
+        stored = [*need.photos, *([need.voice] if need.voice else [])]
+        stored += [item for stage in history for item in stage.evidence]
+        return NeedFiles(need.id, tuple(item for item in stored if item.get("file_id")))
 
     # the advocacy track ------------------------------------------------------------------
 
-    async def start_move(self, actor: Actor, need_id: int) -> Screen | FormView:
+    async def start_move(self, actor: Actor, need_id: int) -> FormView | LastStage:
         """Open the stage form for a need (or the initiative it belongs to)."""
-        self.access.require(actor, Permission.RECORD_NEED)
-        tr = translator(actor.locale)
-        async with self.db.reading() as conn:
+        self.kernel.access.require(actor, Permission.RECORD_NEED)
+        async with self.kernel.db.reading() as conn:
             need = await self._own(conn, actor, need_id)
             if need.joined_to is not None:
                 need = await self._own(conn, actor, need.joined_to)
@@ -267,9 +381,7 @@ class NeedService:
                 user_id=actor.user_id, form_id=NEED_STAGE.id
             )
         if need.stage in FINAL:
-            return Screen(
-                tr.gettext(N_("Need No. {number} has reached its last stage."), number=need.id)
-            )
+            return LastStage(need.id)
         context = {
             "need": need.id,
             "stage": need.stage,
@@ -278,7 +390,7 @@ class NeedService:
         }
         # A half-filled move of another need (or of an older stage) must not be resumed.
         restart = live is not None and dict(live.context) != context
-        return await self.forms.start(
+        return await self._forms.start(
             actor,
             chat_id=actor.user_id,
             form_id=NEED_STAGE.id,
@@ -312,7 +424,7 @@ class NeedService:
             )
         amount = int(answers["amount"]) if stage == "budgeted" else need.amount_som
         reached = stage if _rank(stage) > _rank(need.reached) else need.reached
-        now = self.clock.now()
+        now = self.kernel.clock.now()
         await repo.add_stage(
             need_id=need.id,
             draft_id=draft.id,
@@ -335,14 +447,15 @@ class NeedService:
             amount_som=amount,
             now=now,
         )
+        # The receipt is stored with the draft, so its words are the form's reader's.
         return Submitted(
             N_("Saved: need No. {number} is now at the stage “{stage}”. /myneeds shows it."),
             {"number": need.id, "stage": env.tr.label(STAGES[stage])},
         )
 
-    async def join_choices(self, actor: Actor, need_id: int) -> Screen:
+    async def join_choices(self, actor: Actor, need_id: int) -> JoinChoices:
         """Which of her other open needs this one may join as one initiative."""
-        async with self.db.reading() as conn:
+        async with self.kernel.db.reading() as conn:
             need = await self._own(conn, actor, need_id)
             mine = await NeedRepository(conn).by_author(actor.user_id)
         leads = [
@@ -350,12 +463,11 @@ class NeedService:
         ]
         if need.joined_to is not None or need.stage in FINAL:
             leads = []
-        return self.views.join_choices(need, leads, translator(actor.locale))
+        return JoinChoices(need, tuple(leads))
 
-    async def join(self, actor: Actor, need_id: int, into_id: int) -> Screen:
-        """Make a need (and any joined to it) part of another need's initiative."""
-        tr = translator(actor.locale)
-        async with self.db.transaction() as conn:
+    async def join(self, actor: Actor, need_id: int, into_id: int) -> NeedCard:
+        """Make a need (and any joined to it) part of another's initiative; the lead's card."""
+        async with self.kernel.db.transaction() as conn:
             need = await self._own(conn, actor, need_id)
             into = await self._own(conn, actor, into_id)
             if (
@@ -366,44 +478,41 @@ class NeedService:
                 or into.stage in FINAL
             ):
                 raise StaleButton
-            await NeedRepository(conn).join(need_id=need.id, into=into, now=self.clock.now())
-        toast = tr.gettext(N_("Joined to need No. {number}."), number=into.id)
-        return await self.card(actor, into.id, toast=toast)
+            await NeedRepository(conn).join(need_id=need.id, into=into, now=self._now())
+        return await self.card(actor, into.id)
 
     # sharing -----------------------------------------------------------------------------
 
-    async def share(self, actor: Actor, need_id: int, group_id: int | None = None) -> Screen:
-        """Share a need with one of her groups, or all of them (group 0)."""
-        tr = translator(actor.locale)
-        async with self.db.transaction() as conn:
+    async def share(
+        self, actor: Actor, need_id: int, group_id: int | None = None
+    ) -> ShareChoices | Shared:
+        """Share a need with one of her groups, or all of them (group 0 or her only one)."""
+        async with self.kernel.db.transaction() as conn:
             need = await self._own(conn, actor, need_id)
             repo = NeedRepository(conn)
             groups = await repo.group_names(actor.group_ids)
             if not groups or (group_id is None and len(groups) > 1):
-                return self.views.share_choices(need, groups, tr)
+                return ShareChoices(need, groups)
             if group_id not in (None, 0) and group_id not in groups:
                 raise StaleButton
             targets = list(groups) if group_id in (None, 0) else [int(group_id or 0)]
             for gid in targets:
-                await repo.share(need_id=need.id, group_id=gid, now=self.clock.now())
-        names = ", ".join(groups[g] for g in targets)
-        toast = tr.gettext(N_("Shared with {groups}."), groups=names)
-        return await self.card(actor, need.id, toast=toast)
+                await repo.share(need_id=need.id, group_id=gid, now=self._now())
+        return Shared(await self.card(actor, need.id), tuple(groups[g] for g in targets))
 
-    async def unshare(self, actor: Actor, need_id: int) -> Screen:
+    async def unshare(self, actor: Actor, need_id: int) -> NeedCard:
         """Make a need private again."""
-        tr = translator(actor.locale)
-        async with self.db.transaction() as conn:
+        async with self.kernel.db.transaction() as conn:
             need = await self._own(conn, actor, need_id)
             await NeedRepository(conn).unshare(need_id=need.id)
-        return await self.card(actor, need.id, toast=tr.gettext(N_("It is private again.")))
+        return await self.card(actor, need.id)
 
     # reminders ---------------------------------------------------------------------------
 
     async def send_reminders(self, now: datetime) -> int:
-        """Ask each author about her open needs untouched for a month; returns people asked."""
+        """Ask each author about her open needs untouched for a month; returns people reached."""
         before = now - REMIND_EVERY
-        async with self.db.transaction() as conn:
+        async with self.kernel.db.transaction() as conn:
             repo = NeedRepository(conn)
             due: dict[int, list[Need]] = defaultdict(list)
             people: dict[int, User] = {}
@@ -415,41 +524,39 @@ class NeedService:
                 # Claimed before sending: a crash after this may skip one month, never repeat.
                 if await repo.claim_reminder(need_id=need.id, before=before, now=now):
                     due[need.author_id].append(need)
-        sent = 0
+        reached = 0
         for author_id, needs in due.items():
-            screen = self.views.reminder(needs, translator(people[author_id].language))
-            if await self.notifier.send(author_id, screen):
-                sent += 1
+            recipient = Recipient(chat_id=author_id, locale=people[author_id].language)
+            delivery = await self.kernel.notifier.notify(
+                recipient, NeedReminder(self._items(needs))
+            )
+            reached += delivery is Delivery.SENT
         log.info(
-            "need reminders: %d people asked about %d needs", sent, sum(map(len, due.values()))
+            "need reminders: %d people asked about %d needs", reached, sum(map(len, due.values()))
         )
-        return sent
-
-    def reminder_ack(self, actor: Actor) -> Screen:
-        """The answer to "no change yet"."""
-        tr = translator(actor.locale)
-        return Screen(tr.gettext(N_("Thank you. I will ask again in a month.")))
+        return reached
 
     # programme ---------------------------------------------------------------------------
 
-    async def start_programme(self, actor: Actor) -> Screen | FormView:
+    async def start_programme(self, actor: Actor) -> FormView | NoProgrammeNeeds:
         """/programme: choose the needs that go into the draft programme."""
-        self.access.require(actor, Permission.RECORD_NEED)
-        tr = translator(actor.locale)
-        async with self.db.reading() as conn:
+        self.kernel.access.require(actor, Permission.RECORD_NEED)
+        async with self.kernel.db.reading() as conn:
             needs = await self._programme_needs(conn, actor)
         if not needs:
-            return Screen(
-                tr.gettext(
-                    N_(
-                        "There are no needs to build a programme from yet. Record one with "
-                        "/need, or ask your group to share theirs."
-                    )
-                )
-            )
-        choices = [[n.id, self.views.button_label(n, tr, viewer=actor.user_id)] for n in needs]
+            return NoProgrammeNeeds()
+        # The form names each need in the reader's language when it shows the choice.
+        choices = [
+            {
+                "id": n.id,
+                "topic": n.topic,
+                "text": n.description or n.topic_other,
+                "theirs": n.author_id != actor.user_id,
+            }
+            for n in needs
+        ]
         # Always fresh: the list of needs may have changed since a form was put aside.
-        return await self.forms.start(
+        return await self._forms.start(
             actor,
             chat_id=actor.user_id,
             form_id=PROGRAMME.id,
@@ -460,7 +567,7 @@ class NeedService:
     async def submit_programme(
         self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
-        """Store the choice and send the programme as Word and Markdown files after commit."""
+        """Store the choice; the programme's documents follow after commit, as a notice."""
         available = {n.id: n for n in await self._programme_needs(conn, actor)}
         chosen = [available[int(v)] for v in draft.answers["needs"] if int(v) in available]
         if not chosen:
@@ -468,180 +575,132 @@ class NeedService:
                 N_("None of the chosen needs can be used any more. Open /programme again.")
             )
         intro = draft.answers.get("intro")
+        locale = env.tr.locale
         await ProgrammeRepository(conn).create(
             draft_id=draft.id,
             author_id=actor.user_id,
             need_ids=[n.id for n in chosen],
             intro=intro,
-            locale=env.tr.locale,
-            now=self.clock.now(),
+            locale=locale,
+            now=self._now(),
         )
         user = await UserRepository(conn).get(actor.user_id)
-        tr = env.tr
-        place = self.gazetteer.get(user.place_code) if user and user.place_code else None
-        text = need_documents.programme_text(
-            chosen,
-            tr=tr,
-            gazetteer=self.gazetteer,
+        notice = ProgrammeReady(
+            items=self._items(chosen),
             author=" ".join(p for p in (user.first_name, user.last_name) if p) if user else "",
-            place=place.name(tr.locale) if place else None,
+            place=self._place(user.place_code if user else None),
             intro=intro,
-        )
-        files = (
-            Attachment("programme.docx", need_documents.word(text)),
-            Attachment("programme.md", need_documents.markdown(text)),
-        )
-        caption = tr.ngettext(
-            "Your draft programme with {n} need, grouped by topic. Edit it as you like.",
-            "Your draft programme with {n} needs, grouped by topic. Edit it as you like.",
-            len(chosen),
         )
 
         async def send() -> None:
-            await self.notifier.send(actor.user_id, Screen(caption, attachments=files))
+            await self.kernel.notifier.notify(Recipient(actor.user_id, locale), notice)
 
         return Submitted(N_("Your programme is ready; the files follow."), after_commit=send)
 
     # election results --------------------------------------------------------------------
 
-    async def start_election(self, actor: Actor) -> Screen | FormView:
+    async def start_election(self, actor: Actor) -> FormView:
         """/election: record whether she ran and was elected."""
-        self.access.require(actor, Permission.RECORD_NEED)
-        return await self.forms.start(actor, chat_id=actor.user_id, form_id=ELECTION.id)
+        self.kernel.access.require(actor, Permission.RECORD_NEED)
+        return await self._forms.start(actor, chat_id=actor.user_id, form_id=ELECTION.id)
 
     async def submit_election(
         self, conn: Connection, draft: Draft, actor: Actor, env: Env
     ) -> Submitted:
         """Store the result under the candidate's aiyl aimak."""
-        self.access.require(actor, Permission.RECORD_NEED)
+        self.kernel.access.require(actor, Permission.RECORD_NEED)
         await ElectionResultRepository(conn).create(
             draft_id=draft.id,
             user_id=actor.user_id,
             outcome=str(draft.answers["outcome"]),
             election_on=date.fromisoformat(str(draft.answers["election_on"])),
             place_code=actor.user.place_code if actor.user else None,
-            now=self.clock.now(),
+            now=self._now(),
         )
         return Submitted(N_("Thank you. Your result is saved; only coordinators see it."))
 
     async def visible_results(self, actor: Actor) -> list[CandidateResult]:
-        """Each candidate's latest result within the coordinator's scope."""
-        self.access.require(actor, Permission.VIEW_ELECTION_RESULTS)
-        async with self.db.reading() as conn:
+        """Each candidate's latest result within the coordinator's reach."""
+        self.kernel.access.require(actor, Permission.VIEW_ELECTION_RESULTS)
+        async with self.kernel.db.reading() as conn:
             results = await ElectionResultRepository(conn).latest_per_candidate()
             groups = await NeedRepository(conn).groups_of(r.user_id for r in results)
             users = UserRepository(conn)
             found = []
             for result in results:
-                hers = groups.get(result.user_id, MemberGroups())
-                if not self.access.sees_private(
-                    actor,
-                    owner_id=result.user_id,
-                    place=result.place_code,
-                    owner_groups=hers.group_ids,
-                    group_creators=hers.creators,
+                if not (
+                    actor.user_id == result.user_id
+                    or actor.reach.covers(
+                        place=result.place_code, groups=groups.get(result.user_id, ())
+                    )
                 ):
                     continue
                 user = await users.get(result.user_id)
-                found.append(CandidateResult(result, user.display_name if user else ""))
+                name = user.display_name if user else ""
+                found.append(CandidateResult(result, name, self._place(result.place_code)))
         return found
 
     async def election_summary(self, actor: Actor) -> ElectionSummary:
-        """The count "N of M candidates elected" in the coordinator's scope."""
-        return _summary(r.result for r in await self.visible_results(actor))
+        """The count "N of M candidates elected" in the coordinator's reach."""
+        return summary_of(r.result for r in await self.visible_results(actor))
 
-    async def results_screen(self, actor: Actor) -> Screen:
+    async def results(self, actor: Actor) -> ElectionResults:
         """/results: candidates' results for a coordinator."""
-        results = await self.visible_results(actor)
-        summary = _summary(r.result for r in results)
-        return self.views.results(results, summary, translator(actor.locale))
+        found = await self.visible_results(actor)
+        return ElectionResults(tuple(found), summary_of(r.result for r in found))
 
     # coordinators ------------------------------------------------------------------------
 
     async def visible_needs(self, actor: Actor) -> list[Need]:
-        """Every need a coordinator may see: by place or group scope, or shared with her."""
-        self.access.require(actor, Permission.VIEW_NEEDS)
-        async with self.db.reading() as conn:
+        """Every need a coordinator may see: in her reach, or shared with her groups."""
+        self.kernel.access.require(actor, Permission.VIEW_NEEDS)
+        async with self.kernel.db.reading() as conn:
             repo = NeedRepository(conn)
             needs = await repo.list_all()
             groups = await repo.groups_of(n.author_id for n in needs)
-        return [n for n in needs if self._sees(actor, n, groups.get(n.author_id, MemberGroups()))]
+        return [n for n in needs if sees(actor, n, groups.get(n.author_id, ()))]
+
+    async def tracks(self, actor: Actor, needs: Iterable[Need]) -> list[NeedStage]:
+        """The tracks of those of these needs the actor may see, need by need (exports)."""
+        needs = list(needs)
+        async with self.kernel.db.reading() as conn:
+            repo = NeedRepository(conn)
+            groups = await repo.groups_of(n.author_id for n in needs)
+            seen = [n.id for n in needs if sees(actor, n, groups.get(n.author_id, ()))]
+            return await repo.histories(seen)
 
     async def overview(self, actor: Actor) -> NeedsOverview:
-        """Needs by topic and region, the funnel with som, and elections, for her scope."""
+        """Needs by topic and region, the funnel with som, and elections, for her reach."""
         needs = await self.visible_needs(actor)
+        with_elections = self.kernel.access.allows(actor, Permission.VIEW_ELECTION_RESULTS)
         elections = (
-            await self.election_summary(actor)
-            if self.access.allows(actor, Permission.VIEW_ELECTION_RESULTS)
-            else ElectionSummary(0, 0, 0)
+            await self.election_summary(actor) if with_elections else ElectionSummary(0, 0, 0)
         )
         by_topic = [
             TopicCount(t, len(ns), sum(n.women for n in ns))
-            for t in TOPICS
+            for t in TOPIC_ORDER
             if (ns := [n for n in needs if n.topic == t])
         ]
         regions: dict[str | None, list[Need]] = defaultdict(list)
         for need in needs:
             regions[need.place_code].append(need)
         by_region = sorted(
-            (RegionCount(p, len(ns), sum(n.women for n in ns)) for p, ns in regions.items()),
+            (
+                RegionCount(p, len(ns), sum(n.women for n in ns), self._place(p))
+                for p, ns in regions.items()
+            ),
             key=lambda r: (-r.needs, r.place_code or "~"),
         )
-        return NeedsOverview(tuple(by_topic), tuple(by_region), funnel_of(needs), elections)
+        return NeedsOverview(
+            tuple(by_topic), tuple(by_region), funnel_of(needs), elections, with_elections
+        )
 
-    async def overview_screen(self, actor: Actor) -> Screen:
-        """/needs: the coordinator's view of needs and the advocacy funnel."""
-        data = await self.overview(actor)
-        elections = self.access.allows(actor, Permission.VIEW_ELECTION_RESULTS)
-        return self.views.overview(data, translator(actor.locale), elections=elections)
-
-    async def topic_list(self, actor: Actor, topic: str) -> Screen:
-        """The needs of one topic in the coordinator's scope."""
-        if topic not in TOPICS:
+    async def topic_needs(self, actor: Actor, topic: str) -> TopicNeeds:
+        """The needs of one topic in the coordinator's reach."""
+        if topic not in TOPIC_ORDER:
             raise StaleButton
         needs = [n for n in await self.visible_needs(actor) if n.topic == topic]
-        return self.views.topic(topic, needs, translator(actor.locale))
-
-    # buttons -----------------------------------------------------------------------------
-
-    async def on_button(self, actor: Actor, data: str) -> Screen | FormView:
-        """A `nd:` button; every action checks access itself, unknown data is stale."""
-        _prefix, _, rest = data.partition(":")
-        action, _, tail = rest.partition(":")
-        if action == "t":
-            return await self.topic_list(actor, tail)
-        try:
-            ids = [int(x) for x in tail.split(":")] if tail else []
-        except ValueError:
-            raise StaleButton from None
-        match action, ids:
-            case "l", []:
-                return await self.my_needs(actor)
-            case "g", []:
-                return await self.group_shared(actor)
-            case "o", []:
-                return await self.overview_screen(actor)
-            case "r", []:
-                return await self.results_screen(actor)
-            case "k", []:
-                return self.reminder_ack(actor)
-            case "v", [need_id]:
-                return await self.card(actor, need_id)
-            case "f", [need_id]:
-                return await self.files(actor, need_id)
-            case "m", [need_id]:
-                return await self.start_move(actor, need_id)
-            case "s", [need_id]:
-                return await self.share(actor, need_id)
-            case "sg", [need_id, group_id]:
-                return await self.share(actor, need_id, group_id)
-            case "u", [need_id]:
-                return await self.unshare(actor, need_id)
-            case "j", [need_id]:
-                return await self.join_choices(actor, need_id)
-            case "jn", [need_id, into_id]:
-                return await self.join(actor, need_id, into_id)
-        raise StaleButton
+        return TopicNeeds(topic, self._items(needs))
 
     # personal data -----------------------------------------------------------------------
 
@@ -669,14 +728,37 @@ class NeedService:
 
     # helpers -----------------------------------------------------------------------------
 
-    def _sees(self, actor: Actor, need: Need, author: MemberGroups) -> bool:
-        return self.access.sees_private(
-            actor,
-            owner_id=need.author_id,
-            place=need.place_code,
-            owner_groups=author.group_ids,
-            shared_with=need.shared_with,
-            group_creators=author.creators,
+    @property
+    def _forms(self) -> FormEngine:
+        return self.kernel.get(FormEngine)
+
+    def _now(self) -> datetime:
+        return self.kernel.clock.now()
+
+    def _place(self, code: str | None) -> Place | None:
+        return self.kernel.gazetteer.get(code) if code else None
+
+    def _items(self, needs: Iterable[Need]) -> tuple[NeedItem, ...]:
+        return tuple(NeedItem(n, self._place(n.place_code)) for n in needs)
+
+    async def _card(self, conn: Connection, actor: Actor, need: Need) -> NeedCard:
+        repo = NeedRepository(conn)
+        history = await repo.history(need.joined_to or need.id)
+        mine = need.author_id == actor.user_id
+        author = None if mine else await UserRepository(conn).get(need.author_id)
+        open_lead = mine and need.joined_to is None and need.stage not in FINAL
+        coordinator = self.kernel.access.allows(actor, Permission.VIEW_NEEDS)
+        return NeedCard(
+            item=NeedItem(need, self._place(need.place_code)),
+            history=tuple(history),
+            joined=tuple(await repo.joined_into(need.id)),
+            group_names=await repo.group_names(need.shared_with),
+            author=None if author is None else author.display_name,
+            mine=mine,
+            may_move=open_lead,
+            may_join=open_lead,
+            has_files=bool(need.photos or need.voice or any(h.evidence for h in history)),
+            back=Back.MINE if mine else Back.OVERVIEW if coordinator else Back.SHARED,
         )
 
     async def _visible(self, conn: Connection, actor: Actor, need_id: int) -> Need:
@@ -685,7 +767,7 @@ class NeedService:
         if need is None:
             raise StaleButton
         groups = await repo.groups_of([need.author_id])
-        if not self._sees(actor, need, groups.get(need.author_id, MemberGroups())):
+        if not sees(actor, need, groups.get(need.author_id, ())):
             raise NotAllowed(Permission.VIEW_NEEDS)
         return need
 
@@ -709,17 +791,7 @@ class NeedService:
                 continue
             seen.add(need.id)
             found.append(need)
-        order = list(TOPICS)
-        return sorted(found, key=lambda n: (order.index(n.topic), n.id))
-
-
-def _summary(results: Iterable[ElectionResult]) -> ElectionSummary:
-    items = list(results)
-    return ElectionSummary(
-        elected=sum(r.outcome == "elected" for r in items),
-        ran=sum(r.outcome in RAN for r in items),
-        did_not_run=sum(r.outcome == "did_not_run" for r in items),
-    )
+        return sorted(found, key=lambda n: (TOPIC_ORDER.index(n.topic), n.id))
 
 
 def _plain(value: Any) -> Any:

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from docx import Document
 
 from bot.forms.need import HEARD, OTHER, TOPICS
-from bot.gazetteer import Gazetteer
 from bot.i18n import Tr
+from bot.rules.needs import NeedItem, ProgrammeReady
 from bot.typed_text import xml_safe
-from storage.needs import Need
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,21 +22,22 @@ class ProgrammeSection:
     topic: str
     title: str
     women: int
-    needs: tuple[Need, ...]
+    items: tuple[NeedItem, ...]
 
 
-def sections(needs: Sequence[Need], tr: Tr) -> list[ProgrammeSection]:
+def sections(items: Sequence[NeedItem], tr: Tr) -> list[ProgrammeSection]:
     """The chosen needs grouped by topic, topics in the order of the need form."""
     found: list[ProgrammeSection] = []
     for topic in TOPICS:
-        chosen = tuple(n for n in needs if n.topic == topic)
+        chosen = tuple(i for i in items if i.need.topic == topic)
         if not chosen:
             continue
         title = _plain_label(tr, TOPICS[topic])
         if topic == OTHER:
-            others = sorted({n.topic_other for n in chosen if n.topic_other})
+            others = sorted({i.need.topic_other for i in chosen if i.need.topic_other})
             title = f"{title}: {', '.join(others)}" if others else title
-        found.append(ProgrammeSection(topic, title, sum(n.women for n in chosen), chosen))
+        women = sum(i.need.women for i in chosen)
+        found.append(ProgrammeSection(topic, title, women, chosen))
     return found
 
 
@@ -58,23 +58,16 @@ class ProgrammeText:
     sections: tuple[tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]], ...]
 
 
-def programme_text(
-    needs: Sequence[Need],
-    *,
-    tr: Tr,
-    gazetteer: Gazetteer,
-    author: str,
-    place: str | None,
-    intro: str | None,
-) -> ProgrammeText:
+def programme_text(programme: ProgrammeReady, tr: Tr) -> ProgrammeText:
     """The programme as plain text parts: (section title, women line, [(need, details)])."""
     parts = []
-    for section in sections(needs, tr):
+    for section in sections(programme.items, tr):
         women = tr.ngettext(
             "Raised by {n} woman in all.", "Raised by {n} women in all.", section.women
         )
         items = []
-        for need in section.needs:
+        for item in section.items:
+            need = item.need
             details = [
                 tr.ngettext(
                     "Raised by {n} woman ({how}).",
@@ -83,7 +76,7 @@ def programme_text(
                     how=tr.label(HEARD.get(need.heard, need.heard)),
                 )
             ]
-            where = _where(need, tr, gazetteer)
+            where = _where(item, tr)
             if where:
                 details.append(tr.gettext("Where: {place}", place=where))
             if need.proposal:
@@ -92,14 +85,15 @@ def programme_text(
             items.append((str(text), tuple(_unescape(d) for d in details)))
         parts.append((section.title, _unescape(women), tuple(items)))
     title = tr.gettext("Electoral programme (draft)")
+    author = programme.author
+    place = programme.place.name(tr.locale) if programme.place else None
     byline = author if not place else f"{author}, {place}"
-    return ProgrammeText(_unescape(title), byline, intro, tuple(parts))
+    return ProgrammeText(_unescape(title), byline, programme.intro, tuple(parts))
 
 
-def _where(need: Need, tr: Tr, gazetteer: Gazetteer) -> str:
-    place = gazetteer.get(need.place_code) if need.place_code else None
-    names = [p for p in (need.village, place.name(tr.locale) if place else None) if p]
-    return ", ".join(names)
+def _where(item: NeedItem, tr: Tr) -> str:
+    place = item.place.name(tr.locale) if item.place else None
+    return ", ".join(p for p in (item.need.village, place) if p)
 
 
 def _unescape(text: str) -> str:
