@@ -10,7 +10,11 @@ from bot.gazetteer import COUNTRY_BOX, FORMER_PATH, Gazetteer
 # them (also listed in the header of data/gazetteer.csv):
 #   Wikipedia "Districts of Kyrgyzstan", column "Rural communities": the Chui rayons, Ak-Suu and
 #   Issyk-Kul; en.wikipedia-on-ipfs "Leilek_District": 9; en.wikipedia "Toktogul_District": 10;
-#   ru.frwiki "District_de_Tong": 9; for.kg news-790081 (Tup, "на базе 13 айыльных аймаков"): 13.
+#   ru.frwiki "District_de_Tong": 9; for.kg news-790081 (Tup, "на базе 13 айыльных аймаков"): 13;
+#   open.kg 69715 (Jeti-Oguz, "previously ... 13 rural administrations"): 13;
+#   en.wikipedia-on-ipfs "Kara-Kulja_District": 12; ky.wikipedia "Алай району" (14 айыл өкмөтү):
+#   14; ky.wikipedia "Ак-Талаа району" (13 айыл аймагы): 13; de Wikipedia copy "Rajon Aitmatow"
+#   (profilbaru.com, 10 Landgemeinden): 10.
 STATED_PRE_REFORM = {
     "CH-ALA": 17,
     "CH-CHU": 10,
@@ -26,10 +30,17 @@ STATED_PRE_REFORM = {
     "IK-TON": 9,
     "JA-TOK": 10,
     "BA-LEI": 9,
+    "IK-JET": 13,
+    "OS-KKU": 12,
+    "OS-ALA": 14,
+    "NA-AKT": 13,
+    "TA-AIT": 10,
 }
-# The oblasts whose aiyl aimaks are listed (the programme's four and Batken); Naryn and Talas
-# have rayons only so far (see the data header).
-WITH_AIYL_AIMAKS = ("BA", "CH", "IK", "JA", "OS")
+# Aiyl aimaks per rayon AFTER the reform, where a source lists them all: open.kg 69715 (Jeti-Oguz
+# "reduced to five"); the Kara-Kulja district site's seven territories (territories-data.ts in
+# alabelautoexport-boop/kara-kulja-kg).
+STATED_AFTER_REFORM = {"IK-JET": 5, "OS-KKU": 7}
+WITH_AIYL_AIMAKS = ("BA", "CH", "IK", "JA", "NA", "OS", "TA")
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +67,71 @@ def test_every_oblast_has_rayons(gaz: Gazetteer) -> None:
 
 @pytest.mark.parametrize("oblast", WITH_AIYL_AIMAKS)
 def test_every_rayon_of_the_covered_oblasts_has_aiyl_aimaks(gaz: Gazetteer, oblast: str) -> None:
-    for rayon in gaz.children(oblast):
+    rayons = [p for p in gaz.children(oblast) if p.level == "rayon"]
+    assert rayons
+    for rayon in rayons:
         assert aiyl_aimaks(gaz, rayon.code), rayon.code
 
 
 @pytest.mark.parametrize(("rayon", "stated"), sorted(STATED_PRE_REFORM.items()))
 def test_pre_reform_counts_match_the_sources(gaz: Gazetteer, rayon: str, stated: int) -> None:
-    # A pre-reform unit is one with a СОАТЕ code: a row here, or a former name merged away.
-    listed = [p for p in gaz.children(rayon) if p.level == "aiyl_aimak" and p.soate]
+    # A pre-reform unit is one with a СОАТЕ code: a row here, or one the reform merged away,
+    # whose old code now lives on as an alias in former_names.csv.
+    listed = {p.code for p in gaz.children(rayon) if p.level == "aiyl_aimak" and p.soate}
+    retired = {f.old_code for f in gaz.former_names() if f.old_code.startswith(rayon + "-")}
+    assert not listed & retired
+    assert len(listed) + len(retired) == stated
+
+
+@pytest.mark.parametrize(("rayon", "stated"), sorted(STATED_AFTER_REFORM.items()))
+def test_reformed_rayons_list_exactly_the_new_aiyl_aimaks(
+    gaz: Gazetteer, rayon: str, stated: int
+) -> None:
+    listed = [p for p in gaz.children(rayon) if p.level == "aiyl_aimak"]
     assert len(listed) == stated
+    assert {p.status for p in listed} == {"current"}
+    assert all(p.centre for p in listed), rayon
+
+
+def test_every_retired_code_resolves_inside_its_oblast(gaz: Gazetteer) -> None:
+    retired = [f for f in gaz.former_names() if f.old_code]
+    assert len(retired) >= 25
+    for former in retired:
+        place = gaz.resolve(former.old_code)
+        assert place is not None and place.status == "current", former.old_code
+        oblast = gaz.oblast_of(place.code).code
+        # Aiyl aimaks that joined Bishkek left Chui oblast with it.
+        assert oblast in (former.old_code.split("-")[0], "BISHKEK"), former.old_code
+        assert former.changed, former.old_code
+
+
+def test_a_report_stored_with_a_merged_code_is_mapped_where_it_went(gaz: Gazetteer) -> None:
+    # Kyzyl-Jar joined Alaikuu: stored data keeps counting, and maps to Alaikuu's centre.
+    assert gaz.get("OS-KKU-KYZ") is None
+    assert gaz.covers("OS-KKU-ALA", "OS-KKU-KYZ")
+    location = gaz.locate("OS-KKU-KYZ")
+    assert location is not None
+    assert (location.code, location.precision) == ("OS-KKU-ALA", "aiyl_aimak")
+    assert gaz.resolve("CH-ALA-MAE") == gaz["BISHKEK"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("Будалык", "OS-ALA-GUL"),
+        ("Ырдык", "IK-JET-JET"),
+        ("Военно-Антоновка", "CH-SOK-VOE"),
+        ("Джергетал", "NA-NAR-JER"),
+        ("Сары-Булак", "OS-KKU-SAR"),
+    ],
+)
+def test_a_merged_or_renamed_aiyl_aimak_is_found_by_its_old_name(
+    gaz: Gazetteer, typed: str, code: str
+) -> None:
+    found = gaz.find(typed, within=code.rsplit("-", 1)[0], levels=("aiyl_aimak",))
+    assert code in [m.place.code for m in found]
+    match = next(m for m in found if m.place.code == code)
+    assert match.by_former_name
 
 
 def test_every_row_names_its_source(gaz: Gazetteer) -> None:
