@@ -113,6 +113,7 @@ def test_a_report_stored_with_a_merged_code_is_mapped_where_it_went(gaz: Gazette
     assert location is not None
     assert (location.code, location.precision) == ("OS-KKU-ALA", "aiyl_aimak")
     assert gaz.resolve("CH-ALA-MAE") == gaz["BISHKEK"]
+    assert [v.name("ru") for v in gaz.villages("OS-KKU-KYZ")][:2] == ["Кызыл-Жар", "Кайын-Талаа"]
 
 
 @pytest.mark.parametrize(
@@ -132,6 +133,22 @@ def test_a_merged_or_renamed_aiyl_aimak_is_found_by_its_old_name(
     assert code in [m.place.code for m in found]
     match = next(m for m in found if m.place.code == code)
     assert match.by_former_name
+
+
+def test_renamed_villages_keep_their_code_and_old_name(gaz: Gazetteer) -> None:
+    muras = gaz["BA-LEI-KTL-MAR"]
+    assert (muras.name("ky"), muras.name("ru")) == ("Мурас", "Мурас")
+    found = gaz.find("Маргун", within="BA-LEI-KTL", levels=("village",))
+    assert [m.place.code for m in found] == ["BA-LEI-KTL-MAR"]
+    assert found[0].by_former_name
+
+
+def test_osh_oblast_has_villages_with_coordinates(gaz: Gazetteer) -> None:
+    villages = [p for p in gaz.descendants("OS") if p.level == "village"]
+    assert len(villages) >= 90
+    located = [v for v in villages if v.coords is not None]
+    assert len(located) >= 45
+    assert len(gaz.villages("OS-KKU-YLA")) == 9
 
 
 def test_every_row_names_its_source(gaz: Gazetteer) -> None:
