@@ -249,7 +249,7 @@ def test_villages_of_a_border_aiyl_aimak(gaz: Gazetteer) -> None:
     assert names[0] == "Катран"
     assert len(names) == 3
     assert all(v.level == "village" for v in gaz.villages("BA-LEI-TGB"))
-    assert gaz.villages("BA-BAT-KSH") == []
+    assert gaz.villages("BA-KAD-CHA") == []  # no village list read for Chauvai yet
 
 
 def test_locate_walks_up_to_the_nearest_coordinates(gaz: Gazetteer) -> None:
@@ -262,7 +262,7 @@ def test_locate_walks_up_to_the_nearest_coordinates(gaz: Gazetteer) -> None:
     assert (centre.code, centre.precision) == ("BA-LEI-KAT", "aiyl_aimak")
     assert (centre.lat, centre.lon) == gaz["BA-LEI-KAT"].coords
     # An aiyl aimak without coordinates takes its rayon's centre.
-    rayon = gaz.locate("BA-BAT-KSH")
+    rayon = gaz.locate("BA-BAT-DAR")  # its centre Jangyryk has no coordinates in the sources read
     assert rayon is not None and (rayon.code, rayon.precision) == ("BA-BAT", "rayon")
     assert gaz.locate("NOPE") is None
 
