@@ -14,7 +14,10 @@ from bot.gazetteer import COUNTRY_BOX, FORMER_PATH, Gazetteer
 #   open.kg 69715 (Jeti-Oguz, "previously ... 13 rural administrations"): 13;
 #   en.wikipedia-on-ipfs "Kara-Kulja_District": 12; ky.wikipedia "Алай району" (14 айыл өкмөтү):
 #   14; ky.wikipedia "Ак-Талаа району" (13 айыл аймагы): 13; de Wikipedia copy "Rajon Aitmatow"
-#   (profilbaru.com, 10 Landgemeinden): 10.
+#   (profilbaru.com, 10 Landgemeinden): 10; Wikipedia "Batken_District" (2018 kiwix copy, "9 rural
+#   communities"): 9; "Aravan_District" (hu.frwiki copy, "8 vidéki közösség"): 8; "Aksy_District"
+#   (2019 revision, "11 rural communities"): 11; "District_de_Kotchkor" (pl.frwiki copy, "jedenaście
+#   gmin wiejskich"): 11.
 STATED_PRE_REFORM = {
     "CH-ALA": 17,
     "CH-CHU": 10,
@@ -35,6 +38,10 @@ STATED_PRE_REFORM = {
     "OS-ALA": 14,
     "NA-AKT": 13,
     "TA-AIT": 10,
+    "BA-BAT": 9,
+    "OS-ARA": 8,
+    "JA-AKS": 11,
+    "NA-KOC": 11,
 }
 # Aiyl aimaks per rayon AFTER the reform, where a source lists them all: open.kg 69715 (Jeti-Oguz
 # "reduced to five"); the Kara-Kulja district site's seven territories (territories-data.ts in
@@ -242,6 +249,30 @@ def test_kyrgyz_letters_and_russian_look_alikes_match(gaz: Gazetteer) -> None:
         assert gaz.find(typed, within="BA-LEI")[0].place.code == "BA-LEI-KTL", typed
     for typed in ("Төрт-Гүл", "Терт-Гюль", "Tort-Gul", "торт гул"):
         assert gaz.find(typed, within="BA-BAT")[0].place.code == "BA-BAT-TGL", typed
+
+
+def test_a_village_listed_as_centre_is_its_aiyl_aimaks_centre(gaz: Gazetteer) -> None:
+    # Village lists name each aiyl aimak's centre; the aiyl aimak row must name the same village.
+    centres = [v for v in gaz if v.level == "village" and "centre of its aiyl aimak" in v.note]
+    assert len(centres) >= 130
+    for village in centres:
+        assert gaz[village.parent].centre == village.name("ky"), village.code
+
+
+def test_batken_rayon_lists_the_villages_of_its_nine_aiyl_aimaks(gaz: Gazetteer) -> None:
+    # Batken_District (2018): 42 villages in 9 aiyl okmotus, each with its centre. Since then
+    # Dostuk (Kara-Bak) passed to Tajikistan and its people moved to Chet-Bulak (Suu-Bashy)
+    # (24.kg 321974), and laws gave aiyl status to Min-Bulak and Momunov.
+    codes = aiyl_aimaks(gaz, "BA-BAT")
+    assert len(codes) == 9
+    names = {code: {v.name("ky") for v in gaz.villages(code)} for code in codes}
+    for code in codes:
+        assert gaz[code].centre in names[code], code
+    assert sum(len(n) for n in names.values()) == 42 - 1 + 3
+    assert "Достук" not in names["BA-BAT-KBK"]
+    assert "Чет-Булак" in names["BA-BAT-SUB"]
+    kyshtut = gaz.locate("BA-BAT-KSH")
+    assert kyshtut is not None and kyshtut.precision == "aiyl_aimak"  # its centre Tayan is mapped
 
 
 def test_villages_of_a_border_aiyl_aimak(gaz: Gazetteer) -> None:
