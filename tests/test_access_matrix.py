@@ -106,9 +106,9 @@ class World:
             await onboard(someone, language=BUTTON[locale], kind_index=kind)
         world = cls(app, server, people)
         db = world.services.db
-        # A coordinator of an oblast whose aiyl aimaks the gazetteer does not list yet (Naryn):
-        # Chui's are listed since issue #18, so Chui would give her aiyl aimaks to assess.
-        await grant(db, IDS[Persona.OUTSIDER], "place", "NA")
+        # A coordinator of a place with no aiyl aimaks under it (the city of Bishkek): since issue
+        # #18 every oblast lists its aiyl aimaks, so an oblast would give her some to assess.
+        await grant(db, IDS[Persona.OUTSIDER], "place", "BISHKEK")
         await add_person(db, BATKEN_COORDINATOR, "Batken", kind="community", place="BA-BAT")
         await grant(db, BATKEN_COORDINATOR, "place", "BA")
         async with db.transaction() as conn:
