@@ -460,10 +460,16 @@ class Gazetteer:
         return self._by_code.get(current) if current is not None else None
 
     def __getitem__(self, code: str) -> Place:
-        try:
-            return self._by_code[code]
-        except KeyError:
-            raise KeyError(code) from None
+        """The place for a code, following old codes like `resolve`; KeyError when unknown.
+
+        Callers that index with a stored code (a coordinator's scope, a report's place) keep
+        working after the reform retired that code: they get the place it joined. Use `get`
+        to ask whether a code is current.
+        """
+        place = self.resolve(code)
+        if place is None:
+            raise KeyError(code)
+        return place
 
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str) and code in self._by_code

@@ -78,8 +78,17 @@ def test_seven_oblasts(gaz: Gazetteer) -> None:
 
 
 def test_rayons_per_oblast(gaz: Gazetteer) -> None:
-    per_oblast = {o.code: len(gaz.children(o.code)) for o in gaz.oblasts()}
+    per_oblast = {
+        o.code: len([p for p in gaz.children(o.code) if p.level == "rayon"]) for o in gaz.oblasts()
+    }
     assert per_oblast == {"BA": 3, "CH": 8, "IK": 5, "JA": 8, "NA": 5, "OS": 7, "TA": 4}
+
+
+def test_cities_of_oblast_rank_sit_beside_the_rayons(gaz: Gazetteer) -> None:
+    cities = [p.code for p in gaz.children("IK") if p.level == "city"]
+    assert cities == ["KARAKOL", "BALYKCHY"]
+    assert gaz.oblast_of("KARAKOL").code == "IK"
+    assert gaz.rayon_of("KARAKOL") == gaz["KARAKOL"]
 
 
 def test_cities_of_republican_significance_stand_alone(gaz: Gazetteer) -> None:
