@@ -41,18 +41,18 @@ from bot.forms.incident import (
     SOURCES,
     STATUSES,
 )
+from bot.forms.incident_labels import REVIEW_STATUSES, UPDATE_KINDS
 from bot.forms.kinds import Option
 from bot.forms.onboarding import KIND_OPTIONS, LANGUAGE_OPTIONS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, translator
+from bot.records.incidents import Incident, IncidentUpdate
 from bot.screen import Attachment, Button, Screen, rows
-from bot.services.incident_views import REVIEW_STATUSES, UPDATE_KINDS
 from bot.services.practices import STATUS_LABELS as PRACTICE_STATUSES
 from storage.audit import AuditRepository
 from storage.db import Database
 from storage.exports import ExportRepository, FileMeta, Period, PersonRow, Reach
 from storage.groups import GroupRepository
-from storage.incidents import Incident, IncidentUpdate
 from storage.needs import Need, NeedRepository, NeedStage
 from storage.practices import Practice
 from storage.users import UserRepository
