@@ -7,7 +7,10 @@ from bot.i18n import translator
 from bot.localapi import BotMessage, FakeUser, LocalBotApi
 
 RU = translator("ru")
-PROMPTS = sorted(((RU.gettext(s.prompt), s.key) for s in INCIDENT.steps), key=lambda p: -len(p[0]))
+# Each prompt without what a step adds for some people (the anonymity question's warning).
+PROMPTS = sorted(
+    ((RU.gettext(s.prompt, warning=""), s.key) for s in INCIDENT.steps), key=lambda p: -len(p[0])
+)
 SUMMARY = RU.gettext("Please check your answers:")
 MENU = RU.gettext("What would you like to do?")
 RECEIVED = RU.catalog.gettext("Received: {what}").split("{what}")[0]

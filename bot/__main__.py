@@ -74,12 +74,15 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services.backups import backup_to
+    from bot.services.backups import BackupFailed, backup_to
     from storage.db import Database
 
     db = await Database.open(settings.db_path)
     try:
         await backup_to(db, args.path)
+    except BackupFailed as exc:
+        print(f"ayilbot backup: {exc}", file=sys.stderr)
+        return 1
     finally:
         await db.close()
     print(f"backup written to {args.path}")
@@ -88,10 +91,11 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _restore(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.backups import BackupRejected, restore_from
+    from storage.db import DatabaseInUse
 
     try:
         version = await asyncio.to_thread(restore_from, args.path, settings.db_path)
-    except BackupRejected as exc:
+    except (BackupRejected, DatabaseInUse) as exc:
         print(f"ayilbot restore: {exc}", file=sys.stderr)
         return 1
     print(f"restored {args.path} (schema {version}) into {settings.db_path}")
@@ -166,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"ayilbot: {exc}", file=sys.stderr)
         return 2
+    from handlers.plumbing.http import install_log_redaction
+
+    install_log_redaction(settings.token)
     command = args.command or "run"
     if command == "run":
         if not hasattr(args, "webhook"):

@@ -5,6 +5,7 @@ One catalog per feature (core, incidents, practices, ...) under
 
     python -m bot.catalogs check                      # exit 1 when anything is missing
     python -m bot.catalogs sync --catalog incidents --from bot/forms/incidents.py ...
+    python -m bot.catalogs prune                      # drop what no code uses any more
 """
 
 from __future__ import annotations
@@ -110,6 +111,28 @@ def sync(catalog_name: str, sources: list[Path]) -> int:
     return added
 
 
+def prune() -> list[tuple[str, str, MessageKey]]:
+    """Drop the entries no code uses any more; (language, catalog, key) of each one dropped."""
+    used = set(used_messages())
+    dropped = []
+    for language in LANGUAGES:
+        for name, catalog in load_catalogs(language).items():
+            stale = [
+                (m.context, m.id if isinstance(m.id, str) else m.id[0])
+                for m in catalog
+                if m.id and (m.context, m.id if isinstance(m.id, str) else m.id[0]) not in used
+            ]
+            if not stale:
+                continue
+            for context, msgid in stale:
+                catalog.delete(msgid, context=context)
+                dropped.append((language, name, (context, msgid)))
+            path = LOCALE_DIR / language / "LC_MESSAGES" / f"{name}.po"
+            with path.open("wb") as fh:
+                write_po(fh, catalog, width=99, omit_header=False)
+    return dropped
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.catalogs")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -117,9 +140,14 @@ def main(argv: list[str] | None = None) -> int:
     add = sub.add_parser("sync", help="add missing messages of some files to one catalog")
     add.add_argument("--catalog", required=True)
     add.add_argument("--from", dest="sources", nargs="+", type=Path, required=True)
+    sub.add_parser("prune", help="drop messages no code uses any more")
     args = parser.parse_args(argv)
     if args.command == "sync":
         print(f"added {sync(args.catalog, args.sources)} entries")
+        return 0
+    if args.command == "prune":
+        for language, name, (context, msgid) in prune():
+            print(f"{language}/{name}: dropped {context + ' | ' if context else ''}{msgid[:60]!r}")
         return 0
     failed = False
     for language in LANGUAGES:

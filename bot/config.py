@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     coordinate_precision: int = Field(default=2, ge=0, le=6, alias="AYILBOT_COORD_DECIMALS")
     media_retention_days: int = Field(default=0, ge=0, alias="AYILBOT_MEDIA_RETENTION_DAYS")
     backup_dir: Path | None = Field(default=None, alias="AYILBOT_BACKUP_DIR")
-    backup_keep: int = Field(default=7, ge=1, alias="AYILBOT_BACKUP_KEEP")
+    backup_keep: int = Field(default=7, ge=1, alias="AYILBOT_BACKUP_KEEP")  # days
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -1,41 +1,86 @@
-"""The administrative gazetteer of Kyrgyzstan: oblasts, rayons, cities and aiyl aimaks.
+"""The administrative gazetteer of Kyrgyzstan: oblasts, rayons, cities, aiyl aimaks, villages.
 
-The data lives in `data/gazetteer.csv`, a file partners edit by hand; `Gazetteer.load` checks it
-and names the offending line in every error. Codes are short ASCII slugs ("BA-BAT-AKS") that are
-stored in the database and fit in Telegram callback data.
+The data lives in three files partners edit by hand, each checked by `Gazetteer.load`, which
+names the file and the line in every error:
 
-Levels rank from the top: an oblast (rank 0) has no parent; a rayon (rank 1) sits in an oblast;
-a city is rayon rank and sits in an oblast or, for Bishkek and Osh, stands alone; an aiyl aimak
-(rank 2) sits in a rayon or a city.
+- `data/gazetteer.csv`: oblasts, rayons, cities and aiyl aimaks;
+- `data/villages.csv`: villages (айыл / село), in the same format, each under an aiyl aimak;
+- `data/former_names.csv`: former names of places (renamed, or merged into another), with the
+  date of the change and, where the place had one, its old code, which stays an alias.
+
+Codes are short ASCII slugs ("BA-BAT-AKS") that are stored in the database and fit in Telegram
+callback data; they never change meaning. Levels rank from the top: an oblast (rank 0) has no
+parent; a rayon (rank 1) sits in an oblast; a city is rayon rank and sits in an oblast or, for
+Bishkek and Osh, stands alone; an aiyl aimak (rank 2) sits in a rayon or a city; a village
+(rank 3) sits in an aiyl aimak.
+
+`find` matches what a person types: the first letters of any name, in Kyrgyz, Russian or Latin
+letters, whatever the case, hyphens, spaces and apostrophes, and whether ө, ү, ң or their Russian
+look-alikes were typed; "Ак-Сай", "ак сай", "Ak-Say" and "Aksai" all find Ak-Say. Keys are
+computed once at load, so a lookup is a binary search and a short scan.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
+import math
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import unicodedata
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
 __all__ = [
+    "BASE_COLUMNS",
     "COLUMNS",
+    "COUNTRY_BOX",
     "DEFAULT_PATH",
+    "FORMER_COLUMNS",
+    "FORMER_PATH",
     "LEVELS",
     "LOCALES",
+    "OPTIONAL_COLUMNS",
+    "VILLAGES_PATH",
+    "Box",
+    "FormerName",
     "Gazetteer",
     "GazetteerError",
+    "Location",
+    "Match",
     "Place",
+    "search_key",
 ]
 
-DEFAULT_PATH: Final = Path(__file__).resolve().parents[1] / "data" / "gazetteer.csv"
-COLUMNS: Final = ("code", "level", "parent", "name_ky", "name_ru", "name_en")
+DATA_DIR: Final = Path(__file__).resolve().parents[1] / "data"
+DEFAULT_PATH: Final = DATA_DIR / "gazetteer.csv"
+VILLAGES_PATH: Final = DATA_DIR / "villages.csv"
+FORMER_PATH: Final = DATA_DIR / "former_names.csv"
+# The six columns every place file starts with, in this order (files written before the
+# optional columns existed still load).
+BASE_COLUMNS: Final = ("code", "level", "parent", "name_ky", "name_ru", "name_en")
+COLUMNS: Final = BASE_COLUMNS
+# Columns that may follow, in any order. A file that has a `source` column must fill it on
+# every row: the shipped files all have one.
+OPTIONAL_COLUMNS: Final = ("centre", "lat", "lon", "soate", "status", "bbox", "source", "note")
+FORMER_COLUMNS: Final = (
+    "code",
+    "name_ky",
+    "name_ru",
+    "name_en",
+    "old_code",
+    "changed",
+    "source",
+    "note",
+)
 LOCALES: Final = ("ky", "ru", "en")
-LEVELS: Final = ("oblast", "rayon", "city", "aiyl_aimak")
+LEVELS: Final = ("oblast", "rayon", "city", "aiyl_aimak", "village")
+STATUSES: Final = ("current", "pre_reform")
 _RANK: Final[Mapping[str, int]] = MappingProxyType(
-    {"oblast": 0, "rayon": 1, "city": 1, "aiyl_aimak": 2}
+    {"oblast": 0, "rayon": 1, "city": 1, "aiyl_aimak": 2, "village": 3}
 )
 # Which parent levels each level accepts; None stands for "no parent".
 _PARENTS: Final[Mapping[str, frozenset[str | None]]] = MappingProxyType(
@@ -44,12 +89,37 @@ _PARENTS: Final[Mapping[str, frozenset[str | None]]] = MappingProxyType(
         "rayon": frozenset({"oblast"}),
         "city": frozenset({None, "oblast"}),
         "aiyl_aimak": frozenset({"rayon", "city"}),
+        "village": frozenset({"aiyl_aimak"}),
     }
 )
 _CODE_RE: Final = re.compile(r"[A-Z0-9-]{1,24}")
+_DATE_RE: Final = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _FALLBACK: Final = ("ru", "en")
 # Locale spellings seen in the wild for Kyrgyz ("kg" is the country code, not the language).
 _LOCALE_ALIASES: Final[Mapping[str, str]] = MappingProxyType({"kg": "ky", "kir": "ky"})
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A latitude/longitude rectangle in WGS84 degrees."""
+
+    lat_min: float
+    lon_min: float
+    lat_max: float
+    lon_max: float
+
+    def contains(self, lat: float, lon: float) -> bool:
+        """Whether the point lies inside the box, edges included."""
+        return self.lat_min <= lat <= self.lat_max and self.lon_min <= lon <= self.lon_max
+
+    def __str__(self) -> str:
+        return f"{self.lat_min};{self.lon_min};{self.lat_max};{self.lon_max}"
+
+
+# The Kyrgyz Republic's extent: EPSG area of use 1137 "Kyrgyzstan" (lat 39.1955..43.2169,
+# lon 69.2495..80.2816, as published in the EPSG dataset; read in PHPCoord's
+# Geometry/Extents/BoundingBoxOnly/Extent1137.php), widened by 0.01 degree for rounding.
+COUNTRY_BOX: Final = Box(39.18, 69.23, 43.23, 80.29)
 
 
 class GazetteerError(ValueError):
@@ -64,12 +134,26 @@ class GazetteerError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """One administrative unit; `names` maps a locale ("ky", "ru", "en") to its name there."""
+    """One administrative unit or village; `names` maps a locale ("ky", "ru", "en") to a name.
+
+    `lat`/`lon` are WGS84 degrees of the place itself (a village) or of its administrative
+    centre (`centre`, as the source names it); None where no source gave them. `status` is
+    "current" or "pre_reform" (an aiyl aimak as the state classifier listed it before the
+    2023-2025 reform, kept until partners confirm what it became).
+    """
 
     code: str
     level: str
     parent: str | None
     names: Mapping[str, str] = field(hash=False)
+    lat: float | None = None
+    lon: float | None = None
+    centre: str = ""
+    soate: str = ""
+    status: str = "current"
+    source: str = field(default="", hash=False, compare=False)
+    note: str = field(default="", hash=False, compare=False)
+    bbox: Box | None = field(default=None, hash=False, compare=False)
 
     def name(self, locale: str) -> str:
         """The name in `locale` ("ky", "ru-RU", "en_US"...), else in Russian, else in English."""
@@ -82,8 +166,67 @@ class Place:
 
     @property
     def rank(self) -> int:
-        """0 for an oblast, 1 for a rayon or a city, 2 for an aiyl aimak."""
+        """0 for an oblast, 1 for a rayon or a city, 2 for an aiyl aimak, 3 for a village."""
         return _RANK[self.level]
+
+    @property
+    def coords(self) -> tuple[float, float] | None:
+        """(lat, lon) of the place or its centre, or None when no source gave them."""
+        if self.lat is None or self.lon is None:
+            return None
+        return (self.lat, self.lon)
+
+
+@dataclass(frozen=True, slots=True)
+class FormerName:
+    """A name a place had before it was renamed or merged into `code`."""
+
+    code: str
+    names: Mapping[str, str] = field(hash=False)
+    old_code: str = ""
+    changed: str = ""
+    source: str = field(default="", compare=False)
+    note: str = field(default="", compare=False)
+
+    def name(self, locale: str) -> str:
+        """The former name in `locale`, else in Russian, else in English."""
+        wanted = _normalize_locale(locale)
+        for candidate in (wanted, *_FALLBACK):
+            value = self.names.get(candidate)
+            if value:
+                return value
+        return next((v for v in self.names.values() if v), self.old_code or self.code)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Coordinates for a place: its own, or those of the nearest ancestor that has some.
+
+    `precision` is the level whose coordinates were used ("village", "aiyl_aimak", "rayon",
+    "city" or "oblast"), so a map can say "aiyl aimak centre" rather than pretend to a pin.
+    """
+
+    lat: float
+    lon: float
+    code: str
+    precision: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A place found by `Gazetteer.find`: `name` is the spelling that matched.
+
+    `former` is set when the text matched a former name; `place` is then the current place.
+    """
+
+    place: Place
+    name: str
+    former: FormerName | None = None
+
+    @property
+    def by_former_name(self) -> bool:
+        """Whether the place was found by a name it no longer has."""
+        return self.former is not None
 
 
 def _normalize_locale(locale: str) -> str:
@@ -91,22 +234,106 @@ def _normalize_locale(locale: str) -> str:
     return _LOCALE_ALIASES.get(primary, primary)
 
 
+# ---------------------------------------------------------------------- search keys
+
+# Cyrillic (Kyrgyz and Russian) to a rough Latin; Kyrgyz letters fall on their Russian
+# look-alikes (ө -> o, ү -> u, ң -> n), since phones without a Kyrgyz keyboard type those.
+_CYRILLIC: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "j",
+        "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "ң": "n",
+        "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ү": "u",
+        "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "y",
+        "ь": "", "э": "e", "ю": "yu", "я": "ya", "һ": "h",
+    }
+)  # fmt: skip
+# Latin spellings that stand for one Cyrillic letter, longest first.
+_LATIN_DIGRAPHS: Final = (
+    ("shch", "sh"),
+    ("dzh", "j"),
+    ("dj", "j"),
+    ("zh", "j"),
+    ("kh", "h"),
+    ("ng", "n"),
+    ("x", "h"),
+    ("q", "k"),
+    ("w", "v"),
+    ("c", "ts"),
+)
+_NOT_LETTERS: Final = re.compile(r"[^a-z0-9]+")
+_REPEATS: Final = re.compile(r"(.)\1+")
+
+
+def search_key(text: str) -> str:
+    """The spelling-blind key of `text`: "Ак-Сай", "ак сай", "Ak-Say" and "Aksai" give "aksai".
+
+    Cyrillic is transliterated, Latin diacritics dropped (ö -> o), common Latin digraphs folded
+    (dzh, zh -> j; kh -> h; ng -> n), y and i merged, doubled letters collapsed, and everything
+    but letters and digits removed.
+    """
+    lowered = text.lower().replace("дж", "ж")
+    latin = "".join(_CYRILLIC.get(ch, ch) for ch in lowered)
+    latin = unicodedata.normalize("NFKD", latin)
+    latin = "".join(ch for ch in latin if not unicodedata.combining(ch))
+    latin = _NOT_LETTERS.sub("", latin)
+    for spelling, folded in _LATIN_DIGRAPHS:
+        latin = latin.replace(spelling, folded)
+    latin = latin.replace("y", "i")
+    return _REPEATS.sub(r"\1", latin)
+
+
+def _word_keys(text: str) -> list[str]:
+    """Keys of each word after the first, so "Молдо Нияз" is also found by "нияз"."""
+    words = [w for w in re.split(r"[\s\-‐–—.,'’`ʼ()]+", text) if w]
+    return [key for key in (search_key(w) for w in words[1:]) if key]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    key: str
+    whole: bool  # the key is of the whole name (else of one of its later words)
+    place_index: int
+    name: str
+    former: FormerName | None
+
+
+# ---------------------------------------------------------------------- the gazetteer
+
+
 class Gazetteer:
-    """The places of a gazetteer file, in file order, with their hierarchy."""
+    """The places of one or more gazetteer files, in file order, with their hierarchy."""
 
-    __slots__ = ("_by_code", "_chains", "_children", "_places", "source")
+    __slots__ = (
+        "_aliases",
+        "_by_code",
+        "_chains",
+        "_children",
+        "_entries",
+        "_former",
+        "_keys",
+        "_order",
+        "_places",
+        "source",
+    )
 
-    def __init__(self, places: Sequence[Place], source: str = "<memory>") -> None:
-        """Index already-checked places (use `load` for a file); raises ValueError on bad links."""
+    def __init__(
+        self,
+        places: Sequence[Place],
+        source: str = "<memory>",
+        former: Sequence[FormerName] = (),
+    ) -> None:
+        """Index already-checked places (use `load` for files); raises ValueError on bad links."""
         self.source = source
         self._places: tuple[Place, ...] = tuple(places)
         self._by_code: dict[str, Place] = {}
         self._children: dict[str, list[Place]] = {}
-        for place in self._places:
+        self._order: dict[str, int] = {}
+        for index, place in enumerate(self._places):
             if place.code in self._by_code:
                 raise ValueError(f"duplicate code {place.code!r}")
             self._by_code[place.code] = place
             self._children[place.code] = []
+            self._order[place.code] = index
         for place in self._places:
             problem = _link_problem(place, self._by_code)
             if problem:
@@ -120,60 +347,114 @@ class Gazetteer:
             while chain[-1].parent is not None:
                 chain.append(self._by_code[chain[-1].parent])
             self._chains[place.code] = tuple(chain)
+        self._former: tuple[FormerName, ...] = tuple(former)
+        self._aliases: dict[str, str] = {}
+        for item in self._former:
+            problem = _former_problem(item, self._by_code, self._aliases)
+            if problem:
+                raise ValueError(problem)
+            if item.old_code:
+                self._aliases[item.old_code] = item.code
+        self._entries, self._keys = self._index()
+
+    def _index(self) -> tuple[list[_Entry], list[str]]:
+        entries: list[_Entry] = []
+
+        def add(names: Mapping[str, str], index: int, former: FormerName | None) -> None:
+            seen: set[tuple[str, bool]] = set()
+            for locale in LOCALES:
+                name = names.get(locale, "")
+                if not name:
+                    continue
+                candidates = [(search_key(name), True)]
+                candidates += [(key, False) for key in _word_keys(name)]
+                for key, whole in candidates:
+                    if key and (key, whole) not in seen:
+                        seen.add((key, whole))
+                        entries.append(_Entry(key, whole, index, name, former))
+
+        for index, place in enumerate(self._places):
+            add(place.names, index, None)
+        for item in self._former:
+            add(item.names, self._order[item.code], item)
+        entries.sort(key=lambda e: e.key)
+        return entries, [e.key for e in entries]
 
     # ------------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, path: Path) -> Gazetteer:
-        """Read and check a gazetteer CSV; raises GazetteerError naming the file and the line.
+    def load(
+        cls,
+        path: Path,
+        *more: Path,
+        former: Path | None = None,
+    ) -> Gazetteer:
+        """Read and check gazetteer CSVs; raises GazetteerError naming the file and the line.
 
-        Blank lines and lines starting with "#" are skipped. The first other line must be the
-        header `code,level,parent,name_ky,name_ru,name_en`. Each row needs a known level, a
-        unique code matching [A-Z0-9-]{1,24}, a parent one level up (none for an oblast, none or
-        an oblast for a city), and all three names. Parents may come before or after children.
+        `path` and `more` are place files (`data/gazetteer.csv`, `data/villages.csv`); parents
+        may be in any of them and come before or after children. `former` is a former-names
+        file. Blank lines and lines starting with "#" are skipped. The first other line is
+        the header: `code,level,parent,name_ky,name_ru,name_en`, then any of the optional
+        columns (centre, lat, lon, soate, status, bbox, source, note). Each row needs a known
+        level, a unique code matching [A-Z0-9-]{1,24}, a parent one level up, all three names,
+        a source where the file has that column, and coordinates (both or neither) inside the
+        country and inside the box of its oblast.
         """
-        source = str(path)
-        rows: list[tuple[int, Place]] = []
-        header_seen = False
-        seen: dict[str, int] = {}
-        for number, line in _lines(path, source):
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            cells = _split(line, source, number)
-            if not header_seen:
-                if tuple(c.lower() for c in cells) != COLUMNS:
-                    raise GazetteerError(
-                        source, number, f"expected the header {','.join(COLUMNS)!r}"
+        rows: list[tuple[str, int, Place]] = []
+        seen: dict[str, tuple[str, int]] = {}
+        for file in (path, *more):
+            source = str(file)
+            for number, place in _read_places(file, source):
+                if place.code in seen:
+                    first_file, first_line = seen[place.code]
+                    where = f"line {first_line}" + (
+                        "" if first_file == source else f" of {first_file}"
                     )
-                header_seen = True
-                continue
-            place = _parse_row(cells, source, number)
-            if place.code in seen:
-                raise GazetteerError(
-                    source,
-                    number,
-                    f"duplicate code {place.code!r} (first on line {seen[place.code]})",
-                )
-            seen[place.code] = number
-            rows.append((number, place))
-        if not header_seen:
-            raise GazetteerError(source, 1, f"no header row {','.join(COLUMNS)!r}")
-        by_code = {place.code: place for _, place in rows}
-        for number, place in rows:
+                    raise GazetteerError(
+                        source, number, f"duplicate code {place.code!r} (first on {where})"
+                    )
+                seen[place.code] = (source, number)
+                rows.append((source, number, place))
+        by_code = {place.code: place for _, _, place in rows}
+        for source, number, place in rows:
             problem = _link_problem(place, by_code)
             if problem:
                 raise GazetteerError(source, number, problem)
-        return cls([place for _, place in rows], source=source)
+        for source, number, place in rows:
+            problem = _box_problem(place, by_code)
+            if problem:
+                raise GazetteerError(source, number, problem)
+        former_names: list[FormerName] = []
+        if former is not None:
+            aliases: dict[str, str] = {}
+            for number, item in _read_former(former, str(former)):
+                problem = _former_problem(item, by_code, aliases)
+                if problem:
+                    raise GazetteerError(str(former), number, problem)
+                if item.old_code:
+                    aliases[item.old_code] = item.code
+                former_names.append(item)
+        label = " + ".join(str(p) for p in (path, *more, *([former] if former else [])))
+        return cls([place for _, _, place in rows], source=label, former=former_names)
 
     @classmethod
     def default(cls) -> Gazetteer:
-        """The shipped `data/gazetteer.csv`, loaded once per process."""
+        """The shipped gazetteer, villages and former names, loaded once per process."""
         return _default()
 
     # ------------------------------------------------------------------ lookups
 
     def get(self, code: str) -> Place | None:
+        """The place with exactly this code (old codes are not followed: see `resolve`)."""
         return self._by_code.get(code)
+
+    def resolve(self, code: str) -> Place | None:
+        """The place for a code, following the aliases of old codes; None when unknown."""
+        place = self._by_code.get(code)
+        if place is not None:
+            return place
+        current = self._aliases.get(code)
+        return self._by_code.get(current) if current is not None else None
 
     def __getitem__(self, code: str) -> Place:
         try:
@@ -209,6 +490,13 @@ class Gazetteer:
         """The units directly under `code`, in file order; KeyError for an unknown code."""
         return list(self._children[self[code].code])
 
+    def villages(self, code: str) -> list[Place]:
+        """The villages of an aiyl aimak (old codes followed), in file order; [] when none."""
+        place = self.resolve(code)
+        if place is None:
+            raise KeyError(code)
+        return [p for p in self._children[place.code] if p.level == "village"]
+
     def descendants(self, code: str) -> list[Place]:
         """Every unit under `code` at any depth, depth-first in file order."""
         found: list[Place] = []
@@ -222,10 +510,12 @@ class Gazetteer:
         return list(self._chains[self[code].code])
 
     def covers(self, scope_code: str, place_code: str) -> bool:
-        """Whether `scope_code` is `place_code` or an ancestor of it; False for unknown codes."""
-        if scope_code not in self._by_code or place_code not in self._by_code:
+        """Whether `scope_code` is `place_code` or an ancestor of it (old codes followed)."""
+        scope = self.resolve(scope_code)
+        place = self.resolve(place_code)
+        if scope is None or place is None:
             return False
-        return any(p.code == scope_code for p in self._chains[place_code])
+        return any(p.code == scope.code for p in self._chains[place.code])
 
     def oblast_of(self, code: str) -> Place:
         """The oblast the place lies in; for Bishkek and Osh (no oblast), the city itself."""
@@ -238,6 +528,72 @@ class Gazetteer:
     def path_name(self, code: str, locale: str) -> str:
         """The place and its ancestors, e.g. "Ак-Сай, Баткен району, Баткен облусу"."""
         return ", ".join(p.name(locale) for p in self.ancestors(code))
+
+    def locate(self, code: str) -> Location | None:
+        """The nearest coordinates up the chain: the village, else its aiyl aimak's centre,
+        else the rayon's centre, and so on; None for an unknown code or none on the way."""
+        place = self.resolve(code)
+        if place is None:
+            return None
+        for step in self._chains[place.code]:
+            if step.lat is not None and step.lon is not None:
+                return Location(step.lat, step.lon, step.code, step.level)
+        return None
+
+    def former_names(self, code: str | None = None) -> list[FormerName]:
+        """Former names of one place (old codes followed), or of every place, in file order."""
+        if code is None:
+            return list(self._former)
+        place = self.resolve(code)
+        if place is None:
+            return []
+        return [f for f in self._former if f.code == place.code]
+
+    def find(
+        self,
+        text: str,
+        within: str | None = None,
+        limit: int = 8,
+        levels: Collection[str] | None = None,
+    ) -> list[Match]:
+        """Places whose name (any locale, or a former name) starts with what was typed.
+
+        `within` keeps places under that code (itself included; old codes followed; unknown
+        codes find nothing); `levels` keeps those levels. Best first: a whole-name match before
+        a later-word match ("нияз" finds "Молдо Нияз"), a current name before a former one, a
+        name typed in full before a longer one, then higher levels, then file order. One match
+        per place.
+        """
+        key = search_key(text)
+        if not key or limit <= 0:
+            return []
+        scope: Place | None = None
+        if within is not None:
+            scope = self.resolve(within)
+            if scope is None:
+                return []
+        best: dict[int, tuple[tuple[int, int, int, int, int], _Entry]] = {}
+        start = bisect.bisect_left(self._keys, key)
+        for entry in self._entries[start:]:
+            if not entry.key.startswith(key):
+                break
+            place = self._places[entry.place_index]
+            if levels is not None and place.level not in levels:
+                continue
+            if scope is not None and all(p.code != scope.code for p in self._chains[place.code]):
+                continue
+            rank = (
+                0 if entry.whole else 1,
+                0 if entry.former is None else 1,
+                0 if entry.key == key else 1,
+                place.rank,
+                entry.place_index,
+            )
+            held = best.get(entry.place_index)
+            if held is None or rank < held[0]:
+                best[entry.place_index] = (rank, entry)
+        ordered = sorted(best.values(), key=lambda item: item[0])[:limit]
+        return [Match(self._places[e.place_index], e.name, e.former) for _, e in ordered]
 
 
 # ---------------------------------------------------------------------- helpers
@@ -253,23 +609,73 @@ def _lines(path: Path, source: str) -> Iterator[tuple[int, str]]:
             raise GazetteerError(source, number, f"not UTF-8 ({exc.reason})") from exc
 
 
-def _split(line: str, source: str, number: int) -> list[str]:
+def _split(line: str, source: str, number: int, width: int) -> list[str]:
     """The stripped cells of one CSV line, without the empty cells spreadsheets append."""
     try:
         cells = [c.strip() for c in next(csv.reader([line], strict=True))]
     except csv.Error as exc:
         raise GazetteerError(source, number, f"bad CSV: {exc}") from exc
-    while len(cells) > len(COLUMNS) and not cells[-1]:
+    while len(cells) > width and not cells[-1]:
         cells.pop()
     return cells
 
 
-def _parse_row(cells: list[str], source: str, number: int) -> Place:
-    if len(cells) != len(COLUMNS):
-        raise GazetteerError(
-            source, number, f"expected {len(COLUMNS)} columns, found {len(cells)}"
-        )
-    code, level, parent, *names = cells
+def _rows(
+    path: Path, source: str, check_header: _HeaderCheck
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Numbered rows of a CSV file as {column: cell}, after its checked header."""
+    header: tuple[str, ...] | None = None
+    for number, line in _lines(path, source):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if header is None:
+            cells = _split(line, source, number, len(BASE_COLUMNS))
+            header = tuple(c.lower() for c in cells)
+            problem = check_header(header)
+            if problem:
+                raise GazetteerError(source, number, problem)
+            continue
+        cells = _split(line, source, number, len(header))
+        if len(cells) != len(header):
+            raise GazetteerError(
+                source, number, f"expected {len(header)} columns, found {len(cells)}"
+            )
+        yield number, dict(zip(header, cells, strict=True))
+    if header is None:
+        raise GazetteerError(source, 1, "no header row")
+
+
+class _HeaderCheck:
+    """Checks a header row; returns why it is wrong, or None."""
+
+    def __init__(self, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+        self.required = required
+        self.optional = optional
+
+    def __call__(self, header: tuple[str, ...]) -> str | None:
+        expected = ",".join(self.required)
+        if header[: len(self.required)] != self.required:
+            return f"expected the header to start with {expected!r}"
+        extra = header[len(self.required) :]
+        unknown = [c for c in extra if c not in self.optional]
+        if unknown:
+            return f"unknown column {unknown[0]!r}: use {', '.join(self.optional)}"
+        if len(set(extra)) != len(extra):
+            return "a column is named twice"
+        return None
+
+
+_PLACE_HEADER: Final = _HeaderCheck(BASE_COLUMNS, OPTIONAL_COLUMNS)
+_FORMER_HEADER: Final = _HeaderCheck(FORMER_COLUMNS[:4], FORMER_COLUMNS[4:])
+
+
+def _read_places(path: Path, source: str) -> Iterator[tuple[int, Place]]:
+    for number, row in _rows(path, source, _PLACE_HEADER):
+        yield number, _parse_place(row, source, number)
+
+
+def _parse_place(row: Mapping[str, str], source: str, number: int) -> Place:
+    code, level, parent = row["code"], row["level"], row["parent"]
     if not _CODE_RE.fullmatch(code):
         raise GazetteerError(
             source, number, f"bad code {code!r}: use 1-24 characters of A-Z, 0-9 and '-'"
@@ -278,15 +684,76 @@ def _parse_row(cells: list[str], source: str, number: int) -> Place:
         raise GazetteerError(
             source, number, f"unknown level {level!r}: use one of {', '.join(LEVELS)}"
         )
-    for locale, name in zip(LOCALES, names, strict=True):
+    names = {locale: row[f"name_{locale}"] for locale in LOCALES}
+    for locale, name in names.items():
         if not name:
             raise GazetteerError(source, number, f"{code}: empty name_{locale}")
+    if "source" in row and not row["source"]:
+        raise GazetteerError(source, number, f"{code}: missing source")
+    status = row.get("status", "") or "current"
+    if status not in STATUSES:
+        raise GazetteerError(
+            source, number, f"{code}: unknown status {status!r}: use {' or '.join(STATUSES)}"
+        )
+    lat, lon = _coordinates(row, source, number, code)
+    bbox = _bbox(row.get("bbox", ""), source, number, code)
     return Place(
         code=code,
         level=level,
         parent=parent or None,
-        names=MappingProxyType(dict(zip(LOCALES, names, strict=True))),
+        names=MappingProxyType(names),
+        lat=lat,
+        lon=lon,
+        centre=row.get("centre", ""),
+        soate=row.get("soate", ""),
+        status=status,
+        source=row.get("source", ""),
+        note=row.get("note", ""),
+        bbox=bbox,
     )
+
+
+def _number(text: str, what: str, source: str, number: int, code: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise GazetteerError(source, number, f"{code}: {what} {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise GazetteerError(source, number, f"{code}: {what} {text!r} is not a number")
+    return value
+
+
+def _coordinates(
+    row: Mapping[str, str], source: str, number: int, code: str
+) -> tuple[float | None, float | None]:
+    lat_text, lon_text = row.get("lat", ""), row.get("lon", "")
+    if not lat_text and not lon_text:
+        return None, None
+    if not lat_text or not lon_text:
+        raise GazetteerError(source, number, f"{code}: give both lat and lon, or neither")
+    lat = _number(lat_text, "lat", source, number, code)
+    lon = _number(lon_text, "lon", source, number, code)
+    if not COUNTRY_BOX.contains(lat, lon):
+        raise GazetteerError(
+            source,
+            number,
+            f"{code}: coordinates {lat}, {lon} lie outside the Kyrgyz Republic ({COUNTRY_BOX})",
+        )
+    return lat, lon
+
+
+def _bbox(text: str, source: str, number: int, code: str) -> Box | None:
+    if not text:
+        return None
+    parts = text.split(";")
+    if len(parts) != 4:
+        raise GazetteerError(source, number, f"{code}: bbox is lat_min;lon_min;lat_max;lon_max")
+    lat_min, lon_min, lat_max, lon_max = (
+        _number(p.strip(), "bbox", source, number, code) for p in parts
+    )
+    if lat_min >= lat_max or lon_min >= lon_max:
+        raise GazetteerError(source, number, f"{code}: bbox minimum is not below its maximum")
+    return Box(lat_min, lon_min, lat_max, lon_max)
 
 
 def _link_problem(place: Place, by_code: Mapping[str, Place]) -> str | None:
@@ -310,6 +777,64 @@ def _link_problem(place: Place, by_code: Mapping[str, Place]) -> str | None:
     return None
 
 
+def _box_problem(place: Place, by_code: Mapping[str, Place]) -> str | None:
+    """Why the place's coordinates lie outside the box of a unit above it, or None."""
+    if place.lat is None or place.lon is None:
+        return None
+    step: Place | None = place
+    while step is not None:
+        if step.bbox is not None and not step.bbox.contains(place.lat, place.lon):
+            return (
+                f"{place.code}: coordinates {place.lat}, {place.lon} lie outside the box of "
+                f"{step.code} ({step.bbox})"
+            )
+        step = by_code.get(step.parent) if step.parent else None
+    return None
+
+
+def _read_former(path: Path, source: str) -> Iterator[tuple[int, FormerName]]:
+    for number, row in _rows(path, source, _FORMER_HEADER):
+        code = row["code"]
+        names = {locale: row[f"name_{locale}"] for locale in LOCALES}
+        if not any(names.values()):
+            raise GazetteerError(source, number, f"{code}: a former name needs a name")
+        old_code = row.get("old_code", "")
+        if old_code and not _CODE_RE.fullmatch(old_code):
+            raise GazetteerError(source, number, f"bad old code {old_code!r}")
+        changed = row.get("changed", "")
+        if changed and not _DATE_RE.fullmatch(changed):
+            raise GazetteerError(
+                source, number, f"{code}: changed {changed!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
+            )
+        if "source" in row and not row["source"]:
+            raise GazetteerError(source, number, f"{code}: missing source")
+        yield (
+            number,
+            FormerName(
+                code=code,
+                names=MappingProxyType({k: v for k, v in names.items() if v}),
+                old_code=old_code,
+                changed=changed,
+                source=row.get("source", ""),
+                note=row.get("note", ""),
+            ),
+        )
+
+
+def _former_problem(
+    item: FormerName, by_code: Mapping[str, Place], aliases: Mapping[str, str]
+) -> str | None:
+    """Why a former name cannot be attached, or None."""
+    if item.code not in by_code:
+        return f"unknown code {item.code!r}: a former name belongs to a current place"
+    if item.old_code:
+        if item.old_code in by_code:
+            return f"old code {item.old_code!r} is still a current code"
+        if item.old_code in aliases and aliases[item.old_code] != item.code:
+            return f"old code {item.old_code!r} already points at {aliases[item.old_code]!r}"
+    return None
+
+
 _default_lock = threading.Lock()
 _default_value: Gazetteer | None = None
 
@@ -318,5 +843,5 @@ def _default() -> Gazetteer:
     global _default_value
     with _default_lock:
         if _default_value is None:
-            _default_value = Gazetteer.load(DEFAULT_PATH)
+            _default_value = Gazetteer.load(DEFAULT_PATH, VILLAGES_PATH, former=FORMER_PATH)
         return _default_value

@@ -31,6 +31,7 @@ from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, check_compiled, translator
 from bot.services.privacy import PrivacyService
+from bot.services.users import sole_reporter_places
 from handlers.admin.feature import FEATURE as ADMIN
 from handlers.assessments.feature import FEATURE as ASSESSMENTS
 from handlers.common.feature import FEATURE as COMMON
@@ -108,6 +109,8 @@ async def build_kernel(
             gazetteer=gazetteer,
             today=clock.now().astimezone(settings.zone).date(),
             context=context,
+            alone_in=sole_reporter_places(actor),
+            backup_days=settings.backup_keep,
         )
 
     engine = kernel.add(FormEngine(db, {}, env_for=env_for, clock=clock.now))

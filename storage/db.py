@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from functools import partial
 from importlib import resources
 from itertools import cycle
@@ -29,6 +31,26 @@ class StorageUnavailable(Exception):
 
 class SchemaMismatch(Exception):
     """A database file's schema version is newer than this code knows."""
+
+
+class DatabaseInUse(Exception):
+    """A process (the running bot, a backup) has the database open: it may not be replaced."""
+
+
+def _lock_file(path: Path, mode: int) -> int:
+    """Take a lock on the file beside the database, `<db>.lock`; its descriptor holds it.
+
+    Every open `Database` holds it shared for its lifetime; a restore takes it exclusive, so
+    it cannot replace the file (and delete its WAL) under a running bot, and a bot does not
+    start in the middle of a restore. The kernel drops the lock with the process.
+    """
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -60,6 +82,9 @@ async def _open(path: Path, name: str) -> Connection:
     conn = await Connection.open(path, name=name, timeout=BUSY_TIMEOUT_MS / 1000)
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted rows are overwritten with zeros, so what /deleteme erased is gone from the file
+    # (and from any later backup). Off in SQLite's own build, on in some distributions': set.
+    await conn.execute("PRAGMA secure_delete = ON")
     await conn.execute("PRAGMA journal_mode = WAL")
     # NORMAL in WAL survives a process crash; FULL is kept for power loss in the field.
     await conn.execute("PRAGMA synchronous = FULL")
@@ -69,8 +94,15 @@ async def _open(path: Path, name: str) -> Connection:
 class Database:
     """Owns the connections: one writer (writes serialised, begun IMMEDIATE), a few readers."""
 
-    def __init__(self, path: Path, writer: Connection, readers: Sequence[Connection]):
+    def __init__(
+        self,
+        path: Path,
+        writer: Connection,
+        readers: Sequence[Connection],
+        lock_fd: int | None = None,
+    ):
         self.path = path
+        self._lock_fd = lock_fd
         self._writer = writer
         self._readers = tuple(readers)
         self._next_reader = cycle(self._readers)
@@ -82,26 +114,33 @@ class Database:
     async def open(cls, path: Path, *, migrate: bool = True) -> Database:
         """Open (creating if needed) the file and bring its schema up to date."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _open(path, "sqlite-writer")
+        # Shared: other commands may open it beside the bot; only a restore waits for none.
+        lock_fd = await asyncio.to_thread(_lock_file, path, fcntl.LOCK_SH)
+        writer: Connection | None = None
         readers: list[Connection] = []
         try:
+            writer = await _open(path, "sqlite-writer")
             if migrate:
                 await apply_migrations(writer)
             for number in range(READERS):
                 readers.append(await _open(path, f"sqlite-reader-{number}"))
         except BaseException:
-            for conn in (*readers, writer):
+            for conn in (*readers, *([writer] if writer else [])):
                 await conn.close()
+            os.close(lock_fd)
             raise
-        return cls(path, writer, readers)
+        return cls(path, writer, readers, lock_fd)
 
     async def close(self) -> None:
-        """Close every connection, once queued writes are written."""
+        """Close every connection, once queued writes are written, and drop the lock."""
         if self._flusher is not None and not self._flusher.done():
             await self._flusher
         for reader in self._readers:
             await reader.close()
         await self._writer.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -173,6 +212,13 @@ class Database:
                 else:
                     future.set_exception(value)
 
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the file and empty it (its old pages keep deleted rows until
+        then); False when a reader kept it from finishing."""
+        async with self._write_lock:
+            rows = await self._writer.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        return bool(rows) and int(rows[0][0]) == 0
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Connection]:
         """A connection for reads; WAL lets it run beside the writer."""
@@ -228,11 +274,19 @@ def inspect_file(path: Path) -> tuple[int, str, bool]:
 
 
 def copy_file(source: Path, target: Path) -> None:
-    """Copy a database file over another with the backup API (the target's bot stopped)."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dest:
-        src.backup(dest)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    """Copy a database file over another with the backup API; `DatabaseInUse` while any
+    process has the target open."""
+    try:
+        lock_fd = _lock_file(target, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise DatabaseInUse(f"{target} is in use (is the bot running?); stop it first") from None
+    try:
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dest:
+            src.backup(dest)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    finally:
+        os.close(lock_fd)
 
 
 async def schema_version(conn: Connection) -> int:

@@ -151,7 +151,8 @@ class IncidentRepository(Repository):
         return changed == 1
 
     async def forget_reporter(self, *, reporter_id: int) -> int:
-        """Keep the reports of an erased person, without their id (the pseudonym stays)."""
+        """Keep the reports of an erased person without their id; anonymous ones keep their
+        pseudonym unchanged, so nothing visible changes on them at the moment of erasure."""
         return await self._run(
             "UPDATE incidents SET reporter_id = NULL WHERE reporter_id = ?", (reporter_id,)
         )

@@ -589,6 +589,9 @@ class PracticeRepository(Repository):
         for row in unpublished:
             await self._run("DELETE FROM practices_fts WHERE rowid = ?", (row[0],))
             await self._run("DELETE FROM practices WHERE id = ?", (row[0],))
+        if unpublished:
+            # FTS5 only marks deleted words; merging the index drops them from the file.
+            await self._run("INSERT INTO practices_fts (practices_fts) VALUES ('optimize')")
         await self._run(
             "DELETE FROM practice_questions WHERE practice_id IN"
             " (SELECT id FROM practices WHERE author_id = ?)",

@@ -136,13 +136,16 @@ class AccessFacts:
     roles: list[Role]
     groups: list[int]  # active peer groups she is a member of
     created_groups: list[int]  # active peer groups she created
+    # Registered people, this one included, who gave the same place: with 1, coordinators
+    # can tell who sent an anonymous report from there.
+    registered_at_place: int
 
 
 class AccessRepository(Repository):
     """Everything needed to decide what a person may do, read in one round trip."""
 
     async def load(self, user_id: int) -> AccessFacts | None:
-        """The person, their roles, their groups and the groups they created; None if unknown."""
+        """The person, roles, groups, groups created, people at her place; None if unknown."""
         row = await self._one(
             "SELECT u.*,"
             " (SELECT json_group_array(json_array(r.role, r.scope_kind, r.scope_value))"
@@ -151,7 +154,9 @@ class AccessRepository(Repository):
             "  JOIN peer_groups g ON g.id = m.group_id"
             "  WHERE m.user_id = u.id AND g.active = 1) AS groups_json,"
             " (SELECT json_group_array(g.id) FROM peer_groups g"
-            "  WHERE g.created_by = u.id AND g.active = 1) AS created_json"
+            "  WHERE g.created_by = u.id AND g.active = 1) AS created_json,"
+            " (SELECT count(*) FROM users v WHERE v.place_code = u.place_code"
+            "  AND v.privacy_accepted_at IS NOT NULL) AS registered_at_place"
             " FROM users u WHERE u.id = ?",
             (user_id,),
         )
@@ -162,6 +167,7 @@ class AccessRepository(Repository):
             roles=[Role(user_id, r[0], r[1], r[2]) for r in json.loads(row["roles_json"])],
             groups=[int(g) for g in json.loads(row["groups_json"])],
             created_groups=[int(g) for g in json.loads(row["created_json"])],
+            registered_at_place=int(row["registered_at_place"]),
         )
 
 

@@ -31,8 +31,9 @@ def label(locale: str, msgid: str) -> str:
 
 
 def question(locale: str, key: str) -> str:
-    """The prompt of a step of the report form, as the person reads it."""
-    return translator(locale).gettext(INCIDENT.steps[INCIDENT.index(key)].prompt)
+    """The prompt of a step of the report form, as the person reads it (without the warning
+    the anonymity question adds for the only registered person of a place)."""
+    return translator(locale).gettext(INCIDENT.steps[INCIDENT.index(key)].prompt, warning="")
 
 
 def button(locale: str, msgid: str) -> str:
@@ -104,6 +105,12 @@ class Report:
 
 async def fill_report(someone: Person, locale: str, report: Report) -> BotMessage:
     """Walk /report to the summary; returns the summary message."""
+    await walk_to_description(someone, locale, report)
+    return await finish_report(someone, locale, report)
+
+
+async def walk_to_description(someone: Person, locale: str, report: Report) -> BotMessage:
+    """Walk /report to its description question; returns that question."""
     server = someone.server
     user = someone.user
     await someone.say("/report")
@@ -136,7 +143,13 @@ async def fill_report(someone: Person, locale: str, report: Report) -> BotMessag
         await someone.press(label(locale, report.actor2))
     await someone.press(label(locale, report.crowd))
     await someone.press(report.injured)
-    await someone.press(report.dead)
+    return await someone.press(report.dead)
+
+
+async def finish_report(someone: Person, locale: str, report: Report) -> BotMessage:
+    """From the description question to the summary; returns the summary message."""
+    server = someone.server
+    user = someone.user
     await someone.say(report.description)
     if report.voice:
         await server.send_voice(user)

@@ -109,6 +109,7 @@ class World:
             await onboard(someone, language=BUTTON[locale], kind_index=kind)
         world = cls(app, server, people)
         db = world.services.db
+        # A coordinator of Chui: her own aiyl aimaks are hers to assess; Batken's are not.
         await grant(db, IDS[Persona.OUTSIDER], "place", "CH")
         await add_person(db, BATKEN_COORDINATOR, "Batken", kind="community", place="BA-BAT")
         await grant(db, BATKEN_COORDINATOR, "place", "BA")

@@ -216,8 +216,11 @@ async def test_a_coordinator_of_every_region_finds_any_aiyl_aimak_by_oblast_and_
     await onboard(coordinator, language="Русский")
     await grant(bot, 331, "all")
     home = await coordinator.say("/assessment")
-    # Only Batken has aiyl aimaks in the gazetteer so far, so the rayon comes first.
-    rayons = await coordinator.press("Новая оценка", message=home)
+    # Several oblasts list aiyl aimaks, so the oblast comes first, the programme's own on top.
+    oblasts = await coordinator.press("Новая оценка", message=home)
+    assert "В какой области этот айылный аймак?" in oblasts.text
+    assert coordinator.labels(oblasts)[0] == "Баткенская область"
+    rayons = await coordinator.press("Баткенская область", message=oblasts)
     assert "В каком районе?" in rayons.text
     assert coordinator.labels(rayons)[:3] == [
         "Баткенский район",

@@ -24,6 +24,7 @@ from bot.core.actors import Person as PersonRef
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
+from bot.outputs.heat_table import HeatRow, heat_table_png
 from bot.rules.incidents import IncidentRules
 from bot.screen import Screen
 from bot.services.early_warning import (
@@ -38,7 +39,6 @@ from bot.services.early_warning import (
     poisson_tail,
 )
 from bot.services.early_warning_views import reason_text
-from bot.services.heat_table import HeatRow, heat_table_png
 from bot.services.users import UserService
 from storage.db import Database
 from storage.early_warning import SignalRepository

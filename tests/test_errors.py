@@ -12,12 +12,13 @@ from telegram.ext import CommandHandler
 
 from bot.core.actors import Person as Contact
 from bot.forms.engine import FormEngine
+from bot.i18n import translator
 from bot.localapi import LocalBotApi
 from bot.services.users import UserService
 from handlers.plumbing.context import AppContext
 from storage.db import Database, StorageUnavailable
 from tests.conftest import PersonFactory
-from tests.harness import make_settings, running_bot, services_of
+from tests.harness import make_settings, onboard, running_bot, services_of
 
 
 async def test_unexpected_error_is_logged_with_update_id_and_answered(
@@ -99,3 +100,19 @@ async def test_full_disk_is_storage_unavailable_and_rolls_back(tmp_path: Path) -
         assert row[0] == 0  # nothing half-written stays
     finally:
         await db.close()
+
+
+async def test_ids_too_large_for_an_integer_are_stale_buttons(
+    bot: object, person: PersonFactory, server: LocalBotApi
+) -> None:
+    """A forged id beyond SQLite's 64-bit integers gets the stale answer, not an error."""
+    aigul = person(905, "ru")
+    await onboard(aigul, language="Русский")
+    menu = await aigul.say("/menu")
+    huge = str(2**64)
+    stale = translator("ru").gettext("This button is no longer active.")
+    for data in (f"inc:m:{huge}", f"inc:p:{huge}", f"pr:o:{huge}", f"pr:h:{huge}", "pr:o:٣"):
+        query = await server.press(aigul.user, menu.message_id, data)
+        assert (await server.wait_callback_answer(query)).get("text") == stale, data
+    await server.wait_idle()
+    assert server.drain(aigul.user) == []

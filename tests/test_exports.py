@@ -24,7 +24,12 @@ from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, translator
 from bot.localapi import LocalBotApi
-from bot.services.exports import ExportError, ExportRequest, ExportService
+from bot.services.exports import (
+    COORDINATOR_USER_COLUMNS,
+    ExportError,
+    ExportRequest,
+    ExportService,
+)
 from bot.services.needs import NeedService
 from bot.services.stats import StatsService
 from bot.services.users import UserService
@@ -329,6 +334,37 @@ async def test_people_and_needs_exports(world: World) -> None:
     assert (row["photos"], row["voice_notes"], row["women"]) == (2, 1, 12)
     assert row["stage"] == "recorded" and "author" not in row
     assert rows_of(await world.export(COORD_CH, kind="needs")) == []
+
+
+async def test_a_coordinators_people_list_shows_the_rayon_not_the_aiyl_aimak(
+    world: World,
+) -> None:
+    data = await world.export(COORD_BA, kind="users", locale="ru")
+    people = rows_of(data)
+    assert tuple(people[0]) == COORDINATOR_USER_COLUMNS
+    aigul = next(p for p in people if p["name"] == "Айгүл")
+    assert (aigul["rayon"], aigul["rayon_code"]) == (
+        "Баткенский район, Баткенская область",
+        "BA-BAT",
+    )
+    # Where one leader is registered in Ak-Say, a list saying so would name the sender of
+    # every anonymous report from Ak-Say.
+    text = data.decode("utf-8-sig")
+    assert "Ак-Сай" not in text and AKSAY not in text and "aigul_ao" not in text
+    admin = next(p for p in rows_of(await world.export(None, kind="users")) if p["id"] == "801")
+    assert (admin["place_code"], admin["username"]) == (AKSAY, "aigul_ao")
+    # Nor one aiyl aimak's list: refused to coordinators, and not offered as a button.
+    with pytest.raises(ExportError):
+        await world.export(COORD_BA, kind="users", region=AKSAY)
+    assert len(rows_of(await world.export(None, kind="users", region=AKSAY))) == 3
+    await add_person(world.db, 820, "Rayon coordinator", kind="community", place="BA-BAT")
+    await grant(world.db, 820, "place", "BA-BAT")  # offered the rayon and its aiyl aimaks
+    actor = await world.actor(820)
+    people_regions = await world.exports.on_button(actor, "exp:p:u:c:a")
+    offered = {b.data for row in people_regions.buttons for b in row}
+    assert "exp:r:u:c:a:BA-BAT" in offered and f"exp:r:u:c:a:{AKSAY}" not in offered
+    report_regions = await world.exports.on_button(actor, "exp:p:i:c:a")
+    assert f"exp:r:i:c:a:{AKSAY}" in {b.data for row in report_regions.buttons for b in row}
 
 
 async def test_every_export_is_audited_without_personal_data(world: World) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.gazetteer import DEFAULT_PATH, LOCALES, Gazetteer, GazetteerError, Place
+from bot.gazetteer import DEFAULT_PATH, LOCALES, VILLAGES_PATH, Gazetteer, GazetteerError, Place
 
 HEADER = "code,level,parent,name_ky,name_ru,name_en"
 BATKEN_TARGETS = {
@@ -55,7 +55,10 @@ def test_shipped_file_loads_with_expected_shape(gaz: Gazetteer) -> None:
 def test_default_is_cached_and_matches_the_file(gaz: Gazetteer) -> None:
     first = Gazetteer.default()
     assert Gazetteer.default() is first
-    assert [p.code for p in first] == [p.code for p in gaz]
+    # The default adds the villages file after the places file, in file order.
+    villages = Gazetteer.load(DEFAULT_PATH, VILLAGES_PATH)
+    assert [p.code for p in first] == [p.code for p in villages]
+    assert [p.code for p in first][: len(gaz)] == [p.code for p in gaz]
     assert Path(__file__).resolve().parents[1] / "data" / "gazetteer.csv" == DEFAULT_PATH
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
+import traceback
 
 import pytest
+from aiohttp import web
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.localapi import LocalBotApi
-from handlers.plumbing.http import AiohttpRequest
+from handlers.plumbing.http import AiohttpRequest, install_log_redaction
 from tests.conftest import PersonFactory
 from tests.harness import onboard
 
@@ -79,3 +82,52 @@ async def test_mydata_file_reaches_the_person(
     assert sent.document is not None
     data = json.loads(sent.document)
     assert data["profile"]["first_name"] == "Айгүл" and data["profile"]["language"] == "ru"
+
+
+async def test_a_redirect_loop_leaves_no_token_in_the_error_or_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = "7123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    hits = 0
+
+    async def loop(request: web.Request) -> web.Response:
+        nonlocal hits
+        hits += 1
+        raise web.HTTPFound(str(request.rel_url))  # to itself, for ever
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", loop)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    factory = logging.getLogRecordFactory()
+    install_log_redaction(token)
+    bot = Bot(
+        token,
+        base_url=f"http://127.0.0.1:{port}/bot",
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(),
+    )
+    log = logging.getLogger("bot.test")
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await bot.initialize()
+        assert hits > 1  # it did follow the redirects
+        shown = "".join(traceback.format_exception(caught.value))
+        assert "TooManyRedirects" in shown and f"127.0.0.1:{port}" in shown
+        # Whatever else prints the address: a message, an argument, another library's error.
+        try:
+            raise RuntimeError(f"GET http://127.0.0.1:{port}/bot{token}/getMe failed")
+        except RuntimeError:
+            log.exception("start-up failed for %s", token)
+        log.error("giving up on %s", f"/bot{token}/getMe")
+        logged = caplog.text + "".join(logging.Formatter().format(r) for r in caplog.records)
+        assert "start-up failed" in logged and "RuntimeError: GET" in logged
+        for text in (shown, logged):
+            assert token not in text and token.split(":")[1] not in text
+    finally:
+        logging.setLogRecordFactory(factory)
+        await bot.shutdown()
+        await runner.cleanup()

@@ -22,6 +22,7 @@ from tests.incident_steps import (
     coordinator,
     count_reports,
     fill_report,
+    finish_report,
     label,
     question,
     reporter,
@@ -29,6 +30,7 @@ from tests.incident_steps import (
     submit,
     unread,
     update_id_of_press,
+    walk_to_description,
 )
 
 
@@ -450,3 +452,27 @@ async def test_a_response_taken_is_kept_in_the_history(
     history = await asel.say("/myreports")
     card = await asel.press(history.flat_buttons[0][0])
     assert "Собрали суд аксакалов &lt;в субботу&gt;." in card.text
+
+
+async def test_a_text_telegram_split_in_two_is_refused_whole_and_can_be_cleared(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    """5,000 characters arrive as 4,096 + 904: neither part is kept; the retype is the answer."""
+    aigul = await reporter(person, 391, "en", first_name="Aigul")
+    await walk_to_description(aigul, "en", Report())
+    long_text = ("The canal was blocked at dawn. " * 170)[:5000]
+    await server.send_text(aigul.user, long_text[:4096])
+    await server.send_text(aigul.user, long_text[4096:])
+    refused = await aigul.reply()
+    assert "arrived in parts" in refused.text and "3,500" in refused.text
+    assert await unread(aigul) == []  # the second part is not answered again
+    server.advance_clock(60)  # she shortens it: a minute later
+    shorter = long_text[:3000]
+    received = await aigul.say(shorter)
+    assert "3,000 characters" in received.text and "arrived in parts" not in received.text
+    cleared = await aigul.press("🗑 Clear what was received")
+    assert "Received" not in cleared.text
+    await aigul.say(shorter)
+    await finish_report(aigul, "en", Report(description="Only the first words."))
+    await submit(aigul, "en")
+    assert (await stored(bot, 1)).notes == shorter + "\nOnly the first words."

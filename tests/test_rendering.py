@@ -69,6 +69,26 @@ SAMPLES: dict[str, Sample] = {
     "baseline": _counts(0.8, 12),
     "budgeted": _counts(3, 10_000),
     "comment": _words("Сүрөт кошуңуз"),
+    "warning": lambda tr: [
+        "",
+        "\n\n"
+        + tr.gettext(
+            "⚠️ You are the only person in the bot who gave {place} as their place. If you "
+            "choose Anonymous, coordinators will not see your name, but they may still guess "
+            "that the report is from you.",
+            place="Ак-Сай",
+        ),
+    ],
+    "backups": lambda tr: [
+        tr.ngettext(
+            "Backup copies are deleted {n} day after they are made; after that nothing of what "
+            "you erased remains.",
+            "Backup copies are deleted {n} days after they are made; after that nothing of what "
+            "you erased remains.",
+            n,
+        )
+        for n in (1, 7)
+    ],
     "code": lambda tr: ["BA-BAT"],
     "contact": _words("Айгүл (@aigul)"),
     "contacts": _words("Бакыт, 0555 123 456"),

@@ -161,6 +161,9 @@ class Actor:
     coordinator_scopes: tuple[Scope, ...] = ()
     group_ids: frozenset[int] = field(default_factory=frozenset)  # groups she is a member of
     reach: Reach = NOWHERE
+    # Registered people, this one included, who gave the same place: with 1, coordinators
+    # can tell who sent an anonymous report from there.
+    registered_at_place: int = 0
 
     @property
     def registered(self) -> bool:

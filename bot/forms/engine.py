@@ -37,8 +37,12 @@ from storage.drafts import (
 
 SUMMARY = ""
 # A step decided on a draft that moved on is decided again; the same person's updates run
-# in order (bot/processor.py), so a second attempt is already rare.
+# in order (the chat's update processor), so a second attempt is already rare.
 ATTEMPTS = 3
+# Telegram cuts a text longer than one message (4,096 characters) into parts sent together,
+# a second or so apart; a part this long is never a whole answer.
+MESSAGE_LIMIT = 4096
+SPLIT_WINDOW = timedelta(seconds=3)
 T = TypeVar("T")
 
 
@@ -370,6 +374,9 @@ class FormEngine:
             )
         step = form.steps[form.index(draft.step)]
         env = self._env(draft, actor)
+        split = self._split_part(form, draft, actor, step, given)
+        if split is not None:
+            return split
         try:
             if step.kind.collects and hasattr(step.kind, "add"):
                 pending = draft.context.get("pending", {}).get(step.key)
@@ -379,6 +386,41 @@ class FormEngine:
         except Invalid as exc:
             return _Write(self._view(form, draft, actor, error=exc.message, params=exc.params))
         return self._accept(form, draft, actor, step, value)
+
+    def _split_part(
+        self, form: Form, draft: Draft, actor: Actor, step: Step, given: Input
+    ) -> _Write | None:
+        """A long text Telegram split into parts is one answer: too long, so none of it is kept.
+
+        The first part fills a whole message; the parts after it arrive within seconds. Each
+        is refused without keeping anything (the first with the reason, the rest quietly), so
+        a shortened text typed afterwards is the whole answer, not added to a fragment.
+        """
+        if given.kind != "text" or given.sent_at is None:
+            return None
+        marker = draft.context.get("split") or {}
+        tail = (
+            marker.get("step") == step.key
+            and given.sent_at - datetime.fromisoformat(marker["at"]) <= SPLIT_WINDOW
+        )
+        if not tail and len(given.text or "") < MESSAGE_LIMIT:
+            return None
+        marked = {"step": step.key, "at": given.sent_at.isoformat()}
+        draft = replace(draft, context={**draft.context, "split": marked})
+        if tail:
+            return _Write(FormView(Safe(""), quiet=True), save=draft)
+        limit = getattr(step.kind, "max_len", None)
+        error = (
+            N_(
+                "That text was longer than one Telegram message, so it arrived in parts; none "
+                "of it was kept. At most {limit} characters fit here: please shorten it and "
+                "send it again."
+            )
+            if limit is not None
+            else step.kind.wrong_type
+        )
+        params = {"limit": limit} if limit is not None else {}
+        return _Write(self._view(form, draft, actor, error=error, params=params), save=draft)
 
     def _press(self, form: Form, draft: Draft, actor: Actor, action: str) -> _Write | _Submit:
         if action == "x":
@@ -410,6 +452,9 @@ class FormEngine:
                 return self._accept(form, draft, actor, step, None)
             if action == "d" and step.kind.collects:
                 return self._finish_collecting(form, draft, actor, step)
+            if action == "c" and step.kind.collects:
+                draft = self._with_pending(draft, step.key, None)
+                return _Write(self._view(form, draft, actor), save=draft)
             if action.startswith("o") and action[1:].isdigit():
                 options = step.kind.options(draft.answers, env)
                 index = int(action[1:])
@@ -556,6 +601,10 @@ class FormEngine:
             if pending or not step.optional:
                 done = tr.pgettext("button", "Done")
                 rows.append((Offer("✔️ " + done, press(draft.id, where, "d")),))
+            if pending and not isinstance(step.kind, Choice):
+                # What was received can always be taken back and sent again.
+                clear = tr.pgettext("button", "Clear what was received")
+                rows.append((Offer("🗑 " + clear, press(draft.id, where, "c")),))
         rows.append(self._nav(form, draft, step, tr, where, has_pending=bool(pending)))
         return text, tuple(rows)
 

@@ -12,7 +12,7 @@ from typing import Any
 from bot.forms.engine import Form, Step, option_list
 from bot.forms.kinds import Answers, Choice, Date, Env, Location, Media, Note, Number, Option, Text
 from bot.forms.onboarding import NOT_LISTED, places
-from bot.i18n import N_
+from bot.i18n import N_, Safe
 
 OTHER = "other"
 PICK_PLACE = "pick"
@@ -178,6 +178,34 @@ def _answer_is(key: str, value: str) -> Callable[[Answers, Env], bool]:
         return answers.get(key) == value
 
     return check
+
+
+def report_place(answers: Answers, env: Env) -> str | None:
+    """The most precise gazetteer code among the place answers."""
+    chosen = answers.get("place")
+    if chosen not in (None, PICK_PLACE):
+        return str(chosen)
+    for key in ("aiyl_aimak", "rayon", "oblast"):
+        value = answers.get(key)
+        if value not in (None, NOT_LISTED) and str(value) in env.gazetteer:
+            return str(value)
+    return None
+
+
+def _anonymity_warning(answers: Answers, env: Env) -> Mapping[str, Any]:
+    """A plain warning when anonymity would not hide her: she alone is registered there."""
+    place = report_place(answers, env)
+    if place is None or place not in env.alone_in:
+        return {"warning": ""}
+    warning = env.tr.gettext(
+        N_(
+            "⚠️ You are the only person in the bot who gave {place} as their place. If you "
+            "choose Anonymous, coordinators will not see your name, but they may still guess "
+            "that the report is from you."
+        ),
+        place=env.gazetteer[place].name(env.tr.locale),
+    )
+    return {"warning": Safe("\n\n" + warning)}
 
 
 def _before_yesterday(answers: Answers, env: Env) -> bool:
@@ -362,9 +390,10 @@ INCIDENT = Form(
             N_(
                 "Who may see that you sent this report?\n\n"
                 "<b>Anonymous</b>: coordinators see the report but not your name; "
-                "only the bot's administrators can see who sent it."
+                "only the bot's administrators can see who sent it.{warning}"
             ),
             label=N_("Your name"),
+            prompt_params=_anonymity_warning,
         ),
     ),
 )

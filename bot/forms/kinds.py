@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.gazetteer import Gazetteer, Place
 from bot.i18n import N_, Tr, escape
 from bot.records.core import User
+from bot.typed_text import clean_label, clean_text
 
 Answers = Mapping[str, Any]
 
@@ -28,6 +29,13 @@ class Input:
     mime_type: str | None = None
     file_name: str | None = None
     duration: int | None = None
+    sent_at: datetime | None = None  # when the person sent it (Telegram's message date)
+
+    def __post_init__(self) -> None:
+        # Every typed answer enters here: cleaned once, so no control character (which breaks
+        # XLSX and DOCX files) or bidi control reaches a draft, a record or a screen.
+        if self.text is not None:
+            object.__setattr__(self, "text", clean_text(self.text))
 
     def as_file(self) -> dict[str, Any]:
         """The stored form of an attachment: Telegram ids and type, never the bytes."""
@@ -78,6 +86,11 @@ class Env:
     gazetteer: Gazetteer
     today: date
     context: Mapping[str, Any] = field(default_factory=dict)
+    # Places where the reader is the only registered person: an anonymous report from one of
+    # them still points to her (bot.services.users.sole_reporter_places decides).
+    alone_in: frozenset[str] = frozenset()
+    # How many days a scheduled backup keeps what a person erased (AYILBOT_BACKUP_KEEP).
+    backup_days: int = 0
 
 
 def place_options(places: Iterable[Place], env: Env) -> tuple[Option, ...]:
@@ -177,7 +190,9 @@ class Text(Kind):
     def parse(self, given: Input, answers: Answers, env: Env) -> Any:
         if given.kind != "text":
             raise Invalid(self.wrong_type)
-        text = (given.text or "").replace("\x00", "").strip()
+        # Answers here are names and short labels others read (a place, a side, a group name):
+        # no invisible character may make one look like another.
+        text = clean_label(given.text or "").strip()
         if len(text) < self.min_len:
             raise Invalid(N_("The answer is too short."))
         if len(text) > self.max_len:
@@ -338,7 +353,11 @@ class Note(Kind):
         parts = []
         if value.get("text"):
             text = value["text"]
-            parts.append(escape(text if len(text) <= 300 else text[:300] + "…"))
+            if len(text) <= 300:
+                parts.append(escape(text))
+            else:
+                size = env.tr.ngettext("{n} character", "{n} characters", len(text))
+                parts.append(f"{escape(text[:300])}… ({size})")
         if value.get("voice"):
             parts.append("🎤 " + env.tr.gettext("voice note"))
         return " + ".join(parts)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from bot.forms.engine import Form, Step
 from bot.forms.kinds import Answers, Choice, Env, Option, Text, place_options
@@ -37,6 +38,18 @@ def places(level_key: str | None) -> Callable[[Answers, Env], Sequence[Option]]:
         return (*listed, Option(NOT_LISTED, N_("Other / not listed")))
 
     return options
+
+
+def _backups(answers: Answers, env: Env) -> Mapping[str, Any]:
+    """What the privacy notice says of backups, with AYILBOT_BACKUP_KEEP's days."""
+    backups = env.tr.ngettext(
+        "Backup copies are deleted {n} day after they are made; after that nothing of what "
+        "you erased remains.",
+        "Backup copies are deleted {n} days after they are made; after that nothing of what "
+        "you erased remains.",
+        env.backup_days,
+    )
+    return {"backups": backups}
 
 
 def _rayon_has_villages(answers: Answers, env: Env) -> bool:
@@ -93,9 +106,12 @@ ONBOARDING = Form(
                 "<b>Privacy</b>\nWe store your name, language, role and place, and what you "
                 "send through the forms. Coordinators of your region see your reports; you can "
                 "report anonymously, and then only administrators can see who you are. "
-                "/mydata shows everything we store about you; /deleteme erases it."
+                "/mydata shows everything we store about you. /deleteme erases your name, "
+                "profile, drafts, needs and searches at once; the reports you sent stay, "
+                "without your name. {backups}"
             ),
             label=N_("Privacy"),
+            prompt_params=_backups,
         ),
     ),
 )

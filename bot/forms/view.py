@@ -42,5 +42,6 @@ class FormView:
     text: Safe
     rows: tuple[tuple[Offer, ...], ...] = ()
     finished: bool = False  # the form ended: a receipt, or cancelled
+    quiet: bool = False  # nothing to say (a later part of a text already answered)
     # Work that must follow the commit and the reply (urgent alerts after a report).
     then: Callable[[], Awaitable[None]] | None = None

@@ -378,6 +378,7 @@ class LocalBotApi:
         self._poll_seq = 0
         self._queue_event = asyncio.Event()
         self._query_seq = itertools.count(1)
+        self._clock_offset = 0.0  # seconds added to the dates of what users send
         self._open_queries: set[str] = set()
         self._faults: list[_Fault] = []
         self._random_faults: tuple[float, tuple[FaultKind, ...], random.Random] | None = None
@@ -581,11 +582,15 @@ class LocalBotApi:
             "message_id": message_id,
             "from": user.to_dict(),
             "chat": state.chat_dict,
-            "date": int(time.time()),
+            "date": int(time.time() + self._clock_offset),
             **content,
         }
         state.user_messages[message_id] = message
         return self.enqueue({"message": message})
+
+    def advance_clock(self, seconds: float) -> None:
+        """What users send from now on is dated `seconds` later (a person typing for a while)."""
+        self._clock_offset += seconds
 
     async def send_text(
         self,

@@ -8,7 +8,7 @@ the report's aiyl aimak, rayon or oblast within the person's `Reach`). Review it
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -27,12 +27,11 @@ from bot.forms.incident import (
     FOLLOWUP_OUTCOMES,
     INCIDENT,
     OTHER,
-    PICK_PLACE,
     REPORT_UPDATE,
+    report_place,
 )
 from bot.forms.incident_labels import report_number
 from bot.forms.kinds import Env, Invalid
-from bot.forms.onboarding import NOT_LISTED
 from bot.forms.view import FormView
 from bot.gazetteer import Place
 from bot.records.core import Draft, Role, User
@@ -269,21 +268,24 @@ class IncidentRules:
 
     def _record(self, draft: Draft, actor: Actor, env: Env, *, now: datetime) -> NewIncident:
         answers = draft.answers
-        chain = self._admin_codes(_place_code(answers, env))
+        chain = self._admin_codes(report_place(answers, env))
         location = answers.get("location")
         description = answers.get("description") or {}
         injuries = int(answers.get("injuries") or 0)
         fatalities = int(answers.get("fatalities") or 0)
         sub_event = str(answers["sub_event_type"])
         source = str(answers["source"])
+        anonymous = answers.get("visibility") == "anonymous"
         return NewIncident(
             draft_id=draft.id,
             form_id=draft.form_id,
             form_version=draft.form_version,
             reporter_id=actor.user_id,
-            reporter_pseudonym=actor.user.pseudonym if actor.user else None,
+            # Only an anonymous report carries the pseudonym: on a named one it would tie the
+            # name to every anonymous report of the same person, once erased above all.
+            reporter_pseudonym=actor.user.pseudonym if actor.user and anonymous else None,
             reporter_role=actor.user.kind if actor.user else None,
-            anonymous=answers.get("visibility") == "anonymous",
+            anonymous=anonymous,
             received_at=now,
             event_date=date.fromisoformat(str(answers["event_date"])),
             date_precision=int(answers.get("date_precision") or 1),
@@ -682,6 +684,8 @@ class IncidentRules:
             row.pop("draft_id")
             lat_lon = self._coordinates(incident, exact=exact)
             row["latitude"], row["longitude"] = lat_lon if lat_lon else (None, None)
+            if not incident.anonymous:
+                row["reporter_pseudonym"] = None  # a named report is never tied to a pseudonym
             if not see_reporters:
                 row.pop("reporter_id")
                 if incident.anonymous:
@@ -713,18 +717,6 @@ class IncidentRules:
         """For /deleteme: reports stay for the community's record, without the person's id."""
         await IncidentRepository(conn).forget_reporter(reporter_id=user_id)
         await IncidentUpdateRepository(conn).forget_author(author_id=user_id)
-
-
-def _place_code(answers: Mapping[str, Any], env: Env) -> str | None:
-    """The most precise gazetteer code among the place answers."""
-    chosen = answers.get("place")
-    if chosen not in (None, PICK_PLACE):
-        return str(chosen)
-    for key in ("aiyl_aimak", "rayon", "oblast"):
-        value = answers.get(key)
-        if value not in (None, NOT_LISTED) and str(value) in env.gazetteer:
-            return str(value)
-    return None
 
 
 def _actor_name(kind: Any, typed: Any) -> str | None:

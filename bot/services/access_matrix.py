@@ -90,7 +90,6 @@ NO_RECORDS = ("{n} record in the file.", "{n} records in the file.")
 NO_NEEDS = ("{n} need", "{n} needs")
 NO_RESULTS = N_("No election results have been recorded yet.")
 NOT_IN_SCOPE = N_("None of these aiyl aimaks is within your scope.")
-NOTHING_TO_ASSESS = N_("No aiyl aimak is within your scope to assess.")
 NOTHING_WAITS = N_("Nothing waits for approval.")
 NO_REPORTS = N_("📝 Incident reports: {week} · {total}")
 
@@ -152,7 +151,7 @@ MATRIX: tuple[Entry, ...] = (
     E("/assessment", "assess", "R N N Y Y N"),
     E("/compare", "assess; aiyl aimaks in scope", "R N N 0 Y N", NOT_IN_SCOPE),
     E("as:h", "assess", "R N N Y Y N"),
-    E("as:n", "assess", "R N N 0 Y N", NOTHING_TO_ASSESS),
+    E("as:n", "assess; aiyl aimaks in scope", "R N N Y Y N"),
     E("as:n:{place}", "assess, place in scope", "R N N N Y N"),
     E("as:p:{place}", "assess, place in scope", "R N N N Y N"),
     E("as:c", "assess; aiyl aimaks in scope", "R N N 0 Y N", NOT_IN_SCOPE),

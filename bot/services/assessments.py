@@ -21,6 +21,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape, translator
 from bot.records.core import Draft
 from bot.screen import Attachment, Button, Screen
+from bot.typed_text import xml_safe
 from storage.assessments import Assessment, AssessmentRepository
 from storage.connection import Connection
 from storage.db import Database
@@ -444,7 +445,7 @@ class AssessmentService:
         table.style = "Table Grid"
         for r, row in enumerate(grid):
             for c, text in enumerate(row):
-                table.cell(r, c).text = text
+                table.cell(r, c).text = xml_safe(text)  # rows stored before text was cleaned
         out = io.BytesIO()
         document.save(out)
         return out.getvalue()

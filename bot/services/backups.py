@@ -4,35 +4,72 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage.db import Database, copy_file, inspect_file, latest_version
 
 PREFIX = "ayilbot-"
+STAMP = "%Y%m%d-%H%M%S"  # in UTC
 
 
 class BackupRejected(Exception):
     """A file to restore is not an ayilbot database this code can run."""
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class BackupFailed(Exception):
+    """A backup could not be written where asked; the message is one line."""
+
+
 async def backup_to(db: Database, target: Path) -> Path:
-    """Write a consistent snapshot of the live database to `target`."""
-    await db.backup(target)
+    """Write a consistent snapshot of the live database to `target` (a new file or an
+    older backup; never over a file that is not a database)."""
+    await asyncio.to_thread(_check_target, target)
+    try:
+        await db.backup(target)
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupFailed(f"cannot write {target}: {exc}") from exc
     return target
+
+
+def _check_target(target: Path) -> None:
+    if target.is_dir():
+        raise BackupFailed(f"{target} is a folder: give the backup's file name")
+    if target.is_file() and target.stat().st_size:
+        with target.open("rb") as fh:
+            if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise BackupFailed(f"{target} exists and is not a database: not overwriting it")
 
 
 async def scheduled_backup(db: Database, folder: Path, *, now: datetime, keep: int) -> Path:
-    """A timestamped snapshot in `folder`, keeping the `keep` newest."""
-    target = folder / f"{PREFIX}{now.strftime('%Y%m%d-%H%M%S')}.db"
+    """A timestamped snapshot in `folder`; snapshots older than `keep` days are deleted."""
+    target = folder / f"{PREFIX}{now.astimezone(UTC).strftime(STAMP)}.db"
     await backup_to(db, target)
-    await asyncio.to_thread(_prune, folder, keep)
+    await asyncio.to_thread(prune_backups, folder, now=now, keep_days=keep)
     return target
 
 
-def _prune(folder: Path, keep: int) -> None:
-    for old in sorted(folder.glob(f"{PREFIX}*.db"))[:-keep]:
-        old.unlink()
+def prune_backups(folder: Path, *, now: datetime, keep_days: int) -> list[Path]:
+    """Delete the scheduled snapshots taken `keep_days` days or more before `now`.
+
+    The privacy notice promises that what a person erased is gone from every backup after
+    that many days; the age comes from the name, which is the time the snapshot was taken.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for path in sorted(folder.glob(f"{PREFIX}*.db")):
+        try:
+            taken = datetime.strptime(path.stem.removeprefix(PREFIX), STAMP).replace(tzinfo=UTC)
+        except ValueError:
+            continue  # not one of ours
+        if now - taken >= timedelta(days=keep_days):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def check_backup(source: Path) -> int:

@@ -20,8 +20,8 @@ from bot.forms.incident_labels import label, report_number
 from bot.forms.practice import OTHER_TOPIC, TOPIC_LABELS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape
+from bot.outputs.charts import ChartSeries, incidents_chart
 from bot.screen import Attachment, Button
-from bot.services.charts import ChartSeries, incidents_chart
 from bot.services.needs import NeedService, NeedsOverview
 from storage.digests import (
     Count,

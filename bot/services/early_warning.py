@@ -26,10 +26,10 @@ from bot.core.errors import StaleButton
 from bot.forms.incident import EVENTS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
+from bot.outputs.heat_table import HeatRow, heat_table_png
 from bot.screen import Attachment, Button, Notifier, Screen
 from bot.services import early_warning_views as views
 from bot.services.digest_sections import RenderedSection, SectionContext
-from bot.services.heat_table import HeatRow, heat_table_png
 from bot.services.users import UserService
 from storage.connection import Connection
 from storage.db import Database

@@ -20,7 +20,6 @@ from typing import Any, Protocol
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from bot.clock import Clock
@@ -49,6 +48,7 @@ from bot.i18n import N_, Tr, translator
 from bot.records.incidents import Incident, IncidentUpdate
 from bot.screen import Attachment, Button, Screen, rows
 from bot.services.practices import STATUS_LABELS as PRACTICE_STATUSES
+from bot.typed_text import starts_formula, xml_safe
 from storage.audit import AuditRepository
 from storage.db import Database
 from storage.exports import ExportRepository, FileMeta, Period, PersonRow, Reach
@@ -107,8 +107,6 @@ WHOLE_AREA = "-"
 MAX_REGION_BUTTONS = 24
 # A label's leading emoji or symbol is for buttons, not for a spreadsheet cell.
 _LEADING_SYMBOLS = re.compile(r"^[^\w(«\"]+")
-# A cell starting with these would run as a formula in a spreadsheet (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 INCIDENT_COLUMNS = (
     "id",
@@ -196,6 +194,21 @@ USER_COLUMNS = (
     "place",
     "place_code",
     "place_other",
+    "registered_at",
+    "active",
+    "groups",
+    "roles",
+)
+# What a coordinator's work needs of the people in her area: who they are and in which rayon.
+# The aiyl aimak (or a typed village) and the username stay with administrators: where only
+# one person is registered in an aiyl aimak, a list that says so names the sender of every
+# anonymous report from there.
+COORDINATOR_USER_COLUMNS = (
+    "name",
+    "language",
+    "kind",
+    "rayon",
+    "rayon_code",
     "registered_at",
     "active",
     "groups",
@@ -357,7 +370,18 @@ class ExportService:
             if self.needs is None:
                 raise ExportError("needs are not available here")
             self.access.require(actor, Permission.VIEW_NEEDS)
+        if request.kind == "users" and not self._people_region_allowed(actor, request.region):
+            raise ExportError("people are listed by rayon: choose a rayon or a wider region")
         return await self.reach(actor, request.region)
+
+    def _people_region_allowed(self, actor: Actor, region: str | None) -> bool:
+        """Coordinators list people by rayon; one aiyl aimak's list would undo the coarsening."""
+        place = self.gazetteer.get(region) if region else None
+        return (
+            place is None
+            or place.rank <= 1
+            or self.access.allows(actor, Permission.SEE_ANONYMOUS_REPORTERS)
+        )
 
     async def reach(self, actor: Actor, region: str | None = None) -> Reach:
         """The actor's scope (and the groups they created), narrowed to a covered `region`."""
@@ -483,11 +507,12 @@ class ExportService:
             lat, lon = round_point(lat, lon, self.settings.coordinate_precision)
         # Anonymous reports name nobody, to anyone: the pseudonym links a person's anonymous
         # reports without saying who; their role is left out too, as one leader per village
-        # would be named by it.
-        if incident.anonymous or incident.reporter_id not in names:
+        # would be named by it. A named report shows its name or, once the reporter erased
+        # her account, nothing: never the pseudonym of her anonymous reports.
+        if incident.anonymous:
             reporter = incident.reporter_pseudonym or ""
         else:
-            reporter = names[incident.reporter_id or 0]
+            reporter = names.get(incident.reporter_id or 0, "")
         role = "" if incident.anonymous else _option(tr, KIND_OPTIONS, incident.reporter_role)
         values: dict[str, Any] = {
             "id": incident.id,
@@ -635,15 +660,20 @@ class ExportService:
         # Telegram ids only for administrators; pseudonyms for nobody, as a list of names
         # with pseudonyms would undo every anonymous report.
         admin = self.access.allows(actor, Permission.SEE_ANONYMOUS_REPORTERS)
-        columns = ("id", *USER_COLUMNS) if admin else USER_COLUMNS
-        return [
-            Table("users", columns, [self._user_row(p, tr, names, admin=admin) for p in found])
-        ]
+        columns = ("id", *USER_COLUMNS) if admin else COORDINATOR_USER_COLUMNS
+        return [Table("users", columns, [self._user_row(p, tr, names, columns) for p in found])]
 
     def _user_row(
-        self, person: PersonRow, tr: Tr, group_names: Mapping[int, str], *, admin: bool
+        self,
+        person: PersonRow,
+        tr: Tr,
+        group_names: Mapping[int, str],
+        columns: Sequence[str],
     ) -> tuple[Any, ...]:
         user = person.user
+        rayon = self.gazetteer.rayon_of(user.place_code) if user.place_code else None
+        # A person who gave only an oblast is listed with it: nothing finer is known.
+        coarse = rayon.code if rayon is not None else user.place_code
         values: dict[str, Any] = {
             "id": user.id,
             "name": " ".join(p for p in (user.first_name, user.last_name) if p),
@@ -653,12 +683,13 @@ class ExportService:
             "place": self._place_path(user.place_code, tr),
             "place_code": user.place_code,
             "place_other": user.place_other,
+            "rayon": self._place_path(coarse, tr),
+            "rayon_code": coarse,
             "registered_at": _iso(user.privacy_accepted_at),
             "active": _yes_no(tr, user.active),
             "groups": "; ".join(group_names.get(g, str(g)) for g in person.group_ids),
             "roles": "; ".join(f"{r.role}:{r.scope_value or r.scope_kind}" for r in person.roles),
         }
-        columns = ("id", *USER_COLUMNS) if admin else USER_COLUMNS
         return tuple(values[c] for c in columns)
 
     async def _needs(self, actor: Actor, request: ExportRequest, tr: Tr) -> list[Table]:
@@ -811,6 +842,7 @@ class ExportService:
         buttons += [
             Button(self.gazetteer[c].name(tr.locale), f"{head}:{c}")
             for c in await self.region_choices(actor)
+            if KIND_KEYS[k] != "users" or self._people_region_allowed(actor, c)
         ]
         return Screen(tr.gettext(N_("Which part of your area?")), rows(buttons, 2))
 
@@ -926,10 +958,13 @@ def _filters_note(request: ExportRequest) -> str:
     return ";".join(f"{k}={v}" for k, v in parts.items() if v is not None)
 
 
-def _text_cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
+def _csv_cell(value: Any) -> Any:
+    """Text as a CSV cell: rows stored before text was cleaned lose what XML forbids, and a
+    leading apostrophe keeps spreadsheet programs from running the text as a formula."""
+    if not isinstance(value, str):
+        return value
+    text = xml_safe(value)
+    return "'" + text if starts_formula(text) else text
 
 
 def _csv(table: Table) -> bytes:
@@ -937,11 +972,7 @@ def _csv(table: Table) -> bytes:
     writer = csv.writer(out)
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow(
-            # A leading apostrophe keeps spreadsheet programs from running text as a formula.
-            "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            for v in row
-        )
+        writer.writerow(_csv_cell(v) for v in row)
     # UTF-8 with a byte-order mark: Excel then reads Cyrillic correctly.
     return out.getvalue().encode("utf-8-sig")
 
@@ -961,14 +992,23 @@ def _xlsx(tables: Sequence[Table]) -> bytes:
         for row in table.rows:
             cells = []
             for value in row:
-                cell = WriteOnlyCell(sheet, value=_text_cell(value))
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text typed by a person, never a formula
-                cells.append(cell)
+                cells.append(_xlsx_cell(sheet, value))
             sheet.append(cells)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> WriteOnlyCell:
+    """A cell; text typed by a person is always text, never a formula, even once edited."""
+    if not isinstance(value, str):
+        return WriteOnlyCell(sheet, value=value)
+    text = xml_safe(value)  # openpyxl refuses rows stored before text was cleaned
+    cell = WriteOnlyCell(sheet, value=text)
+    if starts_formula(text):
+        cell.data_type = "s"  # openpyxl would store text starting with "=" as a formula
+        cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
+    return cell
 
 
 def _geojson(table: Table, kind: str) -> bytes:

@@ -18,6 +18,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape, translator
 from bot.records.core import Draft
 from bot.screen import Button, Notifier, Screen
+from bot.typed_text import clean_label
 from storage.audit import AuditRepository
 from storage.connection import Connection
 from storage.db import Database
@@ -577,6 +578,7 @@ class GroupService:
     async def request_link(self, actor: Actor, *, chat_id: int, chat_title: str | None) -> Screen:
         """/linkgroup in a chat: ask the coordinator in private which group it belongs to."""
         self.access.require(actor, Permission.MANAGE_GROUPS)
+        chat_title = (clean_label(chat_title).strip() or None) if chat_title else None
         tr = translator(actor.locale)
         async with self.db.transaction() as conn:
             groups = await self.managed(conn, actor)

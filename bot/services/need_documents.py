@@ -12,6 +12,7 @@ from docx import Document
 from bot.forms.need import HEARD, OTHER, TOPICS
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr
+from bot.typed_text import xml_safe
 from storage.needs import Need
 
 
@@ -122,18 +123,19 @@ def markdown(programme: ProgrammeText) -> bytes:
 
 def word(programme: ProgrammeText) -> bytes:
     """The programme as a Word document."""
+    # Needs stored before typed text was cleaned may hold characters XML forbids.
     document = Document()
-    document.add_heading(programme.title, level=0)
-    document.add_paragraph().add_run(programme.byline).bold = True
+    document.add_heading(xml_safe(programme.title), level=0)
+    document.add_paragraph().add_run(xml_safe(programme.byline)).bold = True
     if programme.intro:
-        document.add_paragraph(programme.intro)
+        document.add_paragraph(xml_safe(programme.intro))
     for title, women, items in programme.sections:
-        document.add_heading(title, level=1)
-        document.add_paragraph().add_run(women).italic = True
+        document.add_heading(xml_safe(title), level=1)
+        document.add_paragraph().add_run(xml_safe(women)).italic = True
         for text, details in items:
-            document.add_paragraph(text, style="List Bullet")
+            document.add_paragraph(xml_safe(text), style="List Bullet")
             for detail in details:
-                document.add_paragraph(detail, style="List Bullet 2")
+                document.add_paragraph(xml_safe(detail), style="List Bullet 2")
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

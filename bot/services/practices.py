@@ -34,6 +34,7 @@ from bot.i18n import N_, Safe, Tr, escape, translator
 from bot.records.core import Draft, User
 from bot.screen import Attachment, Button, Notifier, Screen, rows
 from bot.services.users import UserService
+from bot.typed_text import clean_text
 from storage.audit import AuditRepository
 from storage.connection import Connection
 from storage.db import Database
@@ -914,7 +915,8 @@ class PracticeService:
                 tr.gettext(N_("Please type a word of two letters or more: /search water"))
             )
         async with self.db.transaction() as conn:
-            search_id = await self._save_search(conn, actor, words.strip()[:100])
+            # /search words arrive as command arguments, not through a form's Input.
+            search_id = await self._save_search(conn, actor, clean_text(words).strip()[:100])
         return await self.search_page(actor, search_id, 0)
 
     async def submit_search(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import datetime
@@ -13,6 +14,8 @@ from storage.connection import Connection
 from storage.db import Database
 from storage.privacy import PrivacyRepository
 from storage.users import RoleRepository, UserRepository
+
+log = logging.getLogger(__name__)
 
 Exporter = Callable[[Connection, int], Awaitable[Any]]
 Eraser = Callable[[Connection, int, str], Awaitable[None]]
@@ -67,6 +70,10 @@ class PrivacyService:
             for erase in self._erasers:
                 await erase(conn, actor.user_id, user.pseudonym)
             await PrivacyRepository(conn).erase_core(actor.user_id)
+        # With secure_delete the file holds zeros where her rows were; the WAL still holds
+        # the pages as they were before, until it is copied back and emptied.
+        if not await self.db.checkpoint():
+            log.warning("a reader kept the WAL from being emptied after an erasure")
 
 
 def _jsonable(value: Any) -> Any:

@@ -19,6 +19,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, translator
 from bot.screen import Attachment, Button, Screen, rows
 from bot.services.practices import display_name, viewer_of
+from bot.typed_text import xml_safe
 from storage.db import Database
 from storage.practices import Filter, Practice, PracticeRepository, Viewer
 from storage.users import UserRepository
@@ -317,11 +318,12 @@ def _docx(c: Compiled) -> bytes:
     for section in c.sections:
         document.add_heading(c.tr.label(TOPIC_LABELS.get(section.topic, section.topic)), level=1)
         for entry in section.entries:
-            document.add_heading(entry.practice.title, level=2)
+            # Practices stored before typed text was cleaned may hold what XML forbids.
+            document.add_heading(xml_safe(entry.practice.title), level=2)
             for label, text in _parts(c, entry):
                 paragraph = document.add_paragraph()
                 paragraph.add_run(f"{label}: ").bold = True
-                paragraph.add_run(text)
+                paragraph.add_run(xml_safe(text))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -22,6 +22,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr
 from bot.records.core import Draft, Role, User
 from bot.screen import Screen
+from bot.typed_text import clean_label
 from storage.audit import AuditRepository
 from storage.connection import Connection
 from storage.db import Database
@@ -34,6 +35,15 @@ USER_ENTITY = "user"  # audit log entries about a person's rights
 def role_text(role: Role) -> str:
     """A role as `ayilbot admin` writes it: `coordinator:place:BA-BAT`."""
     return f"{role.role}:{role.scope_kind}:{role.scope_value}"
+
+
+def sole_reporter_places(actor: Actor) -> frozenset[str]:
+    """Places where the actor is the only registered person: coordinators, who know who is
+    registered where, could tell that an anonymous report from there is hers."""
+    user = actor.user
+    if user is None or user.place_code is None or actor.registered_at_place != 1:
+        return frozenset()
+    return frozenset({user.place_code})
 
 
 class BadScope(ValueError):
@@ -64,11 +74,13 @@ class UserService:
     async def register_contact(self, person: Person) -> Actor:
         """Create the person's row on first /start, in the language Telegram suggests."""
         now = self.clock.now()
+        last_name = clean_label(person.last_name).strip() if person.last_name else None
         async with self.db.transaction() as conn:
             await UserRepository(conn).create(
                 user_id=person.id,
-                first_name=person.first_name,
-                last_name=person.last_name,
+                # Names are shown to coordinators and group members exactly as stored.
+                first_name=clean_label(person.first_name).strip(),
+                last_name=last_name or None,
                 username=person.username,
                 language=guess_language(person.language_code, self.settings.default_language),
                 pseudonym="P-" + secrets.token_hex(4).upper(),

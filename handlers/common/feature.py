@@ -20,7 +20,7 @@ from handlers.plumbing.feature import Buttons, Command, Daily, Feature, Job, Men
 
 
 async def daily_backup(kernel: Kernel) -> None:
-    """A snapshot in AYILBOT_BACKUP_DIR, keeping AYILBOT_BACKUP_KEEP of them."""
+    """A snapshot in AYILBOT_BACKUP_DIR; those older than AYILBOT_BACKUP_KEEP days go."""
     folder = kernel.settings.backup_dir
     if folder is not None:
         await scheduled_backup(

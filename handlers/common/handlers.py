@@ -90,7 +90,7 @@ async def on_mydata(update: Update, context: AppContext) -> None:
 async def on_deleteme(update: Update, context: AppContext) -> None:
     """/deleteme: ask for confirmation, saying plainly what stays."""
     context.kernel.access.require(context.actor, Permission.USE_FORMS)
-    await context.reply(screens.erase_question(context.tr))
+    await context.reply(screens.erase_question(context.tr, context.kernel.settings.backup_keep))
 
 
 async def on_erase_me(update: Update, context: AppContext, _: EraseMe) -> None:

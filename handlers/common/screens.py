@@ -90,16 +90,24 @@ def mydata_caption(tr: Tr) -> str:
     return tr.gettext(N_("Everything I store about you is in this file."))
 
 
-def erase_question(tr: Tr) -> Screen:
-    """/deleteme: ask for confirmation, saying plainly what stays."""
+def erase_question(tr: Tr, backup_days: int) -> Screen:
+    """/deleteme: ask for confirmation, saying plainly what stays and for how long."""
     return Screen(
         tr.gettext(
             N_(
-                "Erase your account and personal data? Your name, profile, drafts, needs "
-                "and memberships are deleted. Incident reports and published practices "
-                "you sent stay, without your name, because the community's record must "
-                "not vanish."
-            )
+                "Erase your account and personal data? Your name, profile, drafts, needs, "
+                "searches, unpublished practices and memberships are deleted now. Incident "
+                "reports and published practices you sent stay, without your name, because "
+                "the community's record must not vanish; nothing links your anonymous "
+                "reports to you any more. {backups}"
+            ),
+            backups=tr.ngettext(
+                "Backup copies made earlier still hold your data until they are deleted, "
+                "{n} day after they were made.",
+                "Backup copies made earlier still hold your data until they are deleted, "
+                "{n} days after they were made.",
+                backup_days,
+            ),
         ),
         (
             (

@@ -43,7 +43,7 @@ def input_of(message: Message) -> Input:
             file_name=d.file_name,
         )
     if message.text is not None:
-        return Input("text", text=message.text)
+        return Input("text", text=message.text, sent_at=message.date)
     return Input("other")
 
 

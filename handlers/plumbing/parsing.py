@@ -8,14 +8,15 @@ from typing import TypeVar
 from telegram import Update
 
 from bot.core.errors import StaleButton
+from handlers.plumbing.codec import LARGEST_ID
 from handlers.plumbing.context import AppContext
 
 T = TypeVar("T")
 
 
 def id_of(value: str) -> int:
-    """A numeric id from callback data; anything else raises StaleButton."""
-    if not value.isdigit():
+    """A numeric id from callback data; anything else (or beyond 64 bits) is StaleButton."""
+    if not (value.isascii() and value.isdigit()) or int(value) > LARGEST_ID:
         raise StaleButton
     return int(value)
 

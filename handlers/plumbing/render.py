@@ -43,8 +43,9 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     current = ""
     for line in text.split("\n"):
         while len(line) > limit:  # a single enormous line: cut hard, rare and tag-free
-            parts.append(line[:limit])
-            line = line[limit:]
+            cut = _safe_cut(line, limit)
+            parts.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             parts.append(current)
@@ -54,6 +55,22 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     if current:
         parts.append(current)
     return parts
+
+
+def _safe_cut(line: str, limit: int) -> int:
+    """Where to cut a line at most `limit` long without splitting an entity (`&amp;`) or a tag.
+
+    Escaped user text is full of entities; a cut inside one (`&am` | `p;`) makes Telegram
+    refuse both halves.
+    """
+    cut = limit
+    amp, semi = line.rfind("&", 0, cut), line.rfind(";", 0, cut)
+    if amp > semi:  # an entity starts before the cut and ends after it
+        cut = amp
+    lt, gt = line.rfind("<", 0, cut), line.rfind(">", 0, cut)
+    if lt > gt:  # likewise a tag
+        cut = lt
+    return cut if cut > 0 else limit
 
 
 async def send_screen(
@@ -123,8 +140,12 @@ async def reply(update: Update, context: AppContext, shown: Screen | FormView) -
 
     The answer to the button and the new message go out together: one round trip, not two.
     """
-    screen = form_screen(shown) if isinstance(shown, FormView) else shown
     query = update.callback_query
+    if isinstance(shown, FormView) and shown.quiet:
+        if query is not None:
+            await answer_query(query)
+        return
+    screen = form_screen(shown) if isinstance(shown, FormView) else shown
     chat = update.effective_chat
     calls: list[Awaitable[object]] = []
     if query is not None:

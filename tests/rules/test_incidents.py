@@ -99,6 +99,7 @@ async def test_a_report_is_stored_with_its_places_files_and_a_possible_duplicate
     assert stored is not None
     assert (stored.admin1, stored.admin2, stored.admin3) == ("BA", "BA-BAT", AKSAY)
     assert (stored.possible_duplicate_of, stored.urgent, stored.reporter_id) == (1, False, 102)
+    assert stored.reporter_pseudonym is None  # only an anonymous report carries one
     assert first.after_commit is not None
     await first.after_commit()
     assert changed == [1]

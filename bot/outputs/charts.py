@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import io
-import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from bot.outputs.layout import DRAWING, fit_legend, fit_x_labels, png, wrapped
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Colour-blind-safe (Okabe-Ito); one colour per resource, in the form's order.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999")
-# Figures share matplotlib's font cache and text layout state: draw one at a time.
-_DRAWING = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +38,17 @@ def plain_label(text: str) -> str:
     return " ".join(kept.split())
 
 
-def _draw(
+def incidents_figure(
     title: str, y_label: str, weeks: tuple[str, ...], series: tuple[ChartSeries, ...]
-) -> bytes:
+) -> Figure:
+    """The stacked bar chart as a laid-out figure (tests measure it through its renderer)."""
     # Imported here: matplotlib costs ~40 MB of memory, and only digest builds draw.
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(8, 4.5), dpi=100)
+    # Constrained layout keeps the wrapped title, the axis labels and the legend below the
+    # plot inside the figure whatever their length in Kyrgyz or Russian.
+    figure = Figure(figsize=(8, 5), dpi=100, layout="constrained")
     axes = figure.add_subplot()
     bottoms = [0] * len(weeks)
     positions = list(range(len(weeks)))
@@ -57,7 +62,7 @@ def _draw(
             width=0.7,
         )
         bottoms = [b + c for b, c in zip(bottoms, item.counts, strict=True)]
-    axes.set_title(title, fontsize=13)
+    figure.suptitle(wrapped(title), fontsize=13)
     axes.set_ylabel(y_label)
     axes.set_xticks(positions, weeks, fontsize=9)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -65,12 +70,18 @@ def _draw(
     axes.grid(axis="y", alpha=0.3)
     axes.set_axisbelow(True)
     if series:
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    with _DRAWING:
-        figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+        # Below the plot, so the bars keep the whole width however long the labels are.
+        handles, labels = axes.get_legend_handles_labels()
+        fit_legend(figure, handles, labels)
+    fit_x_labels(axes, figure)
+    return figure
+
+
+def _draw(
+    title: str, y_label: str, weeks: tuple[str, ...], series: tuple[ChartSeries, ...]
+) -> bytes:
+    with DRAWING:
+        return png(incidents_figure(title, y_label, weeks, series))
 
 
 @lru_cache(maxsize=64)
