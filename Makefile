@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 PO := $(wildcard bot/locales/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint typecheck pytest setup locales chromium bench sandbox clean
+.PHONY: run test lint typecheck pytest deploy-check setup locales chromium bench sandbox clean
 
 run: setup
 	$(BIN)/ayilbot run
@@ -17,7 +17,7 @@ run: setup
 sandbox: setup
 	$(BIN)/ayilbot sandbox
 
-test: setup chromium lint typecheck pytest
+test: setup chromium lint typecheck pytest deploy-check
 
 setup: $(STAMP) locales
 
@@ -51,6 +51,24 @@ typecheck: setup
 
 pytest: setup chromium
 	$(BIN)/pytest -q
+
+# The systemd units, checked by systemd-analyze where it exists (it needs systemd installed,
+# not running); elsewhere this step says so and passes. Any warning about them fails it
+# (systemd ignores a misspelt value with a warning). The install prefix /opt/ayilbot is
+# replaced by this venv, since verify checks that ExecStart exists.
+deploy-check: setup
+	@if command -v systemd-analyze >/dev/null 2>&1; then \
+		dir=$$(mktemp -d) && \
+		for unit in deploy/*.service; do \
+			sed "s|/opt/ayilbot|$(CURDIR)/$(VENV)|" $$unit > $$dir/$$(basename $$unit); \
+		done && \
+		out=$$(systemd-analyze verify $$dir/*.service 2>&1); status=$$?; rm -rf $$dir; \
+		problems=$$(echo "$$out" | grep ayilbot); \
+		if [ $$status -ne 0 ] || [ -n "$$problems" ]; then echo "$$out"; exit 1; fi; \
+		echo "deploy-check: systemd-analyze verify passed for deploy/*.service"; \
+	else \
+		echo "deploy-check: systemd-analyze not found, deploy/*.service not verified"; \
+	fi
 
 bench: setup
 	$(BIN)/python -m bench

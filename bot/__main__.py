@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.gazetteer import use_file
+from bot.logs import configure as configure_logs
+from bot.logs import token_secrets
 
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -25,7 +27,19 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (long polling; the sandbox when no token)")
     run.add_argument("--webhook", metavar="URL", help="public webhook URL instead of polling")
     run.add_argument("--port", type=int, default=8443, help="local port for the webhook")
+    run.add_argument(
+        "--listen",
+        default="0.0.0.0",
+        help="address for the webhook (127.0.0.1 behind a reverse proxy on the same host)",
+    )
     sub.add_parser("sandbox", help="try the bot in this terminal, without Telegram")
+    sub.add_parser("health", help="check the running bot: exit 0 healthy, 1 not; a line each")
+    replicate = sub.add_parser(
+        "replicate", help="stream the database to AYILBOT_REPLICA_URL with Litestream"
+    )
+    replicate.add_argument(
+        "--print-config", action="store_true", help="print the Litestream configuration and exit"
+    )
     sub.add_parser("migrate", help="create or upgrade the database schema")
     backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("path", type=Path)
@@ -118,21 +132,30 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.token is None:
         print("TELEGRAM_BOT_TOKEN is not set: starting the sandbox instead.", file=sys.stderr)
         return asyncio.run(_sandbox(settings, args))
-    from bot.wiring import ALLOWED_UPDATES, build_application, tune_gc, webhook_secret
+    from bot.startup import Webhook, run
 
-    app = build_application(settings)
-    tune_gc()
-    if args.webhook:
-        app.run_webhook(
-            listen="0.0.0.0",
-            port=args.port,
-            webhook_url=args.webhook,
-            secret_token=webhook_secret(settings.token),
-            allowed_updates=ALLOWED_UPDATES,
-        )
-    else:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
-    return 0
+    webhook = Webhook(args.webhook, args.listen, args.port) if args.webhook else None
+    return run(settings, webhook)
+
+
+def _health(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.health import check_all
+
+    checks = check_all(settings, datetime.now(UTC))
+    for check in checks:
+        print(check.line())
+    return 0 if all(check.ok for check in checks) else 1
+
+
+def _replicate(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.replication import litestream_config, replicate
+
+    if args.print_config:
+        print(litestream_config(settings), end="")
+        return 0
+    return replicate(settings)
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
@@ -158,26 +181,33 @@ ASYNC_COMMANDS: dict[str, Command] = {
 }
 
 
+SYNC_COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "health": _health,
+    "replicate": _replicate,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"ayilbot: {exc}", file=sys.stderr)
-        return 2
-    from handlers.plumbing.http import install_log_redaction
-
-    install_log_redaction(settings.token)
+        return 1
+    configure_logs(
+        level=settings.log_level,
+        fmt=settings.log_format,
+        secrets=token_secrets(settings.token),
+    )
+    use_file(settings.gazetteer_path)
     command = args.command or "run"
     if command == "run":
         if not hasattr(args, "webhook"):
-            args.webhook, args.port = None, 8443
+            args.webhook, args.port, args.listen = None, 8443, "0.0.0.0"
         return _run(settings, args)
+    if command in SYNC_COMMANDS:
+        return SYNC_COMMANDS[command](settings, args)
     return asyncio.run(ASYNC_COMMANDS[command](settings, args))
 
 

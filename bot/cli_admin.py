@@ -8,9 +8,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.core.access import Access, Actor
 from bot.gazetteer import Gazetteer
+from bot.records.groups import PeerGroup
 from bot.services.users import BadScope, UserService, role_text
 from storage.db import Database
-from storage.groups import GroupRepository, PeerGroup
+from storage.groups import GroupRepository
 
 
 async def _groups(db: Database) -> list[tuple[PeerGroup, int]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.config import LANGUAGES, Settings
+from bot.core.notices import Delivery, Recipient
 
 if TYPE_CHECKING:
     from bot.core.access import Actor
@@ -58,10 +59,13 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
     # Imported here so that `ayilbot run` does not load python-docx at start.
     from bot.clock import Clock
     from bot.core.access import Access
+    from bot.core.kernel import Kernel
     from bot.gazetteer import Gazetteer
-    from bot.services.recommendations import FORMATS, RecommendationService
+    from bot.i18n import translator
+    from bot.outputs.recommendations import render
+    from bot.records.practices import Viewer
+    from bot.rules.recommendations import FORMATS, RecommendationRules
     from storage.db import Database
-    from storage.practices import Viewer
 
     if args.format in DATA_FORMATS:
         return await export_data(settings, args)
@@ -73,22 +77,21 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
     db = await Database.open(settings.db_path)
     try:
         gazetteer = Gazetteer.default()
-        service = RecommendationService(db, Clock(), Access(gazetteer), gazetteer, settings.zone)
+        kernel = Kernel(settings, db, Clock(), gazetteer, Access(gazetteer), _NoNotices())
         since = (
             datetime.combine(args.since, time.min, tzinfo=settings.zone) if args.since else None
         )
         try:
-            compiled = await service.compile(
+            compiled = await RecommendationRules(kernel).compile(
                 # The command line runs with the operator's full rights.
-                Viewer(user_id=0, sees_all=True),
-                locale=args.lang or settings.default_language,
+                viewer=Viewer(user_id=0, sees_all=True),
                 topic=args.topic,
                 since=since,
             )
         except ValueError as exc:
             print(f"ayilbot export practices: {exc}")
             return 2
-        data = service.render(compiled, args.format)
+        data = render(compiled, args.format, translator(args.lang or settings.default_language))
     finally:
         await db.close()
     output = args.output or f"practices-{compiled.made_on.isoformat()}.{args.format}"
@@ -160,6 +163,13 @@ class _NoMessages:
 
     async def send(self, chat_id: int, screen: Screen) -> bool:
         return False
+
+
+class _NoNotices:
+    """The kernel's notifier on the command line: nobody is messaged from here."""
+
+    async def notify(self, recipient: Recipient, notice: object) -> Delivery:
+        return Delivery.FAILED
 
 
 DATA_FORMATS = ("csv", "xlsx", "geojson")

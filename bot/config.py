@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LANGUAGES = ("ky", "ru", "en")
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+# Where Litestream can replicate to (its replica types); a bare absolute path is a file replica.
+REPLICA_SCHEMES = ("s3://", "sftp://", "file://", "gs://", "abs://", "webdav://", "nats://")
 
 
 class ConfigError(Exception):
@@ -38,6 +40,59 @@ class Settings(BaseSettings):
     media_retention_days: int = Field(default=0, ge=0, alias="AYILBOT_MEDIA_RETENTION_DAYS")
     backup_dir: Path | None = Field(default=None, alias="AYILBOT_BACKUP_DIR")
     backup_keep: int = Field(default=7, ge=1, alias="AYILBOT_BACKUP_KEEP")  # days
+    # Running it for months (#21): data overrides, start-up, logs, health, replication.
+    gazetteer_path: Path | None = Field(default=None, alias="AYILBOT_GAZETTEER")
+    severity_path: Path | None = Field(default=None, alias="AYILBOT_SEVERITY")
+    startup_retry_seconds: float = Field(
+        default=300, ge=0, le=86_400, alias="AYILBOT_STARTUP_RETRY_SECONDS"
+    )
+    log_format: Literal["text", "json"] = Field(default="text", alias="AYILBOT_LOG_FORMAT")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="AYILBOT_LOG_LEVEL"
+    )
+    health_max_age_seconds: float = Field(default=120, ge=1, alias="AYILBOT_HEALTH_MAX_AGE")
+    min_free_mb: int = Field(default=200, ge=0, alias="AYILBOT_MIN_FREE_MB")
+    replica_url: str | None = Field(default=None, alias="AYILBOT_REPLICA_URL")
+    offsite_copy: str | None = Field(default=None, alias="AYILBOT_OFFSITE_COPY")
+
+    @field_validator(
+        "backup_dir",
+        "gazetteer_path",
+        "severity_path",
+        "replica_url",
+        "offsite_copy",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `.env.example` lists these as `NAME=`; an empty path would otherwise mean ".".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _fold_case(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        folded = value.strip()
+        return folded.lower() if folded.lower() in ("text", "json") else folded.upper()
+
+    @field_validator("replica_url")
+    @classmethod
+    def _check_replica(cls, value: str | None) -> str | None:
+        if value is None or value.startswith(REPLICA_SCHEMES) or value.startswith("/"):
+            return value
+        raise ValueError(
+            "expected s3://BUCKET/PATH, sftp://USER@HOST/PATH, file:///PATH or an absolute path"
+        )
+
+    @field_validator("offsite_copy")
+    @classmethod
+    def _check_copy(cls, value: str | None) -> str | None:
+        if value is not None and "{src}" not in value:
+            raise ValueError(
+                "the command must contain {src}, e.g. rclone copy {src} b2:ayilbot/{name}"
+            )
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -83,6 +138,11 @@ class Settings(BaseSettings):
         if self.telegram_bot_token is None:
             return None
         return self.telegram_bot_token.get_secret_value().strip() or None
+
+    @property
+    def media_dir(self) -> Path:
+        """The folder for photos and voice notes, beside the database (filled in a later issue)."""
+        return self.db_path.parent / "media"
 
     @property
     def base_file_url(self) -> str:

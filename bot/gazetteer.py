@@ -1,7 +1,8 @@
 """The administrative gazetteer of Kyrgyzstan: oblasts, rayons, cities, aiyl aimaks, villages.
 
-The data lives in three files partners edit by hand, each checked by `Gazetteer.load`, which
-names the file and the line in every error:
+The data lives in three files partners edit by hand (shipped in the package as bot/data/; an
+installed bot can read an edited gazetteer instead: AYILBOT_GAZETTEER), each checked by
+`Gazetteer.load`, which names the file and the line in every error:
 
 - `data/gazetteer.csv`: oblasts, rayons, cities and aiyl aimaks;
 - `data/villages.csv`: villages (айыл / село), in the same format, each under an aiyl aimak;
@@ -34,6 +35,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
+from bot.resources import shipped
+
 __all__ = [
     "BASE_COLUMNS",
     "COLUMNS",
@@ -53,12 +56,12 @@ __all__ = [
     "Match",
     "Place",
     "search_key",
+    "use_file",
 ]
 
-DATA_DIR: Final = Path(__file__).resolve().parents[1] / "data"
-DEFAULT_PATH: Final = DATA_DIR / "gazetteer.csv"
-VILLAGES_PATH: Final = DATA_DIR / "villages.csv"
-FORMER_PATH: Final = DATA_DIR / "former_names.csv"
+DEFAULT_PATH: Final = shipped("data", "gazetteer.csv")
+VILLAGES_PATH: Final = shipped("data", "villages.csv")
+FORMER_PATH: Final = shipped("data", "former_names.csv")
 # The six columns every place file starts with, in this order (files written before the
 # optional columns existed still load).
 BASE_COLUMNS: Final = ("code", "level", "parent", "name_ky", "name_ru", "name_en")
@@ -439,7 +442,7 @@ class Gazetteer:
 
     @classmethod
     def default(cls) -> Gazetteer:
-        """The shipped gazetteer, villages and former names, loaded once per process."""
+        """This process's gazetteer (shipped, or `use_file`'s) with villages and former names."""
         return _default()
 
     # ------------------------------------------------------------------ lookups
@@ -837,11 +840,21 @@ def _former_problem(
 
 _default_lock = threading.Lock()
 _default_value: Gazetteer | None = None
+_default_path: Path = DEFAULT_PATH
+
+
+def use_file(path: Path | None) -> None:
+    """Make `Gazetteer.default()` read `path` (AYILBOT_GAZETTEER), or the shipped file if None."""
+    global _default_path, _default_value
+    with _default_lock:
+        wanted = DEFAULT_PATH if path is None else path
+        if wanted != _default_path:
+            _default_path, _default_value = wanted, None
 
 
 def _default() -> Gazetteer:
     global _default_value
     with _default_lock:
         if _default_value is None:
-            _default_value = Gazetteer.load(DEFAULT_PATH, VILLAGES_PATH, former=FORMER_PATH)
+            _default_value = Gazetteer.load(_default_path, VILLAGES_PATH, former=FORMER_PATH)
         return _default_value

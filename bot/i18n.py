@@ -15,10 +15,11 @@ from babel.numbers import format_decimal
 
 from bot.config import LANGUAGES
 from bot.core.text import N_
+from bot.resources import shipped
 
 __all__ = ["LOCALE_DIR", "N_", "Safe", "Tr", "check_compiled", "escape", "translator"]
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+LOCALE_DIR = shipped("locales")
 # Babel knows Kyrgyz as "ky"; gettext catalogs live under the same code.
 _BABEL_LOCALE = {"ky": "ky", "ru": "ru", "en": "en"}
 

@@ -8,7 +8,6 @@ Bot messages are printed with numbered buttons; type a number to press one. Comm
 from __future__ import annotations
 
 import asyncio
-import logging
 import shlex
 import sys
 import threading
@@ -18,13 +17,14 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.localapi import BotMessage, FakeUser, LocalBotApi
+from bot.logs import configure as configure_logs
 from bot.wiring import build_application, initialize_application, shutdown_application
 
 SANDBOX_USER = 1
 HELP = (
     "ayilbot sandbox: you are chatting with the bot as user {user}. Type a number to press a "
     "button; /loc LAT LON, /photo PATH, /voice PATH, /doc PATH send things; /as ID [ky|ru|en] "
-    "plays another person; /quit leaves. Send /start to begin."
+    "plays another person; /quit leaves. The log is in {log}. Send /start to begin."
 )
 
 
@@ -139,10 +139,14 @@ def sandbox_settings(settings: Settings, server: LocalBotApi) -> Settings:
     )
 
 
+def sandbox_log(settings: Settings) -> Path:
+    """The sandbox's log file, beside its database: log lines stay out of the chat."""
+    return settings.db_path.with_name("sandbox.log")
+
+
 async def run_sandbox(settings: Settings) -> int:
     """Run the server, the bot and the terminal chat until /quit or end of input."""
-    for noisy in ("telegram", "apscheduler", "httpx", "aiohttp"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logs(level=settings.log_level, fmt=settings.log_format, file=sandbox_log(settings))
     server = LocalBotApi(record_calls=False)
     await server.start()
     local = sandbox_settings(settings, server)
@@ -152,7 +156,7 @@ async def run_sandbox(settings: Settings) -> int:
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
     terminal = Terminal(server, server.user(SANDBOX_USER, "Sandbox", language_code="ky"))
-    print(HELP.format(user=SANDBOX_USER), flush=True)
+    print(HELP.format(user=SANDBOX_USER, log=sandbox_log(settings)), flush=True)
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     threading.Thread(
         target=_read_lines, args=(asyncio.get_running_loop(), lines), daemon=True

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from telegram import BotCommand, Update
@@ -21,6 +21,7 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
+from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.config import LANGUAGES, Settings
@@ -30,6 +31,7 @@ from bot.forms.engine import FormEngine, FormSpec
 from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, check_compiled, translator
+from bot.services.early_warning import SEVERITY_PATH, SignalConfig
 from bot.services.privacy import PrivacyService
 from bot.services.users import sole_reporter_places
 from handlers.admin.feature import FEATURE as ADMIN
@@ -53,6 +55,7 @@ from handlers.plumbing.notify import TelegramNotifier
 from handlers.plumbing.processor import PerChatUpdateProcessor
 from handlers.plumbing.ratelimit import NotificationRateLimiter
 from handlers.plumbing.render import answer_stale
+from handlers.plumbing.watch import WatchedRequest
 from handlers.practices.feature import FEATURE as PRACTICES
 from handlers.review.feature import FEATURE as REVIEW
 from storage.db import Database
@@ -90,8 +93,25 @@ async def build_kernel(
     settings: Settings, app: AyilApp, clock: Clock, features: tuple[Feature, ...] = FEATURES
 ) -> Kernel:
     """Open the database, build the kernel and every feature's rules; called from post_init."""
-    db = await Database.open(settings.db_path)
+    # Data files first: an error in them must not leave the database open behind it (#21).
     gazetteer = Gazetteer.default()
+    SignalConfig.load(settings.severity_path or SEVERITY_PATH)
+    db = await Database.open(settings.db_path, replicated=settings.replica_url is not None)
+    try:
+        return _assemble(settings, app, clock, features, db, gazetteer)
+    except BaseException:
+        await db.close()
+        raise
+
+
+def _assemble(
+    settings: Settings,
+    app: AyilApp,
+    clock: Clock,
+    features: tuple[Feature, ...],
+    db: Database,
+    gazetteer: Gazetteer,
+) -> Kernel:
     kernel = Kernel(
         settings=settings,
         db=db,
@@ -169,9 +189,16 @@ def webhook_secret(token: str) -> str:
 
 
 def build_application(
-    settings: Settings, *, token: str | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    token: str | None = None,
+    clock: Clock | None = None,
+    on_poll: Callable[[], None] | None = None,
 ) -> AyilApp:
-    """The Application for a token, talking to `settings.telegram_api_base_url`."""
+    """The Application for a token, talking to `settings.telegram_api_base_url`.
+
+    `on_poll` is called after each successful getUpdates (the heartbeat of `ayilbot run`).
+    """
     check_compiled()
     clock = clock or Clock()
     bot_token = token or settings.token
@@ -188,6 +215,9 @@ def build_application(
         if app.bot_data.ready:
             await app.bot_data.kernel.db.close()
 
+    poll_request: BaseRequest = AiohttpRequest(connection_pool_size=1)
+    if on_poll is not None:
+        poll_request = WatchedRequest(poll_request, on_poll)
     context_types = ContextTypes(context=AppContext, bot_data=BotData)
     app: AyilApp = (
         ApplicationBuilder()
@@ -199,7 +229,7 @@ def build_application(
         .rate_limiter(NotificationRateLimiter(max_retries=3))
         # Twice the update concurrency: a handler may send while an alert goes out.
         .request(AiohttpRequest(connection_pool_size=2 * settings.concurrency, pool_timeout=5.0))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .get_updates_request(poll_request)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

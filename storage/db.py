@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, closing
+from datetime import UTC, datetime
 from functools import partial
 from importlib import resources
 from itertools import cycle
@@ -17,6 +19,7 @@ from typing import Any, TypeVar
 
 from storage.connection import Connection
 
+log = logging.getLogger(__name__)
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 # Each connection is one thread running one statement at a time; under load a single reader
@@ -78,9 +81,16 @@ def _unavailable(exc: sqlite3.OperationalError) -> bool:
     return "disk is full" in text or "locked" in text or "busy" in text
 
 
-async def _open(path: Path, name: str) -> Connection:
+async def _open(path: Path, name: str, *, replicated: bool = False) -> Connection:
     conn = await Connection.open(path, name=name, timeout=BUSY_TIMEOUT_MS / 1000)
+    # Litestream takes write locks to checkpoint: the busy timeout waits for them (its docs
+    # ask for 5 s, as here).
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if replicated:
+        # Litestream copies the WAL before it checkpoints it, and does the checkpoints itself;
+        # a checkpoint by the bot between two of its syncs can make it miss pages and start a
+        # new snapshot. Its "Tips & Caveats" ask applications it replicates to turn them off.
+        await conn.execute("PRAGMA wal_autocheckpoint = 0")
     await conn.execute("PRAGMA foreign_keys = ON")
     # Deleted rows are overwritten with zeros, so what /deleteme erased is gone from the file
     # (and from any later backup). Off in SQLite's own build, on in some distributions': set.
@@ -111,19 +121,25 @@ class Database:
         self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: Path, *, migrate: bool = True) -> Database:
-        """Open (creating if needed) the file and bring its schema up to date."""
+    async def open(cls, path: Path, *, migrate: bool = True, replicated: bool = False) -> Database:
+        """Open (creating if needed) the file and bring its schema up to date.
+
+        A file with an older schema is first copied beside itself, named with its version
+        (`backup_before_migrating`). `replicated`: Litestream replicates the file and owns
+        its checkpoints (AYILBOT_REPLICA_URL is set).
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
         # Shared: other commands may open it beside the bot; only a restore waits for none.
         lock_fd = await asyncio.to_thread(_lock_file, path, fcntl.LOCK_SH)
         writer: Connection | None = None
         readers: list[Connection] = []
         try:
-            writer = await _open(path, "sqlite-writer")
+            writer = await _open(path, "sqlite-writer", replicated=replicated)
             if migrate:
+                await backup_before_migrating(writer, path)
                 await apply_migrations(writer)
             for number in range(READERS):
-                readers.append(await _open(path, f"sqlite-reader-{number}"))
+                readers.append(await _open(path, f"sqlite-reader-{number}", replicated=replicated))
         except BaseException:
             for conn in (*readers, *([writer] if writer else [])):
                 await conn.close()
@@ -293,6 +309,29 @@ async def schema_version(conn: Connection) -> int:
     """The file's `PRAGMA user_version`."""
     rows = await conn.execute_fetchall("PRAGMA user_version")
     return int(rows[0][0]) if rows else 0
+
+
+def upgrade_backup_path(path: Path, version: int, now: datetime) -> Path:
+    """Where the copy taken before upgrading from schema `version` goes: beside the file.
+
+    `ayilbot.db.schema-0007.20260601-033000.bak`: not `ayilbot-*.db`, which the daily backup
+    prunes when AYILBOT_BACKUP_DIR is the database's own folder.
+    """
+    return path.with_name(f"{path.name}.schema-{version:04d}.{now:%Y%m%d-%H%M%S}.bak")
+
+
+async def backup_before_migrating(conn: Connection, path: Path) -> Path | None:
+    """Copy the file before a migration changes it; None for a new or up-to-date file."""
+    current = await schema_version(conn)
+    if current == 0 or current >= latest_version():
+        return None
+    target = upgrade_backup_path(path, current, datetime.now(UTC))
+    await conn.backup(target)
+    log.info(
+        "database copied before upgrading its schema",
+        extra={"backup": str(target), "from_schema": current, "to_schema": latest_version()},
+    )
+    return target
 
 
 async def apply_migrations(conn: Connection, *, up_to: int | None = None) -> int:

@@ -22,7 +22,7 @@ _INDEX = "incidents INDEXED BY incidents_early_warning"
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
-    """How a report scores (from data/severity.toml); codes are the form's sub_event_type."""
+    """How a report scores (from bot/data/severity.toml); codes are the form's sub_event_type."""
 
     weights: Mapping[str, float]
     per_injured: float

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.records.practices import (
+    STATUSES,
+    Filter,
+    Practice,
+    PracticeContent,
+    PracticeFile,
+    Question,
+    Viewer,
+)
 from storage.base import Repository, from_db_time, to_db_time
 
-STATUSES = ("pending", "changes", "approved", "declined")
 # Letters unicode61 does not fold: ё is not a Latin diacritic, and Kyrgyz ө ү ң are often
 # typed as о у н on a Russian keyboard, so both spellings must meet in the index.
 _FOLD = str.maketrans({"ё": "е", "ө": "о", "ү": "у", "ң": "н"})
@@ -22,92 +29,6 @@ COLUMNS = (
     " approved_at, created_at, updated_at"
 )
 HELPFUL = "(SELECT count(*) FROM practice_helpful h WHERE h.practice_id = p.id) AS helpful"
-
-
-@dataclass(frozen=True, slots=True)
-class PracticeFile:
-    kind: str  # photo | document | voice
-    file_id: str
-    unique_id: str | None = None
-    mime: str | None = None
-    name: str | None = None
-    duration: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PracticeContent:
-    """What the author wrote; the form's answers in stored form."""
-
-    topic: str
-    topic_other: str | None
-    title: str
-    situation: str
-    actions: str
-    result: str
-    plan_budget: str | None
-    amount_som: int | None
-    advice: str
-    visible_to_all: bool
-    allow_contact: bool
-    show_author: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Practice:
-    id: int
-    draft_id: str
-    form_version: int
-    author_id: int | None
-    author_kind: str | None
-    place_code: str | None
-    content: PracticeContent
-    status: str
-    review_note: str | None
-    reviewed_by: int | None
-    reviewed_at: datetime | None
-    approved_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    helpful: int = 0
-
-    @property
-    def title(self) -> str:
-        return self.content.title
-
-    @property
-    def topic(self) -> str:
-        return self.content.topic
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    id: int
-    practice_id: int
-    asker_id: int
-    question: str
-    asker_shares: bool
-    answer: str | None
-    author_shares: bool
-    asked_at: datetime
-    answered_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Whose eyes a query is for: their memberships are read in SQL, the rest given here."""
-
-    user_id: int
-    sees_all: bool = False  # an administrator, or a coordinator for the whole country
-    places: tuple[str, ...] = ()  # a coordinator's covered place codes
-    groups: tuple[int, ...] = ()  # groups a coordinator is scoped to
-
-
-@dataclass(frozen=True, slots=True)
-class Filter:
-    topic: str | None = None
-    places: tuple[str, ...] | None = None  # None: anywhere
-    match: str | None = None  # an FTS5 expression from `match_expression`
-    since: datetime | None = None
 
 
 def fold(text: str) -> str:
@@ -180,7 +101,12 @@ def _question(row: Any) -> Question:
 
 
 def _visible_to(viewer: Viewer) -> tuple[str, list[Any]]:
-    """The one SQL rule of who sees an approved practice."""
+    """The one SQL rule of who sees an approved practice.
+
+    Everyone registered, or the author, or a member of a group it is shared with; a
+    coordinator also through her reach (the places and groups given in the viewer, which hold
+    the groups she created only while she is a coordinator).
+    """
     if viewer.sees_all:
         return "p.status = 'approved'", []
     places = ",".join("?" * len(viewer.places))
@@ -188,14 +114,14 @@ def _visible_to(viewer: Viewer) -> tuple[str, list[Any]]:
     sql = (
         "p.status = 'approved' AND (p.visible_to_all = 1 OR p.author_id = ?"
         " OR EXISTS (SELECT 1 FROM practice_visibility v JOIN peer_groups g ON g.id = v.group_id"
-        " WHERE v.practice_id = p.id AND g.active = 1 AND (g.created_by = ?"
-        " OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = ?)"
+        " WHERE v.practice_id = p.id AND g.active = 1 AND ("
+        "EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = ?)"
         + (f" OR g.id IN ({groups})" if viewer.groups else "")
         + "))"
         + (f" OR p.place_code IN ({places})" if viewer.places else "")
         + ")"
     )
-    params: list[Any] = [viewer.user_id, viewer.user_id, viewer.user_id]
+    params: list[Any] = [viewer.user_id, viewer.user_id]
     return sql, [*params, *viewer.groups, *viewer.places]
 
 

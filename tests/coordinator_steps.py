@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.core.access import Actor
 from bot.core.actors import Person as PersonRef
+from bot.records.practices import PracticeContent, PracticeFile
 from storage.db import Database
 from storage.groups import GroupRepository
 from storage.incidents import (
@@ -19,7 +20,7 @@ from storage.incidents import (
     IncidentUpdateRepository,
 )
 from storage.needs import NeedRepository
-from storage.practices import PracticeContent, PracticeFile, PracticeRepository
+from storage.practices import PracticeRepository
 from storage.users import RoleRepository, UserRepository
 from tests.incident_steps import SEED
 

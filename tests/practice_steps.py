@@ -10,11 +10,12 @@ from typing import Any
 from bot.core.access import Actor
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
+from bot.records.practices import PracticeContent
 from bot.services.users import UserService
 from bot.wiring import AyilApp
 from storage.db import Database
 from storage.groups import GroupRepository
-from storage.practices import PracticeContent, PracticeRepository
+from storage.practices import PracticeRepository
 from tests.conftest import PersonFactory
 from tests.harness import Person, onboard, services_of
 

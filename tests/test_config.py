@@ -62,7 +62,7 @@ def test_command_line_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "ayilbot: invalid setting AYILBOT_TIMEZONE: unknown time zone 'Nowhere/Else', "
         "e.g. Asia/Bishkek"

@@ -21,15 +21,16 @@ from bot.core.access import Actor
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
+from bot.outputs.recommendations import render
+from bot.records.practices import Viewer
+from bot.rules.recommendations import RecommendationRules
 from bot.services import need_documents
 from bot.services.assessments import AssessmentService
 from bot.services.exports import ExportRequest, ExportService
-from bot.services.recommendations import RecommendationService
 from bot.wiring import AyilApp
 from storage.assessments import AssessmentRepository
 from storage.incidents import IncidentRepository
 from storage.needs import NeedRepository
-from storage.practices import Viewer
 from tests.conftest import PersonFactory
 from tests.coordinator_steps import (
     T0,
@@ -133,10 +134,8 @@ async def test_rows_stored_before_the_cleaning_still_export_and_open(bot: AyilAp
     (feature,) = json.loads(geo.data)["features"]
     assert feature["properties"]["notes"] == DIRTY  # JSON holds any character, as stored
     # The Word documents: recommendations, a candidate's programme, assessments compared.
-    compiled = await services.get(RecommendationService).compile(
-        Viewer(0, sees_all=True), locale="ru"
-    )
-    assert CLEAN in check_docx(services.get(RecommendationService).render(compiled, "docx"))
+    compiled = await services.get(RecommendationRules).compile(viewer=Viewer(0, sees_all=True))
+    assert CLEAN in check_docx(render(compiled, "docx", translator("ru")))
     async with db.reading() as conn:
         needs = await NeedRepository(conn).by_author(850)
     programme = need_documents.programme_text(

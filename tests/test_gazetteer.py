@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import bot
 from bot.gazetteer import DEFAULT_PATH, LOCALES, VILLAGES_PATH, Gazetteer, GazetteerError, Place
 
 HEADER = "code,level,parent,name_ky,name_ru,name_en"
@@ -59,7 +60,8 @@ def test_default_is_cached_and_matches_the_file(gaz: Gazetteer) -> None:
     villages = Gazetteer.load(DEFAULT_PATH, VILLAGES_PATH)
     assert [p.code for p in first] == [p.code for p in villages]
     assert [p.code for p in first][: len(gaz)] == [p.code for p in gaz]
-    assert Path(__file__).resolve().parents[1] / "data" / "gazetteer.csv" == DEFAULT_PATH
+    # Shipped inside the package, so an installed wheel finds it without a checkout.
+    assert Path(bot.__file__).parent / "data" / "gazetteer.csv" == DEFAULT_PATH
 
 
 def test_seven_oblasts(gaz: Gazetteer) -> None:

@@ -10,7 +10,16 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    ReplyParameters,
+    Update,
+    WebAppInfo,
+)
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -525,3 +534,61 @@ async def test_forward_and_copy_put_the_content_into_another_chat(
     assert forwarded.forward_origin is not None and first.document == b"%PDF-1.4"
     assert second.message_id == copied.message_id and second.plain_text == "копия"
     assert second.filename == "act.pdf"
+
+
+# ---------------------------------------------------------------- Mini App buttons
+
+
+def _open_dashboard(url: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton("Дашборд", web_app=WebAppInfo(url))]])
+
+
+async def test_web_app_buttons_open_https_or_loopback_in_private_chats_only(
+    app: Application,  # type: ignore[type-arg]
+    api: LocalBotApi,
+    user: FakeUser,
+) -> None:
+    for url in ("https://dash.example.org/app", "http://127.0.0.1:8080/app"):
+        await app.bot.send_message(user.id, "open", reply_markup=_open_dashboard(url))
+        sent = await api.next_message(user)
+        assert sent.reply_markup == {
+            "inline_keyboard": [[{"text": "Дашборд", "web_app": {"url": url}}]]
+        }
+    with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+        await app.bot.send_message(
+            user.id, "open", reply_markup=_open_dashboard("http://dash.example.org/app")
+        )
+    group = api.group(-100900, "Кеңеш")
+    with pytest.raises(BadRequest, match=r"(?i)button_type_invalid"):
+        await app.bot.send_message(
+            group.id, "open", reply_markup=_open_dashboard("https://dash.example.org/app")
+        )
+    assert api.drain(group) == [] and api.drain(user) == []
+
+
+async def test_web_app_menu_button_is_recorded_per_chat_and_as_default(
+    app: Application,  # type: ignore[type-arg]
+    api: LocalBotApi,
+    user: FakeUser,
+) -> None:
+    other = api.user(1002, "Сезим")
+    mine = MenuButtonWebApp("Карта", WebAppInfo("http://localhost:8080/"))
+    everyone = MenuButtonWebApp("Dashboard", WebAppInfo("https://dash.example.org/"))
+    assert await app.bot.set_chat_menu_button(chat_id=user.id, menu_button=mine)
+    assert api.menu_buttons[user.id] == {
+        "type": "web_app",
+        "text": "Карта",
+        "web_app": {"url": "http://localhost:8080/"},
+    }
+    assert await app.bot.get_chat_menu_button(chat_id=other.id) == MenuButtonDefault()
+    assert await app.bot.set_chat_menu_button(menu_button=everyone)
+    assert await app.bot.get_chat_menu_button(chat_id=user.id) == mine
+    assert await app.bot.get_chat_menu_button(chat_id=other.id) == everyone
+    with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+        await app.bot.set_chat_menu_button(
+            chat_id=other.id, menu_button=MenuButtonWebApp("x", WebAppInfo("http://x.example/"))
+        )
+    group = api.group(-100901, "Кеңеш")
+    with pytest.raises(BadRequest, match=r"(?i)private chats only"):
+        await app.bot.set_chat_menu_button(chat_id=group.id, menu_button=mine)
+    assert set(api.menu_buttons) == {user.id, None}

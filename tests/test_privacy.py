@@ -18,9 +18,9 @@ from openpyxl import load_workbook
 
 from bot.forms.engine import FormEngine
 from bot.localapi import LocalBotApi
+from bot.rules.groups import GroupRules
 from bot.rules.incidents import IncidentRules
 from bot.services.exports import ExportRequest, ExportService
-from bot.services.groups import GroupService
 from bot.wiring import AyilApp
 from storage.connection import Connection
 from storage.db import READERS, Database, apply_migrations
@@ -344,7 +344,7 @@ async def test_names_and_labels_lose_bidi_controls_and_invisible_characters(
     assert draft is not None and draft.answers["resource_other"] == "Сууканал"
     boss = await coordinator(bot, person, 741, "ru", "BA")
     await add_group(services.db, creator=741, members=())
-    await services.get(GroupService).request_link(
+    await services.get(GroupRules).request_link(
         await actor_of(bot, 741), chat_id=-100741, chat_title="Ак\u202eСай\ufeff топ"
     )
     await unread(boss)

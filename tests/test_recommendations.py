@@ -7,20 +7,24 @@ import io
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
 
 from bot.__main__ import main
 from bot.clock import FrozenClock
+from bot.config import Settings
 from bot.core.access import Access
+from bot.core.kernel import Kernel
+from bot.core.notices import Delivery, Recipient
 from bot.gazetteer import Gazetteer
+from bot.i18n import translator
 from bot.localapi import LocalBotApi
-from bot.services.recommendations import RecommendationService
+from bot.outputs.recommendations import render
+from bot.records.practices import Viewer
+from bot.rules.recommendations import RecommendationRules
 from bot.wiring import AyilApp
 from storage.db import Database
-from storage.practices import Viewer
 from tests.conftest import PersonFactory
 from tests.harness import services_of
 from tests.practice_steps import (
@@ -91,42 +95,49 @@ def docx_text(data: bytes) -> str:
     return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
 
 
+class Nobody:
+    """The notifier of a kernel that tells no one."""
+
+    async def notify(self, recipient: Recipient, notice: object) -> Delivery:
+        return Delivery.FAILED
+
+
 async def test_compiled_document_holds_exactly_the_filtered_approved_practices(
     tmp_path: Path,
 ) -> None:
     await seed(tmp_path / "r.db")
     db = await Database.open(tmp_path / "r.db")
     gazetteer = Gazetteer.default()
-    service = RecommendationService(
-        db, FrozenClock(LATE), Access(gazetteer), gazetteer, ZoneInfo("Asia/Bishkek")
-    )
+    settings = Settings(_env_file=None, AYILBOT_DB=tmp_path / "r.db")  # type: ignore[call-arg]
+    kernel = Kernel(settings, db, FrozenClock(LATE), gazetteer, Access(gazetteer), Nobody())
+    service = RecommendationRules(kernel)
+    ru, ky = translator("ru"), translator("ky")
     try:
         compiled = await service.compile(
-            Viewer(0, sees_all=True),
-            locale="ru",
+            viewer=Viewer(0, sees_all=True),
             topic="water",
             since=datetime(2026, 1, 1, tzinfo=UTC),
         )
         titles = [e.practice.title for s in compiled.sections for e in s.entries]
         assert sorted(titles) == sorted(EXPECTED)
         for fmt in ("html", "md", "docx"):
-            data = service.render(compiled, fmt)
+            data = render(compiled, fmt, ru)
             text = docx_text(data) if fmt == "docx" else data.decode()
             assert all(title in text for title in EXPECTED), fmt
             assert not any(title in text for title in NOT_EXPECTED), fmt
             # Authors only where they agreed; never a username.
             assert "Бакыт Осмонов" in text and "Нурия" not in text and "bakyt_o" not in text
             assert label("ru", "Disputes over water") in text
-        html = service.render(compiled, "html").decode()
+        html = render(compiled, "html", ru).decode()
         assert "&lt;b&gt;not bold&lt;/b&gt; &amp;" in html and "<b>not bold" not in html
-        assert r"\*stars\*" in service.render(compiled, "md").decode()
+        assert r"\*stars\*" in render(compiled, "md", ru).decode()
 
-        everything = await service.compile(Viewer(0, sees_all=True), locale="ky")
+        everything = await service.compile(viewer=Viewer(0, sees_all=True))
         assert [s.topic for s in everything.sections] == ["water", "pasture", "plan"]
-        ky = service.render(everything, "md").decode()
-        assert "150" in ky and label("ky", "Into the local budget") in ky
+        in_kyrgyz = render(everything, "md", ky).decode()
+        assert "150" in in_kyrgyz and label("ky", "Into the local budget") in in_kyrgyz
         # A viewer outside the closed group does not get its practice compiled.
-        outsider = await service.compile(Viewer(1), locale="en", topic="water")
+        outsider = await service.compile(viewer=Viewer(1), topic="water")
         assert EXPECTED[1] not in [e.practice.title for s in outsider.sections for e in s.entries]
     finally:
         await db.close()

@@ -14,13 +14,14 @@ from openpyxl import load_workbook
 from bot.config import Settings
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
+from bot.records.practices import PracticeFile
 from bot.services.retention import purge_old_media
 from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.db import Database
 from storage.incidents import IncidentAttachmentRepository, IncidentRepository
 from storage.needs import NeedRepository
-from storage.practices import PracticeFile, PracticeRepository
+from storage.practices import PracticeRepository
 from tests.conftest import PersonFactory
 from tests.coordinator_steps import (
     T0,

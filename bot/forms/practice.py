@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.text import N_
 from bot.forms.engine import Form, Step
 from bot.forms.kinds import (
     Answers,
@@ -17,17 +18,6 @@ from bot.forms.kinds import (
     place_options,
     yes_no,
 )
-from bot.i18n import N_
-
-# Menu labels (bot/menu.py shows them; declared here so they live in this feature's catalog).
-MENU_SHARE = N_("📘 Share a practice")
-MENU_BROWSE = N_("📚 Practices")
-MENU_GROUPS = N_("👥 Peer groups")
-COMMAND_PRACTICE = N_("Share a practice")
-COMMAND_PRACTICES = N_("Practices of peers")
-COMMAND_SEARCH = N_("Search practices by a word")
-COMMAND_GROUPS = N_("My peer groups")
-COMMAND_NEWGROUP = N_("Create a peer group (coordinators)")
 
 # Topic codes are stored and exported; never renamed once shipped.
 LEADER_TOPICS = (
@@ -59,6 +49,13 @@ PLAN_BUDGET = (
 )
 PLAN_BUDGET_LABELS = {o.value: o.label for o in PLAN_BUDGET}
 EVERYONE = "all"
+# A practice's review status as people read it (in the chat and in exports).
+STATUS_LABELS = {
+    "pending": N_("waiting for approval"),
+    "changes": N_("edits requested"),
+    "approved": N_("published"),
+    "declined": N_("declined"),
+}
 
 GROUP_KINDS = (
     Option("ao_peers", N_("Ayil okmotu peers")),

@@ -188,7 +188,11 @@ MATRIX: tuple[Entry, ...] = (
     E("grp:g:{group}", "its members", "S S Y S S S"),
     E("grp:lv:{group}", "its members", "S S Y S S S"),
     E("grp:lvy:{group}", "its members", "S S Y S S S"),
-    E("grp:m:{group}", "its creator, a coordinator scoped to it, admins", "R N N S Y N"),
+    E(
+        "grp:m:{group}",
+        "manage_groups, group in reach (scoped to it, or made while a coordinator)",
+        "R N N S Y N",
+    ),
     E("grp:mb:{group}:0", "its managers", "R N N S Y N"),
     E("grp:rm:{group}:{member}", "its managers", "R N N S Y N"),
     E("grp:rmy:{group}:{member}", "its managers", "R N N S Y N"),

@@ -23,6 +23,8 @@ from bot.core.actors import Person
 from bot.core.errors import StaleButton
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
+from bot.records.groups import PeerGroup
+from bot.rules.groups import GroupRules
 from bot.screen import Button, Deliverer, Screen, rows
 from bot.services.digest_sections import (
     APPROVED_SHOWN,
@@ -41,7 +43,6 @@ from bot.services.digest_sections import (
     practice_line,
 )
 from bot.services.fanout import MAX_ATTEMPTS, FanOut, FanOutReport, Progress, Target
-from bot.services.groups import GroupService
 from bot.services.needs import NeedService
 from bot.services.users import UserService
 from storage.base import from_db_time, to_db_time
@@ -62,7 +63,7 @@ from storage.digests import (
     ScheduleRepository,
     UserRecipient,
 )
-from storage.groups import GroupRepository, PeerGroup
+from storage.groups import GroupRepository
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class DigestService:
         gazetteer: Gazetteer,
         access: Access,
         users: UserService,
-        groups: GroupService,
+        groups: GroupRules,
         needs: NeedService,
         notifier: Deliverer,
     ) -> None:
@@ -472,7 +473,7 @@ class DigestService:
             schedule = await ScheduleRepository(conn).get(
                 recipient_kind="user", recipient_id=actor.user_id
             )
-            managed = await self.groups.managed(conn, actor)
+            managed = await self.groups.managed(actor)
         lines = [heading(tr, N_("⚙️ Your weekly digest"))]
         if coordinator:
             lines.append(self._schedule_lines(schedule, tr))

@@ -2,8 +2,9 @@
 
 This week (the last 7 days, by event date) is tested against the place's own baseline, the 8
 weeks before; a place with too little history borrows its rayon's average per aiyl aimak.
-Weights and thresholds are data (`data/severity.toml`); the aggregates are SQL
-(storage/early_warning.py); the rules and the Poisson test are here.
+Weights and thresholds are data (`bot/data/severity.toml`, or an edited copy named by
+AYILBOT_SEVERITY); the aggregates are SQL (storage/early_warning.py); the rules and the Poisson
+test are here.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.forms.incident import EVENTS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.outputs.heat_table import HeatRow, heat_table_png
+from bot.resources import shipped
 from bot.screen import Attachment, Button, Notifier, Screen
 from bot.services import early_warning_views as views
 from bot.services.digest_sections import RenderedSection, SectionContext
@@ -45,7 +47,7 @@ from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
 
-SEVERITY_PATH = Path(__file__).resolve().parents[2] / "data" / "severity.toml"
+SEVERITY_PATH = shipped("data", "severity.toml")
 RISING = "rising"
 CALMING = "calming"
 ALERT_EVERY = timedelta(days=7)  # a place is alerted at most once in any 7 days
@@ -56,12 +58,12 @@ AIYL_AIMAK = "aiyl_aimak"
 
 
 class SeverityFileError(ValueError):
-    """`data/severity.toml` is malformed; the message names the file and the problem."""
+    """`bot/data/severity.toml` is malformed; the message names the file and the problem."""
 
 
 @dataclass(frozen=True, slots=True)
 class SignalConfig:
-    """Severity weights and thresholds, from `data/severity.toml` (see the comments there)."""
+    """Severity weights and thresholds, from `bot/data/severity.toml` (see the comments there)."""
 
     scoring: Scoring
     baseline_weeks: int = 8
@@ -321,7 +323,7 @@ class EarlyWarningService:
         self.access = access
         self.users = users
         self.notifier = notifier
-        self.config = config or SignalConfig.load()
+        self.config = config or SignalConfig.load(settings.severity_path or SEVERITY_PATH)
         self._aimaks: dict[str | None, int] = {}
         self._checking = False
         self._check_again = False

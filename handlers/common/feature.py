@@ -10,6 +10,7 @@ from bot.core.access import Permission
 from bot.core.flood import FloodGuard
 from bot.core.kernel import Kernel
 from bot.i18n import N_
+from bot.replication import copy_folders_offsite
 from bot.services.backups import scheduled_backup
 from bot.services.privacy import PrivacyService
 from bot.services.retention import purge_old_media
@@ -20,12 +21,14 @@ from handlers.plumbing.feature import Buttons, Command, Daily, Feature, Job, Men
 
 
 async def daily_backup(kernel: Kernel) -> None:
-    """A snapshot in AYILBOT_BACKUP_DIR; those older than AYILBOT_BACKUP_KEEP days go."""
+    """A snapshot in AYILBOT_BACKUP_DIR (kept AYILBOT_BACKUP_KEEP days); media copied off-site."""
     folder = kernel.settings.backup_dir
     if folder is not None:
         await scheduled_backup(
             kernel.db, folder, now=kernel.clock.now(), keep=kernel.settings.backup_keep
         )
+    # The database itself goes off the machine continuously (`ayilbot replicate`).
+    await copy_folders_offsite(kernel.settings)
 
 
 async def media_retention(kernel: Kernel) -> None:

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from bot.core.access import Permission
 from bot.i18n import N_
+from bot.rules.groups import GroupRules
 from bot.services.digests import DIGEST_TICK, DigestService, first_tick_delay
-from bot.services.groups import GroupService
 from bot.services.needs import NeedService
 from bot.services.users import UserService
 from handlers.digests import handlers as h
@@ -29,7 +29,7 @@ FEATURE = Feature(
             k.gazetteer,
             k.access,
             k.get(UserService),
-            k.get(GroupService),
+            k.get(GroupRules),
             k.get(NeedService),
             chat_notifier(k),
         ),

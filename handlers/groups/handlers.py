@@ -1,67 +1,163 @@
-"""Peer groups: /newgroup, /groups, /linkgroup, `/start g_<code>` and `grp:` buttons."""
+"""Peer groups: /newgroup, /groups, /linkgroup, `/start g_<code>` and the `grp:` buttons.
+
+Every button carries ids only; the rule it calls checks the person's role and reach again.
+"""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.forms.view import FormView
-from bot.screen import Screen
-from bot.services.groups import GroupService
+from bot.rules.groups import GroupRules
+from handlers.groups import screens
+from handlers.groups.buttons import (
+    AllGroups,
+    Close,
+    CloseConfirmed,
+    Deliver,
+    Join,
+    Leave,
+    LeaveConfirmed,
+    LinkChat,
+    Manage,
+    Members,
+    MyGroup,
+    NewGroup,
+    NoThanks,
+    Remove,
+    RemoveConfirmed,
+    Rename,
+    Unlink,
+)
 from handlers.plumbing.context import AppContext
-from handlers.plumbing.parsing import Press, chat_of, id_of, press_button
-from handlers.plumbing.render import reply
+from handlers.plumbing.parsing import chat_of
 
 
 async def on_newgroup(update: Update, context: AppContext) -> None:
     """/newgroup: a coordinator creates a peer group."""
-    screen = await context.rules(GroupService).start_new(context.actor, chat_id=chat_of(update))
-    await reply(update, context, screen)
+    rules = context.rules(GroupRules)
+    await context.reply(await rules.start_new(context.actor, chat_id=chat_of(update)))
 
 
 async def on_groups(update: Update, context: AppContext) -> None:
     """/groups and the menu entry: my groups, and the ones I manage."""
-    await reply(update, context, await context.rules(GroupService).overview(context.actor))
+    groups = await context.rules(GroupRules).overview(context.actor)
+    await context.reply(screens.overview(groups, context.tr))
 
 
 async def on_group_link(update: Update, context: AppContext, code: str) -> None:
     """`/start g_<code>` from a registered person: show the group and a Join button."""
-    await reply(update, context, await context.rules(GroupService).invitation(context.actor, code))
+    shown = await context.rules(GroupRules).invitation(context.actor, code)
+    await context.reply(screens.link_opened(shown, context.tr))
 
 
 async def on_linkgroup(update: Update, context: AppContext) -> None:
     """/linkgroup in a group chat: the coordinator confirms the group in private."""
     chat = update.effective_chat
     assert chat is not None
-    screen = await context.rules(GroupService).request_link(
+    outcome = await context.rules(GroupRules).request_link(
         context.actor, chat_id=chat.id, chat_title=chat.title
     )
-    await reply(update, context, screen)
+    await context.reply(screens.link_asked(outcome, context.tr))
 
 
-# Every button re-checks role and ownership in the service; ids are all the data carries.
-BUTTONS: dict[str, Press[Screen | FormView]] = {
-    "j": lambda c, a, _: c.rules(GroupService).join(c.actor, a[0]),
-    "n": lambda c, a, _: c.rules(GroupService).declined_invitation(c.actor),
-    "ls": lambda c, a, _: c.rules(GroupService).overview(c.actor),
-    "new": lambda c, a, chat: c.rules(GroupService).start_new(c.actor, chat_id=chat),
-    "g": lambda c, a, _: c.rules(GroupService).member_view(c.actor, id_of(a[0])),
-    "lv": lambda c, a, _: c.rules(GroupService).confirm_leave(c.actor, id_of(a[0])),
-    "lvy": lambda c, a, _: c.rules(GroupService).leave(c.actor, id_of(a[0])),
-    "m": lambda c, a, _: c.rules(GroupService).manage(c.actor, id_of(a[0])),
-    "mb": lambda c, a, _: c.rules(GroupService).members(c.actor, id_of(a[0]), id_of(a[1])),
-    "rm": lambda c, a, _: c.rules(GroupService).confirm_remove(c.actor, id_of(a[0]), id_of(a[1])),
-    "rmy": lambda c, a, _: c.rules(GroupService).remove(c.actor, id_of(a[0]), id_of(a[1])),
-    "rn": lambda c, a, chat: c.rules(GroupService).start_rename(
-        c.actor, id_of(a[0]), chat_id=chat
-    ),
-    "cl": lambda c, a, _: c.rules(GroupService).confirm_close(c.actor, id_of(a[0])),
-    "cly": lambda c, a, _: c.rules(GroupService).close(c.actor, id_of(a[0])),
-    "d": lambda c, a, _: c.rules(GroupService).set_delivery(c.actor, id_of(a[0]), a[1]),
-    "ul": lambda c, a, _: c.rules(GroupService).unlink(c.actor, id_of(a[0])),
-    "lk": lambda c, a, _: c.rules(GroupService).link_chat(c.actor, id_of(a[0]), id_of(a[1])),
-}
+async def on_join(update: Update, context: AppContext, press: Join) -> None:
+    """Join by an invitation (`grp:j:<code>`): the code is the proof."""
+    outcome = await context.rules(GroupRules).join(context.actor, press.code)
+    await context.reply(screens.joined(outcome, context.tr))
 
 
-async def on_button(update: Update, context: AppContext) -> None:
-    """A `grp:` button; the group service re-checks who may do it."""
-    await reply(update, context, await press_button(update, context, BUTTONS))
+async def on_no_thanks(update: Update, context: AppContext, press: NoThanks) -> None:
+    """Decline an invitation (`grp:n`)."""
+    await context.reply(screens.declined(context.tr))
+
+
+async def on_all_groups(update: Update, context: AppContext, press: AllGroups) -> None:
+    """My groups (`grp:ls`), as /groups."""
+    await on_groups(update, context)
+
+
+async def on_new_group(update: Update, context: AppContext, press: NewGroup) -> None:
+    """Create a group (`grp:new`), as /newgroup."""
+    await on_newgroup(update, context)
+
+
+async def on_my_group(update: Update, context: AppContext, press: MyGroup) -> None:
+    """One of my groups (`grp:g:<group>`)."""
+    shown = await context.rules(GroupRules).member_view(context.actor, press.group)
+    await context.reply(screens.member_view(shown, context.tr))
+
+
+async def on_leave(update: Update, context: AppContext, press: Leave) -> None:
+    """Ask before leaving (`grp:lv:<group>`)."""
+    group = await context.rules(GroupRules).confirm_leave(context.actor, press.group)
+    await context.reply(screens.leave_question(group, context.tr))
+
+
+async def on_leave_confirmed(update: Update, context: AppContext, press: LeaveConfirmed) -> None:
+    """Leave (`grp:lvy:<group>`)."""
+    group = await context.rules(GroupRules).leave(context.actor, press.group)
+    await context.reply(screens.left(group, context.tr))
+
+
+async def on_manage(update: Update, context: AppContext, press: Manage) -> None:
+    """A group I manage (`grp:m:<group>`)."""
+    shown = await context.rules(GroupRules).manage(context.actor, press.group)
+    await context.reply(screens.managed(shown, context.tr))
+
+
+async def on_members(update: Update, context: AppContext, press: Members) -> None:
+    """A page of members (`grp:mb:<group>:<page>`)."""
+    page = await context.rules(GroupRules).members(context.actor, press.group, press.page)
+    await context.reply(screens.members(page, context.tr))
+
+
+async def on_remove(update: Update, context: AppContext, press: Remove) -> None:
+    """Ask before removing a member (`grp:rm:<group>:<member>`)."""
+    shown = await context.rules(GroupRules).confirm_remove(
+        context.actor, press.group, press.member
+    )
+    await context.reply(screens.removal_question(shown, context.tr))
+
+
+async def on_remove_confirmed(update: Update, context: AppContext, press: RemoveConfirmed) -> None:
+    """Remove a member, who is told (`grp:rmy:<group>:<member>`)."""
+    page = await context.rules(GroupRules).remove(context.actor, press.group, press.member)
+    await context.reply(screens.members(page, context.tr))
+
+
+async def on_rename(update: Update, context: AppContext, press: Rename) -> None:
+    """Rename a managed group (`grp:rn:<group>`)."""
+    view = await context.rules(GroupRules).start_rename(
+        context.actor, press.group, chat_id=chat_of(update)
+    )
+    await context.reply(view)
+
+
+async def on_close(update: Update, context: AppContext, press: Close) -> None:
+    """Ask before closing (`grp:cl:<group>`)."""
+    group = await context.rules(GroupRules).confirm_close(context.actor, press.group)
+    await context.reply(screens.close_question(group, context.tr))
+
+
+async def on_close_confirmed(update: Update, context: AppContext, press: CloseConfirmed) -> None:
+    """Close a managed group (`grp:cly:<group>`)."""
+    group = await context.rules(GroupRules).close(context.actor, press.group)
+    await context.reply(screens.closed(group, context.tr))
+
+
+async def on_deliver(update: Update, context: AppContext, press: Deliver) -> None:
+    """Where the group's digests go (`grp:d:<group>:<m|c|b>`)."""
+    shown = await context.rules(GroupRules).set_delivery(context.actor, press.group, press.mode)
+    await context.reply(screens.managed(shown, context.tr, saved=True))
+
+
+async def on_unlink(update: Update, context: AppContext, press: Unlink) -> None:
+    """Unlink the group's chat (`grp:ul:<group>`)."""
+    shown = await context.rules(GroupRules).unlink(context.actor, press.group)
+    await context.reply(screens.managed(shown, context.tr))
+
+
+async def on_link_chat(update: Update, context: AppContext, press: LinkChat) -> None:
+    """The coordinator confirms in private which group a chat is for (`grp:lk:<req>:<group>`)."""
+    shown = await context.rules(GroupRules).link_chat(context.actor, press.request, press.group)
+    await context.reply(screens.managed(shown, context.tr, saved=True))

@@ -8,9 +8,6 @@ Under many concurrent calls httpcore spends most of the bot's CPU scanning its c
 from __future__ import annotations
 
 import json
-import logging
-import re
-from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
@@ -19,53 +16,9 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.logs import redact
+
 _JSON = {"Content-Type": "application/json"}
-# A bot token (`<bot id>:<secret>`), as it appears in every Bot API address.
-_TOKEN = re.compile(r"(?<!\d)\d{3,}:[A-Za-z0-9_-]{8,}")
-REDACTED = "<token>"
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` without the bot token: the ones given, and anything shaped like a token."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return _TOKEN.sub(REDACTED, text)
-
-
-_LOGGED_SECRETS: set[str] = set()
-
-
-def install_log_redaction(secret: str | None) -> None:
-    """Make every log record, tracebacks included, carry no bot token (from start-up on).
-
-    A record factory rather than a handler filter: it also covers handlers added later
-    (pytest's, PTB's). Installed once per process; each call adds its secret.
-    """
-    if secret:
-        _LOGGED_SECRETS.add(secret)
-    previous = logging.getLogRecordFactory()
-    if getattr(previous, "redacts_tokens", False):
-        return
-
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed call; the handler reports it as logging always does
-            return record
-        clean = redact(message, _LOGGED_SECRETS)
-        if clean != message:
-            record.msg, record.args = clean, None
-        if record.exc_info and not record.exc_text:
-            trace = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = redact(trace, _LOGGED_SECRETS)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info, _LOGGED_SECRETS)
-        return record
-
-    factory.redacts_tokens = True  # type: ignore[attr-defined]
-    logging.setLogRecordFactory(factory)
 
 
 class AiohttpRequest(BaseRequest):

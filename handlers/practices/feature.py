@@ -3,30 +3,48 @@
 from __future__ import annotations
 
 from bot.core.access import Permission
-from bot.forms.engine import FormEngine
 from bot.i18n import N_
-from bot.services.practices import PracticeService
-from bot.services.recommendations import RecommendationService
-from bot.services.users import UserService
-from handlers.plumbing.feature import Command, Feature, MenuEntry
-from handlers.plumbing.notify import chat_notifier
+from bot.rules.practices import (
+    AnswerRelayed,
+    AwaitsReview,
+    ContactShared,
+    EditsAsked,
+    PracticeApproved,
+    PracticeDeclined,
+    PracticeRules,
+    QuestionRelayed,
+    SearchPage,
+)
+from bot.rules.recommendations import RecommendationRules
+from handlers.plumbing.feature import Buttons, Command, Feature, MenuEntry
 from handlers.practices import handlers as h
+from handlers.practices import screens
+from handlers.practices.buttons import (
+    CODEC,
+    AnswerQuestion,
+    Approve,
+    AskAuthor,
+    AskForEdits,
+    ChooseRegion,
+    ChooseTopic,
+    Decline,
+    DocumentFile,
+    DocumentPeriod,
+    DocumentTopic,
+    EditPractice,
+    ListPractices,
+    MarkHelpful,
+    MyPractices,
+    OpenPractice,
+    Recommendations,
+    SearchForm,
+    SearchResults,
+    WaitingPractices,
+)
 
 FEATURE = Feature(
     name="practices",
-    rules=(
-        lambda k: PracticeService(
-            k.db,
-            k.settings,
-            k.clock,
-            k.access,
-            k.gazetteer,
-            chat_notifier(k),
-            k.get(FormEngine),
-            k.get(UserService),
-        ),
-        lambda k: RecommendationService(k.db, k.clock, k.access, k.gazetteer, k.settings.zone),
-    ),
+    rules=(PracticeRules, RecommendationRules),
     commands=(
         Command("practice", h.on_practice, N_("Share a practice")),
         Command("practices", h.on_practices, N_("Practices of peers")),
@@ -36,5 +54,39 @@ FEATURE = Feature(
         MenuEntry("practice", N_("📘 Share a practice"), Permission.USE_FORMS, h.on_practice, 110),
         MenuEntry("practices", N_("📚 Practices"), Permission.USE_FORMS, h.on_practices, 120),
     ),
-    raw_buttons=((r"^pr:", h.on_button),),
+    buttons=Buttons(
+        CODEC,
+        {
+            ListPractices: h.on_list,
+            ChooseTopic: h.on_choose_topic,
+            ChooseRegion: h.on_choose_region,
+            OpenPractice: h.on_open,
+            MarkHelpful: h.on_helpful,
+            AskAuthor: h.on_ask,
+            AnswerQuestion: h.on_answer,
+            MyPractices: h.on_mine,
+            SearchForm: h.on_search_form,
+            SearchResults: h.on_search_page,
+            EditPractice: h.on_edit,
+            WaitingPractices: h.on_waiting,
+            Approve: h.on_approve,
+            AskForEdits: h.on_ask_for_edits,
+            Decline: h.on_decline,
+            Recommendations: h.on_recommendations,
+            DocumentTopic: h.on_document_topic,
+            DocumentPeriod: h.on_document_period,
+            DocumentFile: h.on_document,
+        },
+    ),
+    notices={
+        AwaitsReview: screens.awaits_review,
+        PracticeApproved: screens.practice_approved,
+        EditsAsked: screens.edits_asked,
+        PracticeDeclined: screens.practice_declined,
+        QuestionRelayed: screens.question_relayed,
+        AnswerRelayed: screens.answer_relayed,
+        ContactShared: screens.contact_shared,
+        # The first page of a search made with the search form comes after its receipt.
+        SearchPage: screens.search_page,
+    },
 )

@@ -1,0 +1,194 @@
+"""Health: the running bot's heartbeat, and the checks `ayilbot health` and GET /healthz run.
+
+The bot records a heartbeat row in SQLite (storage/health.py) from a scheduler job: when it
+was written, the last successful getUpdates (or, with a webhook, getWebhookInfo without a
+delivery error), whether the scheduler runs and when each job runs next. A row in the
+database works across processes and containers that share the volume. The checks:
+
+- database: the file takes a write (write lock, an insert, rolled back);
+- bot: the heartbeat is recent (the process and its scheduler are alive);
+- telegram: the last successful call to Telegram is recent;
+- scheduler: it runs and no job is overdue;
+- disk: free space where the database lives is above AYILBOT_MIN_FREE_MB.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.sdnotify import watchdog_seconds
+from storage.health import Beat, JobRun, probe_write, read_beat
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY_S = 30.0
+HEARTBEAT_JOB = "heartbeat"  # its own runs are not news in the scheduler check
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One health check's outcome."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        """`ok   database: ...` or `FAIL database: ...`, as `ayilbot health` prints it."""
+        return f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+
+
+def heartbeat_interval(settings: Settings) -> float:
+    """Beat often enough for the health age limit and systemd's watchdog (if any)."""
+    candidates = [HEARTBEAT_EVERY_S, settings.health_max_age_seconds / 3]
+    watchdog = watchdog_seconds()
+    if watchdog is not None:
+        candidates.append(watchdog / 3)
+    return max(0.5, min(candidates))
+
+
+class Heartbeat:
+    """What the running bot knows about itself; `beat()` writes it to the database."""
+
+    def __init__(self, *, mode: str, clock: Clock) -> None:
+        self.mode = mode
+        self.clock = clock
+        self.pid = os.getpid()
+        self.started_at = clock.now()
+        self.telegram_ok_at: datetime | None = None
+        self.on_first_ok: list[Callable[[], None]] = []
+        self._webhook_error_at: datetime | None = None
+
+    def telegram_ok(self) -> None:
+        """A call to Telegram succeeded (getUpdates returned); the first one makes us ready."""
+        first = self.telegram_ok_at is None
+        self.telegram_ok_at = self.clock.now()
+        if first:
+            for callback in self.on_first_ok:
+                callback()
+
+    def webhook_checked(self, error_at: datetime | None, error: str | None, pending: int) -> None:
+        """Webhook mode: Telegram answered getWebhookInfo; ok unless a new delivery error."""
+        if error_at is not None and error_at != self._webhook_error_at:
+            self._webhook_error_at = error_at
+            log.warning(
+                "telegram could not deliver to the webhook",
+                extra={"error": error, "pending": pending},
+            )
+            return
+        self.telegram_ok()
+
+    def snapshot(self, jobs: list[JobRun], scheduler_running: bool) -> Beat:
+        """The row to write now."""
+        return Beat(
+            pid=self.pid,
+            mode=self.mode,
+            started_at=self.started_at,
+            beat_at=self.clock.now(),
+            telegram_ok_at=self.telegram_ok_at,
+            scheduler_running=scheduler_running,
+            jobs=tuple(jobs),
+        )
+
+
+# ---------------------------------------------------------------------- the checks
+
+
+def _ago(now: datetime, then: datetime) -> str:
+    return f"{max(0, round((now - then).total_seconds()))} s ago"
+
+
+def check_database(path: Path, now: datetime) -> Check:
+    """The database file exists and takes a write."""
+    if not path.exists():
+        return Check("database", False, f"no database at {path}")
+    try:
+        version = probe_write(path, now)
+    except sqlite3.Error as exc:
+        return Check("database", False, f"{path} does not take a write: {exc}")
+    return Check("database", True, f"{path} is writable (schema {version})")
+
+
+def check_beat(beat: Beat | None, now: datetime, max_age: timedelta) -> list[Check]:
+    """The bot, Telegram and scheduler checks, from the heartbeat row."""
+    if beat is None:
+        missing = "no heartbeat: the bot has not run against this database"
+        return [Check(name, False, missing) for name in ("bot", "telegram", "scheduler")]
+    fresh = now - beat.beat_at <= max_age
+    checks = [
+        Check(
+            "bot",
+            fresh,
+            f"process {beat.pid} ({beat.mode}) wrote its heartbeat {_ago(now, beat.beat_at)}"
+            + ("" if fresh else f", more than {max_age.total_seconds():.0f} s: stopped or hung"),
+        )
+    ]
+    call = "getUpdates" if beat.mode == "polling" else "getWebhookInfo"
+    if beat.telegram_ok_at is None:
+        checks.append(Check("telegram", False, f"no successful {call} since the bot started"))
+    else:
+        recent = now - beat.telegram_ok_at <= max_age
+        checks.append(
+            Check("telegram", recent, f"last successful {call} {_ago(now, beat.telegram_ok_at)}")
+        )
+    overdue = [
+        j.name for j in beat.jobs if j.next_run is not None and beat.beat_at - j.next_run > max_age
+    ]
+    if not fresh:
+        checks.append(Check("scheduler", False, "unknown: no recent heartbeat"))
+    elif not beat.scheduler_running or not beat.jobs:
+        checks.append(Check("scheduler", False, "not running"))
+    elif overdue:
+        checks.append(Check("scheduler", False, f"jobs overdue: {', '.join(overdue)}"))
+    else:
+        upcoming = min(
+            (
+                j
+                for j in beat.jobs
+                if j.next_run is not None and not j.name.startswith(HEARTBEAT_JOB)
+            ),
+            key=lambda j: j.next_run or now,
+            default=None,
+        )
+        following = (
+            f", next {upcoming.name} at {upcoming.next_run:%Y-%m-%d %H:%M} UTC"
+            if upcoming and upcoming.next_run
+            else ""
+        )
+        checks.append(Check("scheduler", True, f"{len(beat.jobs)} jobs{following}"))
+    return checks
+
+
+def check_disk(path: Path, min_free_mb: int) -> Check:
+    """Free space on the file system holding the database."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    free_mb = shutil.disk_usage(folder).free // MB
+    ok = free_mb >= min_free_mb
+    return Check("disk", ok, f"{free_mb} MB free in {folder} (minimum {min_free_mb} MB)")
+
+
+def check_all(settings: Settings, now: datetime) -> list[Check]:
+    """Every check, in order; the bot is healthy when all are ok."""
+    path = settings.db_path
+    checks = [check_database(path, now)]
+    max_age = timedelta(seconds=settings.health_max_age_seconds)
+    try:
+        beat_row = read_beat(path) if path.exists() else None
+    except sqlite3.Error as exc:
+        checks.append(Check("bot", False, f"cannot read the heartbeat: {exc}"))
+    else:
+        checks += check_beat(beat_row, now, max_age)
+    checks.append(check_disk(path, settings.min_free_mb))
+    return checks

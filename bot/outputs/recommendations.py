@@ -1,0 +1,156 @@
+"""The recommendations document as HTML, Markdown or Word, in the reader's language."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+from docx import Document
+
+from bot.forms.practice import PLAN_BUDGET_LABELS, TOPIC_LABELS
+from bot.i18n import N_, Tr
+from bot.rules.recommendations import FORMATS, Compiled, Entry
+from bot.typed_text import xml_safe
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
+
+
+def render(compiled: Compiled, fmt: str, tr: Tr) -> bytes:
+    """The document's bytes in one of FORMATS."""
+    if fmt == "html":
+        return _html(compiled, tr).encode()
+    if fmt == "md":
+        return _markdown(compiled, tr).encode()
+    if fmt == "docx":
+        return _docx(compiled, tr)
+    raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+
+
+def filename(compiled: Compiled, fmt: str) -> str:
+    """The file's name: the day it was compiled and the format."""
+    return f"recommendations-{compiled.made_on.isoformat()}.{fmt}"
+
+
+def _title(tr: Tr) -> str:
+    return tr.label(N_("Recommendations from peer practices"))
+
+
+def _topic(tr: Tr, code: str) -> str:
+    return tr.label(TOPIC_LABELS.get(code, code))
+
+
+def _meta(c: Compiled, tr: Tr) -> list[str]:
+    topic = _topic(tr, c.topic) if c.topic else tr.label(N_("all"))
+    period = (
+        tr.label(N_("since {date}")).format(date=tr.date(c.since))
+        if c.since
+        else tr.label(N_("all time"))
+    )
+    return [
+        tr.label(
+            N_(
+                "Approved practices that ayil okmotu and women candidates shared with their "
+                "peers through ayilbot, grouped by topic."
+            )
+        ),
+        tr.label(N_("Topic: {topic}. Period: {period}.")).format(topic=topic, period=period),
+        tr.ngettext("{n} practice", "{n} practices", c.count)
+        + " · "
+        + tr.label(N_("Compiled on {date}.")).format(date=tr.date(c.made_on)),
+    ]
+
+
+def _parts(entry: Entry, tr: Tr) -> list[tuple[str, str]]:
+    """(label, text) of a practice in document order."""
+    p = entry.practice
+    place = entry.where.path(tr.locale) or tr.label(N_("place not given"))
+    parts = [(tr.label(N_("Region")), place)]
+    if p.topic == "other" and p.content.topic_other:
+        parts.append((tr.label(N_("Topic")), p.content.topic_other))
+    if entry.author:
+        parts.append((tr.label(N_("Author")), entry.author))
+    parts.extend(
+        (
+            (tr.label(N_("Situation")), p.content.situation),
+            (tr.label(N_("What was done")), p.content.actions),
+            (tr.label(N_("Result")), p.content.result),
+        )
+    )
+    if p.content.plan_budget is not None:
+        answer = tr.label(PLAN_BUDGET_LABELS.get(p.content.plan_budget, p.content.plan_budget))
+        if p.content.amount_som:
+            answer += " — " + tr.label(N_("{amount} som")).format(
+                amount=tr.number(p.content.amount_som)
+            )
+        parts.append((tr.label(N_("Local plan or budget")), answer))
+    parts.append((tr.label(N_("Advice")), p.content.advice))
+    helpful = p.helpful
+    if helpful:
+        parts.append(
+            (
+                tr.label(N_("Found helpful")),
+                tr.ngettext("{n} person", "{n} people", helpful),
+            )
+        )
+    return parts
+
+
+def _html(c: Compiled, tr: Tr) -> str:
+    e = html.escape
+    out = [
+        "<!doctype html>",
+        f'<html lang="{tr.locale}"><head><meta charset="utf-8">',
+        f"<title>{e(_title(tr))}</title>",
+        "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;line-height:1.45}"
+        "h3{margin-bottom:.2em}dt{font-weight:bold;margin-top:.5em}dd{margin-left:0;"
+        "white-space:pre-wrap}</style></head><body>",
+        f"<h1>{e(_title(tr))}</h1>",
+        *(f"<p>{e(line)}</p>" for line in _meta(c, tr)),
+    ]
+    for section in c.sections:
+        out.append(f"<h2>{e(_topic(tr, section.topic))}</h2>")
+        for entry in section.entries:
+            out.append(f"<h3>{e(entry.practice.title)}</h3><dl>")
+            for label, text in _parts(entry, tr):
+                out.append(f"<dt>{e(label)}</dt><dd>{e(text)}</dd>")
+            out.append("</dl>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _markdown(c: Compiled, tr: Tr) -> str:
+    out = [f"# {_md(_title(tr))}", "", *(f"{_md(line)}\n" for line in _meta(c, tr))]
+    for section in c.sections:
+        out.extend((f"## {_md(_topic(tr, section.topic))}", ""))
+        for entry in section.entries:
+            out.extend((f"### {_md(entry.practice.title)}", ""))
+            for label, text in _parts(entry, tr):
+                body = "  \n".join(_md(line) for line in text.splitlines())
+                out.extend((f"**{_md(label)}:** {body}", ""))
+    return "\n".join(out)
+
+
+def _docx(c: Compiled, tr: Tr) -> bytes:
+    document = Document()
+    document.core_properties.title = _title(tr)
+    document.core_properties.language = tr.locale
+    document.add_heading(_title(tr), level=0)
+    for line in _meta(c, tr):
+        document.add_paragraph(line)
+    for section in c.sections:
+        document.add_heading(_topic(tr, section.topic), level=1)
+        for entry in section.entries:
+            # Practices stored before typed text was cleaned may hold what XML forbids.
+            document.add_heading(xml_safe(entry.practice.title), level=2)
+            for label, text in _parts(entry, tr):
+                paragraph = document.add_paragraph()
+                paragraph.add_run(f"{label}: ").bold = True
+                paragraph.add_run(xml_safe(text))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
