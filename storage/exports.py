@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.records.core import Role, User
+from bot.records.incidents import Incident, IncidentUpdate
 from bot.records.practices import Practice
 
 # The row-to-record conversions of the owning repositories, so a report or a practice reads
 # the same here as everywhere else.
 from storage.base import Repository, to_db_time
-from storage.incidents import Incident, IncidentUpdate, incident_from_row, update_from_row
+from storage.incidents import incident_from_row, update_from_row
 from storage.practices import COLUMNS as PRACTICE_COLUMNS
 from storage.practices import HELPFUL, practice_from_row
 from storage.users import user_from_row

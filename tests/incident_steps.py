@@ -14,10 +14,11 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
 from bot.records.core import AuditEntry
+from bot.records.incidents import Incident, NewIncident
 from bot.services.users import UserService
 from bot.wiring import AyilApp
 from storage.audit import AuditRepository
-from storage.incidents import Incident, IncidentRepository, NewIncident
+from storage.incidents import IncidentRepository
 from tests.conftest import PersonFactory
 from tests.harness import Person, onboard, services_of
 

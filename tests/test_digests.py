@@ -12,11 +12,11 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.core.actors import Person
 from bot.forms.incident import EVENTS, RESOURCES
+from bot.forms.incident_labels import label
 from bot.i18n import translator
 from bot.localapi import LocalBotApi, html_error
 from bot.services.digest_sections import RenderedSection, SectionContext
 from bot.services.digests import DigestService, period_for
-from bot.services.incident_views import label
 from bot.services.privacy import PrivacyService
 from bot.services.users import UserService
 from handlers.plumbing.render import split_text

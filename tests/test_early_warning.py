@@ -25,6 +25,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
 from bot.outputs.heat_table import HeatRow, heat_table_png
+from bot.rules.incidents import IncidentRules
 from bot.screen import Screen
 from bot.services.early_warning import (
     CALMING,
@@ -38,7 +39,6 @@ from bot.services.early_warning import (
     poisson_tail,
 )
 from bot.services.early_warning_views import reason_text
-from bot.services.incidents import IncidentService
 from bot.services.users import UserService
 from storage.db import Database
 from storage.early_warning import SignalRepository
@@ -573,7 +573,7 @@ async def test_a_fourth_report_alerts_the_coordinators_of_the_place_once(
         # Once a week: neither the daily check nor another report alerts again.
         assert await services_of(bot).get(EarlyWarningService).check() == 0
         await seed(bot, reporter_id=601, event_date=TODAY)
-        await services_of(bot).get(IncidentService).on_incident_changed[0](13)
+        await services_of(bot).get(IncidentRules).on_incident_changed[0](13)
         assert await unread(batken) == []
 
 

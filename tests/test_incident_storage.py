@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.incidents import DUPLICATE_WINDOW, FOLLOWUP_AFTER, is_urgent
+from bot.rules.incidents import DUPLICATE_WINDOW, FOLLOWUP_AFTER, is_urgent
 from storage.db import Database
 from storage.incidents import IncidentRepository, IncidentUpdateRepository
 from tests.incident_steps import SEED

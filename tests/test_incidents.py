@@ -9,7 +9,7 @@ from bot.config import Settings
 from bot.forms.incident import RESPONSES
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
-from bot.services.incidents import IncidentService
+from bot.rules.incidents import IncidentRules
 from bot.wiring import AyilApp
 from storage.incidents import IncidentAttachmentRepository, IncidentUpdateRepository
 from tests.conftest import PersonFactory
@@ -325,7 +325,7 @@ async def test_an_anonymous_reporter_is_never_shown_to_coordinators(
         for secret in ("Гүлнара", "gulnara_ao", "777001", "P-"):
             assert secret not in shown, (secret, message.text)
     coordinator_actor = await actor_of(bot, 405)
-    rows = await services_of(bot).get(IncidentService).export_rows(coordinator_actor)
+    rows = await services_of(bot).get(IncidentRules).export_rows(coordinator_actor)
     assert rows and all("reporter_id" not in row for row in rows)
     assert "777001" not in repr(rows) and "Гүлнара" not in repr(rows)
     assert rows[0]["reporter_pseudonym"] is None
@@ -334,7 +334,7 @@ async def test_an_anonymous_reporter_is_never_shown_to_coordinators(
     opened = await admin.say("/review")
     assert "Гүлнара" in opened.text
     admin_actor = await actor_of(bot, 9000)
-    assert (await services_of(bot).get(IncidentService).export_rows(admin_actor))[0][
+    assert (await services_of(bot).get(IncidentRules).export_rows(admin_actor))[0][
         "reporter_id"
     ] == 777001
 
@@ -386,11 +386,11 @@ async def test_followup_asks_once_and_the_answer_becomes_an_update(
     await submit(aigul, "ky")
     services = services_of(bot)
     now = services.clock.now()
-    assert await services.get(IncidentService).send_followups(now + timedelta(days=6)) == 0
-    assert await services.get(IncidentService).send_followups(now + timedelta(days=8)) == 1
+    assert await services.get(IncidentRules).send_followups(now + timedelta(days=6)) == 0
+    assert await services.get(IncidentRules).send_followups(now + timedelta(days=8)) == 1
     asked = await aigul.reply()
     assert "№ 1" in asked.text
-    assert await services.get(IncidentService).send_followups(now + timedelta(days=30)) == 0
+    assert await services.get(IncidentRules).send_followups(now + timedelta(days=30)) == 0
     worse = label("ky", "⚠️ Got worse")
     query = await server.press_button(aigul.user, worse, message=asked)
     thanks = await aigul.reply()

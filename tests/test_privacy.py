@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 from bot.forms.engine import FormEngine
 from bot.localapi import LocalBotApi
 from bot.rules.groups import GroupRules
+from bot.rules.incidents import IncidentRules
 from bot.services.exports import ExportRequest, ExportService
-from bot.services.incidents import IncidentService
 from bot.wiring import AyilApp
 from storage.connection import Connection
 from storage.db import READERS, Database, apply_migrations
@@ -91,7 +91,7 @@ async def test_after_erasure_her_named_and_anonymous_reports_share_no_label(
     pseudonym = anonymous.reporter_pseudonym
     assert pseudonym and named.reporter_pseudonym is None  # a named report carries none
     # No view a coordinator has shows a named report with a pseudonym.
-    rows = await services_of(bot).get(IncidentService).export_rows(await actor_of(bot, 700))
+    rows = await services_of(bot).get(IncidentRules).export_rows(await actor_of(bot, 700))
     assert all(r["reporter_pseudonym"] is None for r in rows if not r["anonymous"])
     before = await reporter_cells(bot, 700)
     assert all(cells[named.id][0] == "Айгүл" for cells in before.values())

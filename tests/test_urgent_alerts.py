@@ -9,9 +9,10 @@ from bot.config import Settings
 from bot.core.access import Scope
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
-from bot.services.incidents import URGENT_RECEIPTS, WORSE_RECEIPTS, IncidentService
+from bot.rules.incidents import URGENT_RECEIPTS, IncidentRules
 from bot.services.users import UserService
 from bot.wiring import AyilApp
+from handlers.incidents.screens import WORSE_RECEIPTS
 from tests.conftest import PersonFactory
 from tests.harness import onboard, running_bot, services_of
 from tests.incident_steps import (
@@ -73,7 +74,7 @@ async def test_with_nobody_to_alert_the_receipt_says_the_report_waits_for_review
     assert (await submit(asel, "ru")).text == receipt("ru", "nobody", 1)
     assert "будет рассмотрено" in receipt("ru", "nobody", 1)
     # A week on she says it got worse: again told that nobody can be reached.
-    incidents = services_of(bot).get(IncidentService)
+    incidents = services_of(bot).get(IncidentRules)
     assert await incidents.send_followups(services_of(bot).clock.now() + timedelta(days=8)) == 1
     asked = await asel.reply()
     worse = await asel.press(translator("ru").label("⚠️ Got worse"), message=asked)

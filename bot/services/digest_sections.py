@@ -16,13 +16,13 @@ from babel.dates import format_skeleton
 
 from bot.core.access import Access, Actor, Permission
 from bot.forms.incident import EVENTS, OTHER, RESOURCES
+from bot.forms.incident_labels import label, report_number
 from bot.forms.practice import OTHER_TOPIC, TOPIC_LABELS
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, escape
 from bot.outputs.charts import ChartSeries, incidents_chart
 from bot.rules.needs import NeedRules, NeedsOverview
 from bot.screen import Attachment, Button
-from bot.services.incident_views import label, report_number
 from storage.digests import (
     Count,
     DigestScope,

@@ -11,10 +11,10 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.forms.incident import EVENTS, OTHER, RESOURCES
+from bot.forms.incident_labels import label, report_number
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, escape
 from bot.screen import Button, Screen
-from bot.services.incident_views import label, report_number
 from storage.early_warning import PlaceReport, WeekCell
 
 if TYPE_CHECKING:

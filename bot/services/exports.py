@@ -40,21 +40,21 @@ from bot.forms.incident import (
     SOURCES,
     STATUSES,
 )
+from bot.forms.incident_labels import REVIEW_STATUSES, UPDATE_KINDS
 from bot.forms.kinds import Option
 from bot.forms.onboarding import KIND_OPTIONS, LANGUAGE_OPTIONS
 from bot.forms.practice import STATUS_LABELS as PRACTICE_STATUSES
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, translator
+from bot.records.incidents import Incident, IncidentUpdate
 from bot.records.needs import Need, NeedStage
 from bot.records.practices import Practice
 from bot.screen import Attachment, Button, Screen, rows
-from bot.services.incident_views import REVIEW_STATUSES, UPDATE_KINDS
 from bot.typed_text import starts_formula, xml_safe
 from storage.audit import AuditRepository
 from storage.db import Database
 from storage.exports import ExportRepository, FileMeta, Period, PersonRow, Reach
 from storage.groups import GroupRepository
-from storage.incidents import Incident, IncidentUpdate
 from storage.users import UserRepository
 
 log = logging.getLogger(__name__)

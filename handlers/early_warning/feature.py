@@ -7,9 +7,9 @@ from datetime import time
 from bot.core.access import Permission
 from bot.core.kernel import Kernel
 from bot.i18n import N_
+from bot.rules.incidents import IncidentRules
 from bot.services.digests import DigestService
 from bot.services.early_warning import EarlyWarningSection, EarlyWarningService
-from bot.services.incidents import IncidentService
 from bot.services.users import UserService
 from handlers.early_warning import handlers as h
 from handlers.plumbing.feature import Command, Daily, Feature, Job, MenuEntry
@@ -19,7 +19,7 @@ from handlers.plumbing.notify import chat_notifier
 def connect(kernel: Kernel) -> None:
     """Checked after each new or updated report, and shown in the weekly digest."""
     warning = kernel.get(EarlyWarningService)
-    kernel.get(IncidentService).on_incident_changed.append(warning.on_incident_changed)
+    kernel.get(IncidentRules).on_incident_changed.append(warning.on_incident_changed)
     kernel.get(DigestService).add_section(EarlyWarningSection(warning), before="review")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.services.early_warning import EarlyWarningService
-from handlers.incidents.handlers import answer_with
 from handlers.plumbing.context import AppContext
 from handlers.plumbing.render import reply
 
@@ -25,10 +24,10 @@ async def on_watch(update: Update, context: AppContext) -> None:
 async def on_place(update: Update, context: AppContext) -> None:
     """A place's last 8 weeks (`ew:p:<code>`); the scope is checked again."""
     service = context.rules(EarlyWarningService)
-    await answer_with(update, context, service.history(context.actor, place_of(update)))
+    await reply(update, context, await service.history(context.actor, place_of(update)))
 
 
 async def on_reports(update: Update, context: AppContext) -> None:
     """A place's reports of the signal's weeks (`ew:r:<code>`); the scope is checked again."""
     service = context.rules(EarlyWarningService)
-    await answer_with(update, context, service.reports(context.actor, place_of(update)))
+    await reply(update, context, await service.reports(context.actor, place_of(update)))

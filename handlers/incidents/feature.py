@@ -1,4 +1,4 @@
-"""Incident reports, for the reporter: /report, /myreports, news, follow-ups, replies."""
+"""Incident reports, for the reporter: /report, /myreports, news, follow-ups, urgent alerts."""
 
 from __future__ import annotations
 
@@ -6,19 +6,36 @@ from datetime import time
 
 from bot.core.access import Permission
 from bot.i18n import N_
-from bot.services.incidents import IncidentService
-from bot.services.users import UserService
+from bot.rules.incidents import (
+    FollowupQuestion,
+    IncidentRules,
+    UncoveredArea,
+    UrgentAlert,
+)
 from handlers.incidents import handlers as h
-from handlers.plumbing.feature import Command, Daily, Feature, Job, MenuEntry
-from handlers.plumbing.notify import chat_notifier
+from handlers.incidents import screens
+from handlers.incidents.buttons import (
+    CODEC,
+    AddNews,
+    AnswerFollowup,
+    AskReporter,
+    JoinDuplicate,
+    MyReport,
+    MyReports,
+    NextReport,
+    OpenReport,
+    Reject,
+    ReplyToQuestion,
+    ShowMedia,
+    TypeDuplicate,
+    Verify,
+)
+from handlers.plumbing.feature import Buttons, Command, Daily, Feature, Job, MenuEntry
+from handlers.review import handlers as review
 
 FEATURE = Feature(
-    name="incidents",
-    rules=(
-        lambda k: IncidentService(
-            k.db, k.settings, k.clock, k.gazetteer, k.access, k.get(UserService), chat_notifier(k)
-        ),
-    ),
+    name="incidents",  # also the key of the reports in /mydata
+    rules=(IncidentRules,),
     commands=(
         Command("report", h.on_report, N_("Report an incident")),
         Command("myreports", h.on_my_reports, N_("My reports and their news")),
@@ -27,18 +44,34 @@ FEATURE = Feature(
         MenuEntry("report", N_("📝 Report an incident"), Permission.USE_FORMS, h.on_report, 10),
         MenuEntry("myreports", N_("📋 My reports"), Permission.USE_FORMS, h.on_my_reports, 20),
     ),
-    raw_buttons=(
-        (r"^inc:l:\d+$", h.on_my_reports),
-        (r"^inc:m:\d+$", h.on_my_report),
-        (r"^inc:u:\d+$", h.on_add_news),
-        (r"^inc:f:\d+:\w$", h.on_followup),
-        (r"^inc:a:\d+$", h.on_reply),
-        (r"^inc:p:\d+$", h.on_media),
+    # One prefix has one dispatcher: review's `inc:` buttons are routed here, to its handlers.
+    buttons=Buttons(
+        CODEC,
+        {
+            MyReports: h.on_my_reports,
+            MyReport: h.on_my_report,
+            AddNews: h.on_add_news,
+            AnswerFollowup: h.on_followup,
+            ShowMedia: h.on_media,
+            ReplyToQuestion: review.on_reply,
+            OpenReport: review.on_open,
+            NextReport: review.on_next,
+            Verify: review.on_verify,
+            JoinDuplicate: review.on_join_duplicate,
+            AskReporter: review.on_ask,
+            TypeDuplicate: review.on_type_duplicate,
+            Reject: review.on_reject,
+        },
     ),
+    notices={
+        UrgentAlert: screens.urgent_alert,
+        UncoveredArea: screens.uncovered_area,
+        FollowupQuestion: screens.followup_question,
+    },
     jobs=(
         Job(
             "incident-followups",
-            lambda k: k.get(IncidentService).send_followups(k.clock.now()),
+            lambda k: k.get(IncidentRules).send_followups(k.clock.now()),
             Daily(time(10, 0)),
         ),
     ),

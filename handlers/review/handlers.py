@@ -4,54 +4,69 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.services.incidents import IncidentService
-from handlers.incidents.handlers import answer_with, numbers, open_form
+from bot.rules.review import ReviewRules
+from handlers.incidents.buttons import (
+    AskReporter,
+    JoinDuplicate,
+    NextReport,
+    OpenReport,
+    Reject,
+    ReplyToQuestion,
+    TypeDuplicate,
+    Verify,
+)
 from handlers.plumbing.context import AppContext
-from handlers.plumbing.render import reply
-
-# Button letter -> the review form it opens (`inc:<letter>:<report>`).
-REVIEW_FORMS = {"q": "incident_question", "d": "incident_duplicate", "r": "incident_reject"}
+from handlers.review import screens
 
 
 async def on_review(update: Update, context: AppContext) -> None:
-    """/review: the oldest report in the coordinator's scope that waits for review."""
-    await reply(update, context, await context.rules(IncidentService).review_next(context.actor))
+    """/review: the oldest report in the coordinator's reach that waits for review."""
+    queue = await context.rules(ReviewRules).next_waiting(context.actor)
+    await context.reply(screens.review_queue(queue, context.tr))
 
 
-async def on_next(update: Update, context: AppContext) -> None:
+async def on_next(update: Update, context: AppContext, press: NextReport) -> None:
     """Next report (`inc:n:<after>`): the next one waiting after this number."""
-    (after,) = numbers(update)
-    service = context.rules(IncidentService)
-    await reply(update, context, await service.review_next(context.actor, after=after))
+    queue = await context.rules(ReviewRules).next_waiting(context.actor, after=press.after)
+    await context.reply(screens.review_queue(queue, context.tr))
 
 
-async def on_open(update: Update, context: AppContext) -> None:
-    """Open a report (`inc:o:<n>`) from an alert or an answer; the scope is checked again."""
-    (number,) = numbers(update)
-    service = context.rules(IncidentService)
-    await answer_with(update, context, service.open_for_coordinator(context.actor, number))
+async def on_open(update: Update, context: AppContext, press: OpenReport) -> None:
+    """Open a report (`inc:o:<n>`) from an alert or an answer; the reach is checked again."""
+    card = await context.rules(ReviewRules).card(context.actor, press.number)
+    await context.reply(screens.review_card(card, context.tr))
 
 
-async def on_verify(update: Update, context: AppContext) -> None:
+async def on_verify(update: Update, context: AppContext, press: Verify) -> None:
     """Verify a report (`inc:v:<n>`)."""
-    (number,) = numbers(update)
-    await answer_with(
-        update, context, context.rules(IncidentService).verify(context.actor, number)
-    )
+    decided = await context.rules(ReviewRules).verify(context.actor, press.number)
+    await context.reply(screens.decision(decided, context.tr))
 
 
-async def on_duplicate_of(update: Update, context: AppContext) -> None:
+async def on_join_duplicate(update: Update, context: AppContext, press: JoinDuplicate) -> None:
     """Mark a report a duplicate of its flagged original (`inc:D:<n>:<original>`)."""
-    number, original = numbers(update)
-    service = context.rules(IncidentService)
-    await answer_with(update, context, service.mark_duplicate(context.actor, number, original))
+    rules = context.rules(ReviewRules)
+    decided = await rules.join_duplicate(context.actor, press.number, press.original)
+    await context.reply(screens.decision(decided, context.tr))
 
 
-async def on_review_form(update: Update, context: AppContext) -> None:
-    """Ask the reporter, duplicate of N, or reject (`inc:<q|d|r>:<n>`): opens that form."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    (number,) = numbers(update)
-    form_id = REVIEW_FORMS[query.data.split(":")[1]]
-    service = context.rules(IncidentService)
-    await open_form(update, context, service.review_form(context.actor, number, form_id))
+async def on_ask(update: Update, context: AppContext, press: AskReporter) -> None:
+    """Ask the reporter (`inc:q:<n>`): opens the question form."""
+    await context.reply(await context.rules(ReviewRules).ask_reporter(context.actor, press.number))
+
+
+async def on_type_duplicate(update: Update, context: AppContext, press: TypeDuplicate) -> None:
+    """Duplicate of a number to type (`inc:d:<n>`): opens that form."""
+    rules = context.rules(ReviewRules)
+    await context.reply(await rules.type_duplicate(context.actor, press.number))
+
+
+async def on_reject(update: Update, context: AppContext, press: Reject) -> None:
+    """Reject (`inc:r:<n>`): opens the form that asks for the reason."""
+    await context.reply(await context.rules(ReviewRules).reject(context.actor, press.number))
+
+
+async def on_reply(update: Update, context: AppContext, press: ReplyToQuestion) -> None:
+    """The reporter replies to a coordinator's question (`inc:a:<question>`): the answer form."""
+    rules = context.rules(ReviewRules)
+    await context.reply(await rules.start_answer(context.actor, press.question))
