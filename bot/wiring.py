@@ -47,7 +47,7 @@ from handlers.needs.feature import FEATURE as NEEDS
 from handlers.plumbing import errors
 from handlers.plumbing.context import AppContext, BotData
 from handlers.plumbing.feature import Feature, Surface
-from handlers.plumbing.guards import admit, guard_flood
+from handlers.plumbing.guards import admit, flood_gate
 from handlers.plumbing.http import AiohttpRequest
 from handlers.plumbing.install import install, schedule
 from handlers.plumbing.menu import on_menu_button
@@ -164,11 +164,8 @@ def tune_gc() -> None:
 
 def add_handlers(app: AyilApp, features: tuple[Feature, ...] = FEATURES) -> Surface:
     """Every handler, in order; the only place that adds them (through `install`)."""
-    first = (
-        # Group -2 drops floods before anything reads the database; -1 resolves the actor.
-        (-2, TypeHandler(Update, guard_flood)),
-        (-1, TypeHandler(Update, admit)),
-    )
+    # Group -1 resolves the actor (floods were dropped earlier, by the processor's gate).
+    first = ((-1, TypeHandler(Update, admit)),)
     surface = install(app, features, first=first)
     app.add_handler(CallbackQueryHandler(on_menu_button, pattern=r"^m:"))
     for feature in features:
@@ -219,13 +216,14 @@ def build_application(
     if on_poll is not None:
         poll_request = WatchedRequest(poll_request, on_poll)
     context_types = ContextTypes(context=AppContext, bot_data=BotData)
+    processor = PerChatUpdateProcessor(settings.concurrency)
     app: AyilApp = (
         ApplicationBuilder()
         .token(bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.base_file_url)
         .context_types(context_types)
-        .concurrent_updates(PerChatUpdateProcessor(settings.concurrency))
+        .concurrent_updates(processor)
         .rate_limiter(NotificationRateLimiter(max_retries=3))
         # Twice the update concurrency: a handler may send while an alert goes out.
         .request(AiohttpRequest(connection_pool_size=2 * settings.concurrency, pool_timeout=5.0))
@@ -234,6 +232,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
+    processor.gate = flood_gate(app)
     app.bot_data.surface = add_handlers(app)
     return app
 

@@ -41,3 +41,18 @@ async def test_flooding_person_gets_one_notice_and_keeps_the_form(
         actor = await services.get(UserService).resolve(Contact(id=301, first_name="Айгүл"))
         draft = await services.get(FormEngine).active(actor)
         assert draft is not None and draft.answers == {"language": "ru"}
+
+
+async def test_the_notice_comes_before_the_replies_still_queued(tmp_path: Path) -> None:
+    """At 30 ms a call, 8 earlier replies take a while: the notice does not wait behind them."""
+    async with LocalBotApi(latency_ms=30) as slow:
+        settings = make_settings(tmp_path / "g.db", slow, AYILBOT_FLOOD_LIMIT="8")
+        async with running_bot(settings):
+            someone = slow.user(302, "Бакыт", language_code="ru")
+            for _ in range(12):
+                await slow.send_text(someone, "привет")
+            await slow.wait_idle(timeout=10)
+            texts = [m.text for m in slow.drain(someone)]
+    notice = next(i for i, text in enumerate(texts) if "слишком" in text)
+    assert len(texts) == 9  # 8 answers and the notice; the rest are dropped
+    assert notice < 4, texts

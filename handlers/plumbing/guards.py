@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.core.actors import Person
 from bot.core.flood import FloodGuard, Verdict
-from bot.i18n import N_
+from bot.i18n import N_, translator
 from bot.screen import Screen
 from handlers.plumbing.context import AppContext
-from handlers.plumbing.render import answer_stale
+from handlers.plumbing.render import answer_stale, send_screen
+
+log = logging.getLogger(__name__)
 
 
 def person_of(update: Update) -> Person:
@@ -50,24 +56,32 @@ async def admit(update: Update, context: AppContext) -> None:
         raise ApplicationHandlerStop
 
 
-async def guard_flood(update: Update, context: AppContext) -> None:
-    """Group -2: tell a person flooding the bot once, first, then ignore them a while."""
-    user = update.effective_user
-    if user is None:
-        return
-    verdict = context.kernel.get(FloodGuard).check(user.id, time.monotonic())
-    if verdict is Verdict.ALLOW:
-        return
-    if verdict is Verdict.NOTIFY:
-        await resolve_actor(update, context)
-        await context.reply(
-            Screen(
-                context.tr.gettext(
+def flood_gate(application: Any) -> Callable[[object], Coroutine[Any, Any, bool]]:
+    """The update processor's gate: one polite notice to a person flooding the bot, sent at
+    once, then their updates are dropped for a while (what they entered so far is kept)."""
+
+    async def admit_or_drop(update: object) -> bool:
+        if not isinstance(update, Update) or update.effective_user is None:
+            return True
+        kernel = application.bot_data.kernel
+        verdict = kernel.get(FloodGuard).check(update.effective_user.id, time.monotonic())
+        if verdict is Verdict.ALLOW:
+            return True
+        if verdict is Verdict.NOTIFY and update.effective_chat is not None:
+            actor = await kernel.actors.resolve(person_of(update))
+            tr = translator(actor.locale)
+            notice = Screen(
+                tr.gettext(
                     N_(
                         "You are sending messages too fast; I will pause for two minutes. "
                         "What you entered so far is kept."
                     )
                 )
             )
-        )
-    raise ApplicationHandlerStop
+            try:
+                await send_screen(application.bot, update.effective_chat.id, notice)
+            except TelegramError as exc:
+                log.warning("could not send the flood notice: %s", type(exc).__name__)
+        return False
+
+    return admit_or_drop

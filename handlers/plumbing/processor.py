@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any
 
 from telegram import Update
@@ -18,13 +18,17 @@ OUTER_LIMIT = 100_000
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Serialises updates per (chat, user) key; runs at most `concurrency` at once overall."""
 
-    __slots__ = ("_locks", "_running", "_waiting")
+    __slots__ = ("_locks", "_running", "_waiting", "gate")
 
     def __init__(self, concurrency: int) -> None:
         super().__init__(OUTER_LIMIT)
         self._running = asyncio.Semaphore(concurrency)
         self._locks: dict[Hashable, asyncio.Lock] = {}
         self._waiting: dict[Hashable, int] = {}
+        # Checked as an update arrives, before it waits behind the person's earlier ones:
+        # False drops it. The flood guard stands here, so its notice goes out at once
+        # instead of after the replies to everything the person sent before it.
+        self.gate: Callable[[object], Coroutine[Any, Any, bool]] | None = None
 
     @staticmethod
     def key(update: object) -> Hashable:
@@ -37,6 +41,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return id(update)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self.gate is not None and not await self.gate(update):
+            if isinstance(coroutine, Coroutine):
+                coroutine.close()  # dropped: never processed, and no "never awaited" warning
+            return
         key = self.key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
