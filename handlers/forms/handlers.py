@@ -47,13 +47,24 @@ def input_of(message: Message) -> Input:
     return Input("other")
 
 
+def event_key(update: Update) -> str:
+    """What makes an update unique for redelivery: a pressed button's query id, or a message.
+
+    Telegram redelivers an unconfirmed update with the same query or message id, so the engine
+    records this key with the step it caused and applies a repeat once.
+    """
+    if update.callback_query is not None:
+        return "c:" + update.callback_query.id
+    message = update.effective_message
+    assert message is not None
+    return "m:" + ":".join((str(message.chat_id), str(message.message_id)))
+
+
 async def on_form_button(update: Update, context: AppContext, pressed: FormButton) -> None:
     """A button of a form (`f:` data): the engine checks it belongs to the open question."""
-    query = update.callback_query
-    assert query is not None
     try:
         view = await context.rules(FormEngine).on_button(
-            context.actor, pressed.press, event_key=f"c:{query.id}"
+            context.actor, pressed.press, event_key=event_key(update)
         )
     except AlreadySubmitted as repeat:
         view = repeat.view
@@ -65,6 +76,6 @@ async def on_form_input(update: Update, context: AppContext) -> None:
     message = update.effective_message
     assert message is not None
     view = await context.rules(FormEngine).on_input(
-        context.actor, input_of(message), event_key=f"m:{message.chat_id}:{message.message_id}"
+        context.actor, input_of(message), event_key=event_key(update)
     )
     await context.reply(view if view is not None else screens.not_in_a_form(context.tr))
