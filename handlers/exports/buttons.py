@@ -24,6 +24,7 @@ class Kind(StrEnum):
 
     @property
     def exported(self) -> ExportKind:
+        """What the rules call it."""
         return ExportKind[self.name]
 
     @classmethod
@@ -41,6 +42,7 @@ class Format(StrEnum):
 
     @property
     def exported(self) -> ExportFormat:
+        """What the rules call it."""
         return ExportFormat[self.name]
 
     @classmethod
@@ -59,6 +61,7 @@ class Period(StrEnum):
 
     @property
     def exported(self) -> ExportPeriod:
+        """What the rules call it."""
         return ExportPeriod[self.name]
 
     @classmethod
