@@ -20,8 +20,8 @@ from bot.config import Settings
 from bot.core.access import Scope
 from bot.core.actors import Person
 from bot.localapi import LocalBotApi
+from bot.rules.users import UserRules
 from bot.services.digests import DigestService, period_for
-from bot.services.users import UserService
 from bot.wiring import build_application, initialize_application, shutdown_application
 from storage.db import Database
 
@@ -51,7 +51,7 @@ async def build_time(reports: int) -> tuple[float, float]:
         await initialize_application(app)
         try:
             services = app.bot_data.kernel
-            user = await services.get(UserService).resolve(Person(id=7001, first_name="C"))
+            user = await services.get(UserRules).resolve(Person(id=7001, first_name="C"))
             coordinator = replace(user, coordinator_scopes=(Scope("place", "BA"),))
             period = period_for(NOW, services.settings.zone)
             await services.get(DigestService).coordinator_screen(

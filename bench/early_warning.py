@@ -25,11 +25,13 @@ from typing import Any
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.core.access import Access
+from bot.core.kernel import Kernel
+from bot.core.notices import Silent
 from bot.forms.incident import EVENT_TYPES, RESOURCES
 from bot.gazetteer import Gazetteer
+from bot.rules.users import UserRules
 from bot.screen import Screen
 from bot.services.early_warning import EarlyWarningService
-from bot.services.users import UserService
 from storage.db import Database
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -153,7 +155,7 @@ async def run(rows: int, *, days: int = REALISTIC_DAYS) -> float:
             clock = FrozenClock(NOW)
             gazetteer = Gazetteer.default()
             access = Access(gazetteer)
-            users = UserService(db, settings, clock, gazetteer, access)
+            users = UserRules(Kernel(settings, db, clock, gazetteer, access, Silent()))
             service = EarlyWarningService(
                 db, settings, clock, gazetteer, access, users, _NoNotifier()
             )

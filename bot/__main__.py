@@ -88,7 +88,7 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services.backups import BackupFailed, backup_to
+    from bot.rules.backups import BackupFailed, backup_to
     from storage.db import Database
 
     db = await Database.open(settings.db_path)
@@ -104,7 +104,7 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _restore(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services.backups import BackupRejected, restore_from
+    from bot.rules.backups import BackupRejected, restore_from
     from storage.db import DatabaseInUse
 
     try:

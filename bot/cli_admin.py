@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import argparse
 
-from bot.clock import Clock
+from bot.cli_export import command_line_kernel
 from bot.config import Settings
-from bot.core.access import Access, Actor
-from bot.gazetteer import Gazetteer
-from bot.records.groups import PeerGroup
-from bot.services.users import BadScope, UserService, role_text
+from bot.core.access import Actor
+from bot.rules.groups import GroupRules
+from bot.rules.users import BadScope, UserRules, role_text
 from storage.db import Database
-from storage.groups import GroupRepository
 
-
-async def _groups(db: Database) -> list[tuple[PeerGroup, int]]:
-    """Active peer groups with their member counts."""
-    async with db.reading() as conn:
-        repo = GroupRepository(conn)
-        return [(g, await repo.count_members(g.id)) for g in await repo.all_active()]
+# The command line runs with the operator's full rights.
+OPERATOR = Actor(user_id=0, locale="en", user=None, is_admin=True)
 
 
 async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
     """Carry out one admin action; prints one line per result."""
     db = await Database.open(settings.db_path)
-    gazetteer = Gazetteer.default()
-    users = UserService(db, settings, Clock(), gazetteer, Access(gazetteer))
+    kernel = command_line_kernel(settings, db)
+    users = UserRules(kernel)
     try:
         action = args.admin_command
         if action == "users":
@@ -40,7 +34,7 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
         if action == "groups":
-            for group, members in await _groups(db):
+            for group, members in await GroupRules(kernel).roster(OPERATOR):
                 print(
                     f"{group.id}\t{group.name}\t{group.kind}\t{group.region or 'all'}\t"
                     f"{members} members\tchat:{'linked' if group.chat_id else '-'}\t"
@@ -75,8 +69,7 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
             print(f"revoked {removed} role(s)")
         elif action == "invite":
             assert scope is not None
-            system = Actor(user_id=0, locale="en", user=None, is_admin=True)
-            code = await users.create_invite(system, args.role, scope)
+            code = await users.create_invite(OPERATOR, args.role, scope)
             print(f"https://t.me/{args.bot_username}?start={code}")
         return 0
     except (BadScope, LookupError, ValueError) as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import LANGUAGES, Settings
-from bot.core.notices import Delivery, Recipient
+from bot.core.notices import Silent
 
 if TYPE_CHECKING:
     from bot.core.kernel import Kernel
@@ -70,7 +70,7 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     db = await Database.open(settings.db_path)
     try:
-        kernel = _kernel(settings, db)
+        kernel = command_line_kernel(settings, db)
         since = (
             datetime.combine(args.since, time.min, tzinfo=settings.zone) if args.since else None
         )
@@ -99,19 +99,19 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
 
 async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     """Incidents, practices, users or needs as CSV, XLSX or GeoJSON, with the filters given."""
-    from bot.core.access import Actor, Reach
+    from bot.core.access import Actor
+    from bot.i18n import translator
+    from bot.outputs.exports import render
+    from bot.rules.exports import ExportError, ExportRequest, ExportRules
     from bot.rules.needs import NeedRules
-    from bot.services.exports import ExportError, ExportRequest, ExportService
     from storage.db import Database
 
     locale = args.lang or settings.default_language
     db = await Database.open(settings.db_path)
     try:
-        kernel = _kernel(settings, db)
+        kernel = command_line_kernel(settings, db)
         # The needs rules decide who sees which need; here they only read and message nobody.
-        service = ExportService(
-            db, settings, kernel.clock, kernel.gazetteer, kernel.access, NeedRules(kernel)
-        )
+        kernel.add(NeedRules(kernel))
         request = ExportRequest(
             kind=args.kind,
             format=args.format or "csv",
@@ -121,17 +121,16 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
             status=getattr(args, "status", None),
             locale=locale,
         )
+        # The command line runs with the operator's full rights: she reaches everything.
+        operator = Actor(user_id=0, locale=locale, user=None, is_admin=True)
         try:
-            # The command line runs with the operator's full rights: she reaches everything.
-            operator = Actor(
-                user_id=0, locale=locale, user=None, is_admin=True, reach=Reach(everything=True)
-            )
-            made = await service.export(operator, request)
+            export = await ExportRules(kernel).export(operator, request)
         except ExportError as exc:
             print(f"ayilbot export {args.kind}: {exc}")
             return 2
     finally:
         await db.close()
+    made = render(export, translator(locale))
     output = args.output or made.filename
     if output == "-":
         sys.stdout.buffer.write(made.data)
@@ -142,14 +141,7 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-class _NoNotices:
-    """A notifier for the command line: nobody is messaged from here."""
-
-    async def notify(self, recipient: Recipient, notice: object) -> Delivery:
-        return Delivery.FAILED
-
-
-def _kernel(settings: Settings, db: Database) -> Kernel:
+def command_line_kernel(settings: Settings, db: Database) -> Kernel:
     """A kernel for rules run from the command line (they read; they message nobody)."""
     from bot.clock import Clock
     from bot.core.access import Access
@@ -157,7 +149,7 @@ def _kernel(settings: Settings, db: Database) -> Kernel:
     from bot.gazetteer import Gazetteer
 
     gazetteer = Gazetteer.default()
-    return Kernel(settings, db, Clock(), gazetteer, Access(gazetteer), _NoNotices())
+    return Kernel(settings, db, Clock(), gazetteer, Access(gazetteer), Silent())
 
 
 DATA_FORMATS = ("csv", "xlsx", "geojson")

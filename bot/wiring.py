@@ -31,9 +31,9 @@ from bot.forms.engine import FormEngine, FormSpec
 from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, check_compiled, translator
+from bot.rules.privacy import HoldsPersonalData, PrivacyRules
+from bot.rules.users import sole_reporter_places
 from bot.services.early_warning import SEVERITY_PATH, SignalConfig
-from bot.services.privacy import PrivacyService
-from bot.services.users import sole_reporter_places
 from handlers.admin.feature import FEATURE as ADMIN
 from handlers.assessments.feature import FEATURE as ASSESSMENTS
 from handlers.common.feature import FEATURE as COMMON
@@ -58,6 +58,7 @@ from handlers.plumbing.render import answer_stale
 from handlers.plumbing.watch import WatchedRequest
 from handlers.practices.feature import FEATURE as PRACTICES
 from handlers.review.feature import FEATURE as REVIEW
+from handlers.stats.feature import FEATURE as STATS
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ FEATURES: tuple[Feature, ...] = (
     PRACTICES,
     GROUPS,
     DIGESTS,
+    STATS,
     EXPORTS,
 )
 
@@ -139,8 +141,8 @@ def _assemble(
             part = kernel.add(build(kernel))
             if isinstance(part, HasForms):
                 engine.specs.update(part.specs())
-            if isinstance(part, PrivacyService.Holder):
-                kernel.get(PrivacyService).register(
+            if isinstance(part, HoldsPersonalData):
+                kernel.get(PrivacyRules).register(
                     feature.name, export=part.export_personal, erase=part.erase_personal
                 )
     for feature in features:

@@ -1,13 +1,24 @@
-"""Read-only queries for exports and statistics: filtered by place scope and period."""
+"""Read-only queries for exports and statistics: filtered by places, groups and period.
+
+`codes` are place codes with every place below them already listed (a reach's places) and
+`groups` peer group ids; None for both means everywhere (an administrator).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from bot.records.core import Role, User
+from bot.records.core import Role
+from bot.records.exports import (
+    FileMeta,
+    IncidentCounts,
+    Period,
+    PracticeCounts,
+    RegisteredPerson,
+)
 from bot.records.incidents import Incident, IncidentUpdate
 from bot.records.practices import Practice
 
@@ -23,64 +34,6 @@ CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 _INCIDENT_SELECT = "SELECT {columns} FROM incidents"
 
 
-@dataclass(frozen=True, slots=True)
-class Reach:
-    """Where a query may look: everywhere, or scope codes, their places and groups."""
-
-    everywhere: bool = False
-    codes: tuple[str, ...] = ()  # scope place codes (matched against admin1-3 of reports)
-    places: tuple[str, ...] = ()  # the codes with every place below them
-    groups: tuple[int, ...] = ()  # peer groups in scope
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """A half-open time window in UTC; None leaves that side open."""
-
-    start: datetime | None = None
-    end: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FileMeta:
-    """An attachment's metadata for exports: never its Telegram file id."""
-
-    owner_id: int  # the report, practice or need
-    update_id: int | None
-    position: int
-    type: str
-    duration: int | None
-    mime: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRow:
-    """A registered person with their groups and roles."""
-
-    user: User
-    group_ids: tuple[int, ...]
-    roles: tuple[Role, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentCounts:
-    """Reports received in a period, and their state now."""
-
-    received: int
-    urgent: int
-    resolved: int
-    open: int
-    pending_review: int
-
-
-@dataclass(frozen=True, slots=True)
-class PracticeCounts:
-    """Practices approved and waiting in a period."""
-
-    approved: int
-    waiting: int
-
-
 def _marks(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
 
@@ -89,14 +42,15 @@ def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
     return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
-def _incident_reach(reach: Reach) -> tuple[str, list[Any]]:
-    if reach.everywhere:
+def _incident_reach(codes: Sequence[str] | None) -> tuple[str, list[Any]]:
+    """Reports whose oblast, rayon or aiyl aimak is one of `codes`, as review lists them."""
+    if codes is None:
         return "1", []
-    if not reach.codes:
+    if not codes:
         return "0", []
-    marks = _marks(reach.codes)
+    marks = _marks(codes)
     sql = f"(admin1 IN ({marks}) OR admin2 IN ({marks}) OR admin3 IN ({marks}))"
-    return sql, [*reach.codes, *reach.codes, *reach.codes]
+    return sql, [*codes, *codes, *codes]
 
 
 def _period(column: str, period: Period) -> tuple[str, list[Any]]:
@@ -110,18 +64,23 @@ def _period(column: str, period: Period) -> tuple[str, list[Any]]:
     return " AND ".join(clauses) or "1", params
 
 
-def _place_or_group(reach: Reach, place_sql: str, group_sql: str) -> tuple[str, list[Any]]:
+def _place_or_group(
+    codes: Sequence[str] | None,
+    groups: Sequence[int] | None,
+    place_sql: str,
+    group_sql: str,
+) -> tuple[str, list[Any]]:
     """`place_sql` takes the places, `group_sql` the groups (each with one `{marks}`)."""
-    if reach.everywhere:
+    if codes is None:
         return "1", []
     parts: list[str] = []
     params: list[Any] = []
-    if reach.places:
-        parts.append(place_sql.format(marks=_marks(reach.places)))
-        params.extend(reach.places)
-    if reach.groups:
-        parts.append(group_sql.format(marks=_marks(reach.groups)))
-        params.extend(reach.groups)
+    if codes:
+        parts.append(place_sql.format(marks=_marks(codes)))
+        params.extend(codes)
+    if groups:
+        parts.append(group_sql.format(marks=_marks(groups)))
+        params.extend(groups)
     return ("(" + " OR ".join(parts) + ")" if parts else "0"), params
 
 
@@ -131,12 +90,13 @@ class ExportRepository(Repository):
     async def incidents(
         self,
         *,
-        reach: Reach,
+        codes: Sequence[str] | None,
         received: Period,
         status: str | None = None,
         review_status: str | None = None,
     ) -> list[Incident]:
-        where, params = _incident_reach(reach)
+        """Reports received in the period in these places, in number order."""
+        where, params = _incident_reach(codes)
         when, when_params = _period("received_at", received)
         clauses = [where, when]
         if status is not None:
@@ -177,10 +137,17 @@ class ExportRepository(Repository):
         return found
 
     async def practices(
-        self, *, reach: Reach, created: Period, status: str | None = None
+        self,
+        *,
+        codes: Sequence[str] | None,
+        groups: Sequence[int] | None,
+        created: Period,
+        status: str | None = None,
     ) -> list[Practice]:
+        """Practices of these places or shared with these groups, made in the period."""
         where, params = _place_or_group(
-            reach,
+            codes,
+            groups,
             "p.place_code IN ({marks})",
             "EXISTS (SELECT 1 FROM practice_visibility v WHERE v.practice_id = p.id"
             " AND v.group_id IN ({marks}))",
@@ -222,11 +189,17 @@ class ExportRepository(Repository):
         return found
 
     async def people(
-        self, *, reach: Reach, created: Period, active: bool | None = None
-    ) -> list[PersonRow]:
-        """Registered people whose place or group is within reach."""
+        self,
+        *,
+        codes: Sequence[str] | None,
+        groups: Sequence[int] | None,
+        created: Period,
+        active: bool | None = None,
+    ) -> list[RegisteredPerson]:
+        """Registered people whose place is one of `codes` or who are in one of `groups`."""
         where, params = _place_or_group(
-            reach,
+            codes,
+            groups,
             "u.place_code IN ({marks})",
             "EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id"
             " AND m.group_id IN ({marks}))",
@@ -253,7 +226,7 @@ class ExportRepository(Repository):
             ):
                 roles.setdefault(int(role[0]), []).append(Role(*tuple(role)))
         return [
-            PersonRow(
+            RegisteredPerson(
                 user=user_from_row(r),
                 group_ids=tuple(sorted(int(g) for g in (r["group_list"] or "").split(",") if g)),
                 roles=tuple(roles.get(int(r["id"]), ())),
@@ -265,8 +238,9 @@ class ExportRepository(Repository):
 class StatsRepository(Repository):
     """Counts for /stats, scoped like the exports."""
 
-    async def incidents(self, *, reach: Reach, received: Period) -> IncidentCounts:
-        where, params = _incident_reach(reach)
+    async def incidents(self, *, codes: Sequence[str] | None, received: Period) -> IncidentCounts:
+        """Reports received in the period in these places, and their state now."""
+        where, params = _incident_reach(codes)
         when, when_params = _period("received_at", received)
         row = await self._one(
             "SELECT count(*), coalesce(sum(urgent), 0),"
@@ -277,9 +251,17 @@ class StatsRepository(Repository):
         )
         return IncidentCounts(*(int(v) for v in tuple(row)))
 
-    async def practices(self, *, reach: Reach, since: datetime | None) -> PracticeCounts:
+    async def practices(
+        self,
+        *,
+        codes: Sequence[str] | None,
+        groups: Sequence[int] | None,
+        since: datetime | None,
+    ) -> PracticeCounts:
+        """Practices approved, and waiting, since a time in these places or groups."""
         where, params = _place_or_group(
-            reach,
+            codes,
+            groups,
             "p.place_code IN ({marks})",
             "EXISTS (SELECT 1 FROM practice_visibility v WHERE v.practice_id = p.id"
             " AND v.group_id IN ({marks}))",
@@ -294,9 +276,17 @@ class StatsRepository(Repository):
         )
         return PracticeCounts(int(row[0]), int(row[1]))
 
-    async def people(self, *, reach: Reach, since: datetime | None) -> int:
+    async def people(
+        self,
+        *,
+        codes: Sequence[str] | None,
+        groups: Sequence[int] | None,
+        since: datetime | None,
+    ) -> int:
+        """People registered since a time in these places or groups."""
         where, params = _place_or_group(
-            reach,
+            codes,
+            groups,
             "u.place_code IN ({marks})",
             "EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id"
             " AND m.group_id IN ({marks}))",

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from bot.records.core import Purged
 from storage.base import Repository, to_db_time
 
 MEDIA = ("photo", "voice")
 _IS_MEDIA = "json_extract(value, '$.type') IN ('photo', 'voice')"
-
-
-@dataclass(frozen=True, slots=True)
-class Purged:
-    """How many file ids were removed, by table."""
-
-    incident_files: int = 0
-    practice_files: int = 0
-    need_files: int = 0
-    need_evidence: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.incident_files + self.practice_files + self.need_files + self.need_evidence
 
 
 class RetentionRepository(Repository):

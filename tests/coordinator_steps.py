@@ -11,7 +11,12 @@ from typing import Any
 
 from bot.core.access import Actor
 from bot.core.actors import Person as PersonRef
+from bot.core.kernel import Kernel
+from bot.i18n import translator
+from bot.outputs.exports import ExportFile
+from bot.outputs.exports import render as render_export
 from bot.records.practices import PracticeContent, PracticeFile
+from bot.rules.exports import ExportRequest, ExportRules
 from storage.db import Database
 from storage.groups import GroupRepository
 from storage.incidents import (
@@ -297,3 +302,9 @@ def days_ago(days: int, *, now: datetime = T0) -> datetime:
 
 def today() -> date:
     return T0.date()
+
+
+async def export_file(kernel: Kernel, actor: Actor, request: ExportRequest) -> ExportFile:
+    """An export as the reader gets it: the rules' records written in the request's language."""
+    export = await kernel.get(ExportRules).export(actor, request)
+    return render_export(export, translator(request.locale))

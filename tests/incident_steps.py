@@ -15,7 +15,7 @@ from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
 from bot.records.core import AuditEntry
 from bot.records.incidents import Incident, NewIncident
-from bot.services.users import UserService
+from bot.rules.users import UserRules
 from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.incidents import IncidentRepository
@@ -68,10 +68,10 @@ async def coordinator(
     someone = person(user_id, locale, first_name=first_name)
     await onboard(someone, language=LANGUAGE_BUTTON[locale])
     services = services_of(bot)
-    await services.get(UserService).grant(
+    await services.get(UserRules).grant(
         user_id=user_id,
         role="coordinator",
-        scope=services.get(UserService).parse_scope(scope),
+        scope=services.get(UserRules).parse_scope(scope),
         by=None,
     )
     return someone
@@ -173,7 +173,7 @@ async def unread(someone: Person) -> list[BotMessage]:
 
 async def actor_of(bot: AyilApp, user_id: int) -> Actor:
     """The actor the services see for a registered person."""
-    return await services_of(bot).get(UserService).resolve(PersonRef(id=user_id, first_name=""))
+    return await services_of(bot).get(UserRules).resolve(PersonRef(id=user_id, first_name=""))
 
 
 async def submit(someone: Person, locale: str) -> BotMessage:

@@ -11,7 +11,7 @@ from bot.core.access import Actor
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
 from bot.records.practices import PracticeContent
-from bot.services.users import UserService
+from bot.rules.users import UserRules
 from bot.wiring import AyilApp
 from storage.db import Database
 from storage.groups import GroupRepository
@@ -53,7 +53,7 @@ async def coordinator(
 ) -> Person:
     """A registered person with the coordinator role for `scope`."""
     someone = await member(person, user_id, locale, first_name="Coordinator")
-    users = services_of(bot).get(UserService)
+    users = services_of(bot).get(UserRules)
     await users.grant(user_id=user_id, role="coordinator", scope=users.parse_scope(scope), by=None)
     return someone
 

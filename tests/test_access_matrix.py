@@ -1,10 +1,11 @@
 """The access matrix: every privileged entry point walked as six people, through the server.
 
-The rows live in `bot/services/access_matrix.py` (`MATRIX`), the README's table is generated
-from them, and this test plays each row: a command is sent, or a button's callback data is
-pressed with ids of Batken records made fresh for the row. The outcome must be exactly the
-row's: the refusal in the person's language, the polite stale answer, or the real answer; and a
-refusal must leave every table unchanged.
+Each feature declares its rows in its `feature.py` (`access=`), assembled from the wiring's
+features (`matrix(FEATURES)`); the README's table is generated from them, and this test plays
+each row: a command is sent, or a button's callback data is pressed with ids of Batken records
+made fresh for the row. The outcome must be exactly the row's: the refusal in the person's
+language, the polite stale answer, or the real answer; and a refusal must leave every table
+unchanged.
 """
 
 from __future__ import annotations
@@ -23,17 +24,17 @@ from bot.core.access import GRANTS, Permission, RoleName
 from bot.i18n import Tr as Translator
 from bot.i18n import translator
 from bot.localapi import FakeChat, LocalBotApi
-from bot.services.access_matrix import (
-    MATRIX,
+from bot.rules.users import UserRules
+from bot.wiring import FEATURES, AyilApp
+from handlers.plumbing.access_matrix import (
     PERSONAS,
     REFUSALS,
     Entry,
     Outcome,
     Persona,
+    matrix,
     matrix_markdown,
 )
-from bot.services.users import UserService
-from bot.wiring import AyilApp
 from storage.groups import GroupRepository
 from storage.needs import ElectionResultRepository
 from storage.practices import PracticeRepository
@@ -53,6 +54,7 @@ from tests.coordinator_steps import (
 from tests.harness import Person, make_settings, onboard, running_bot, services_of
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+MATRIX = matrix(FEATURES)
 LANGUAGE = {
     Persona.STRANGER: "ru",
     Persona.REPORTER: "ky",
@@ -114,7 +116,7 @@ class World:
         await add_person(db, BATKEN_COORDINATOR, "Batken", kind="community", place="BA-BAT")
         await grant(db, BATKEN_COORDINATOR, "place", "BA")
         # She created the rows' groups as a coordinator; `ayilbot admin deactivate` follows.
-        await world.services.get(UserService).deactivate(user_id=BATKEN_COORDINATOR, by=None)
+        await world.services.get(UserRules).deactivate(user_id=BATKEN_COORDINATOR, by=None)
         async with db.transaction() as conn:
             await ElectionResultRepository(conn).create(
                 draft_id="election",
@@ -332,17 +334,17 @@ def test_the_readme_shows_the_matrix_generated_from_the_same_rows() -> None:
     start, end = "<!-- access-matrix -->\n", "<!-- /access-matrix -->"
     assert start in text and end in text, (
         "README.md needs the table between <!-- access-matrix --> and <!-- /access-matrix -->:"
-        " python -c 'from bot.services.access_matrix import matrix_markdown as m; print(m())'"
+        " python -m handlers.plumbing.access_matrix"
     )
     shown = text.split(start, 1)[1].split(end, 1)[0]
-    assert shown.strip() == matrix_markdown().strip()
+    assert shown.strip() == matrix_markdown(MATRIX).strip()
 
 
 def test_rows_agree_with_the_grants() -> None:
     """A staff-only row refuses the stranger, reporter, candidate and deactivated coordinator."""
     assert all(len(e.outcomes) == len(PERSONAS) for e in MATRIX)
     assert len({e.point for e in MATRIX}) == len(MATRIX)
-    assert matrix_markdown().count("\n|") == len(MATRIX) + 1
+    assert matrix_markdown(MATRIX).count("\n|") == len(MATRIX) + 1
     staff = {RoleName.COORDINATOR, RoleName.ADMIN}
     checked = 0
     for entry in MATRIX:

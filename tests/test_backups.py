@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.services.backups import (
+from bot.rules.backups import (
     BackupRejected,
     prune_backups,
     restore_from,

@@ -25,9 +25,9 @@ from bot.outputs import programme as programme_documents
 from bot.outputs.recommendations import render
 from bot.records.practices import Viewer
 from bot.rules.assessments import AssessmentRules
+from bot.rules.exports import ExportRequest
 from bot.rules.needs import NeedItem, ProgrammeReady
 from bot.rules.recommendations import RecommendationRules
-from bot.services.exports import ExportRequest, ExportService
 from bot.wiring import AyilApp
 from storage.assessments import AssessmentRepository
 from storage.incidents import IncidentRepository
@@ -40,6 +40,7 @@ from tests.coordinator_steps import (
     add_person,
     add_practice,
     add_update,
+    export_file,
 )
 from tests.harness import services_of
 from tests.incident_steps import Report, button, coordinator, label, reporter, submit
@@ -126,12 +127,10 @@ async def test_rows_stored_before_the_cleaning_still_export_and_open(bot: AyilAp
         )
     for kind in ("incidents", "practices", "users", "needs"):
         for fmt in ("csv", "xlsx"):
-            made = await services.get(ExportService).export(
-                ADMIN, ExportRequest(kind, fmt, locale="ru")
-            )
+            made = await export_file(services, ADMIN, ExportRequest(kind, fmt, locale="ru"))
             text = check_csv(made.data) if fmt == "csv" else check_xlsx(made.data)
             assert CLEAN in text or kind == "users", (kind, fmt)
-    geo = await services.get(ExportService).export(ADMIN, ExportRequest("incidents", "geojson"))
+    geo = await export_file(services, ADMIN, ExportRequest("incidents", "geojson"))
     (feature,) = json.loads(geo.data)["features"]
     assert feature["properties"]["notes"] == DIRTY  # JSON holds any character, as stored
     # The Word documents: recommendations, a candidate's programme, assessments compared.

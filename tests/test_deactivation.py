@@ -13,8 +13,8 @@ from bot.config import Settings
 from bot.core.access import Actor, Scope
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
+from bot.rules.users import UserRules
 from bot.services.digests import DigestService
-from bot.services.users import UserService
 from storage.audit import AuditRepository
 from storage.users import UserRepository
 from tests.conftest import PersonFactory
@@ -70,7 +70,7 @@ async def test_a_deactivated_coordinator_keeps_no_right_until_an_admin_reactivat
         await services.get(DigestService).run_due(clock.now())
         gulnara = person(GULNARA, "ru", first_name="Гульнара")
         await onboard(gulnara, language="Русский")
-        await services.get(UserService).grant(
+        await services.get(UserRules).grant(
             user_id=GULNARA, role="coordinator", scope=Scope("place", "BA-BAT"), by=None
         )
         await add_incident(services.db, received_at=clock.now() - timedelta(days=1))
@@ -106,7 +106,7 @@ async def test_a_deactivated_coordinator_keeps_no_right_until_an_admin_reactivat
 
         # Neither an invitation link nor a grant brings a role back while she is deactivated.
         system = Actor(user_id=0, locale="en", user=None, is_admin=True)
-        code = await services.get(UserService).create_invite(
+        code = await services.get(UserRules).create_invite(
             system, "coordinator", Scope("place", "BA")
         )
         await gulnara.say(f"/start {code}")
@@ -136,7 +136,7 @@ async def test_an_admin_deactivated_is_no_admin_even_when_listed_in_the_settings
         boss = person(9000, "ru", first_name="Admin")  # AYILBOT_ADMIN_IDS in the test settings
         await onboard(boss, language="Русский")
         assert "/review" in (await boss.say("/help")).text
-        await services_of(app).get(UserService).deactivate(user_id=9000, by=None)
+        await services_of(app).get(UserRules).deactivate(user_id=9000, by=None)
         assert (await boss.say("/invite coordinator all")).text == NO_PERMISSION
         assert "/review" not in (await boss.say("/help")).text
         # Erasing herself leaves no entry about her rights that names her.

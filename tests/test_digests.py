@@ -15,10 +15,10 @@ from bot.forms.incident import EVENTS, RESOURCES
 from bot.forms.incident_labels import label
 from bot.i18n import translator
 from bot.localapi import LocalBotApi, html_error
+from bot.rules.privacy import PrivacyRules
+from bot.rules.users import UserRules
 from bot.services.digest_sections import RenderedSection, SectionContext
 from bot.services.digests import DigestService, period_for
-from bot.services.privacy import PrivacyService
-from bot.services.users import UserService
 from handlers.plumbing.render import split_text
 from storage.digests import Count
 from storage.users import UserRepository
@@ -93,7 +93,7 @@ async def test_numbers_equal_an_independent_count_and_reporters_stay_anonymous(
             await add_incident(db, reporter_id=602, anonymous=True, **asdict(row))
         # One report after the period's end is not counted.
         await add_incident(db, received_at=MONDAY_9 + timedelta(minutes=5))
-        actor = await services.get(UserService).resolve(_person(601))
+        actor = await services.get(UserRules).resolve(_person(601))
         data = await services.get(DigestService).coordinator_data(
             actor, period_for(MONDAY_9, BISHKEK)
         )
@@ -308,14 +308,14 @@ async def test_mydata_and_deleteme_cover_digest_records(
         digests = services.get(DigestService)
         await digests.run_due(clock.now())
         await add_person(services.db, server, 651, "en", scope="BA-BAT")
-        actor = await services.get(UserService).resolve(_person(651))
+        actor = await services.get(UserRules).resolve(_person(651))
         await digests.press(actor, "dg:u:h:7")
         clock.at = local(2026, 5, 4, 7)
         await digests.run_due(clock.now())
-        exported = await services.get(PrivacyService).export_for(actor)
+        exported = await services.get(PrivacyRules).export_for(actor)
         assert exported["digests"]["schedule"]["hour"] == 7
         assert exported["digests"]["deliveries"][0]["status"] == "sent"
-        await services.get(PrivacyService).erase(actor)
+        await services.get(PrivacyRules).erase(actor)
         async with services.db.reading() as conn:
             left = await conn.execute_fetchall(
                 "SELECT (SELECT count(*) FROM digest_schedules),"
@@ -339,7 +339,7 @@ async def test_added_section_is_rendered_and_a_long_digest_splits_cleanly(
         digests.add_section(Watch(), before="review")
         await add_person(services_of(app).db, server, 661, "ru", scope="all")
         await add_incident(services_of(app).db, received_at=MONDAY_9 - timedelta(days=1))
-        actor = await services_of(app).get(UserService).resolve(_person(661))
+        actor = await services_of(app).get(UserRules).resolve(_person(661))
         data = await digests.coordinator_data(actor, period_for(MONDAY_9, BISHKEK))
         screen = await digests.render_coordinator(actor, data)
         # Two hundred rayons with a long name each: more than one message can hold.

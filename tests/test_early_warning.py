@@ -21,11 +21,14 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.core.access import Access, Actor, NotAllowed
 from bot.core.actors import Person as PersonRef
+from bot.core.kernel import Kernel
+from bot.core.notices import Silent
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
 from bot.outputs.heat_table import HeatRow, heat_table_png
 from bot.rules.incidents import IncidentRules
+from bot.rules.users import UserRules
 from bot.screen import Screen
 from bot.services.early_warning import (
     CALMING,
@@ -39,7 +42,6 @@ from bot.services.early_warning import (
     poisson_tail,
 )
 from bot.services.early_warning_views import reason_text
-from bot.services.users import UserService
 from storage.db import Database
 from storage.early_warning import SignalRepository
 from storage.incidents import IncidentRepository
@@ -91,7 +93,7 @@ class World:
     clock: FrozenClock
     service: EarlyWarningService
     outbox: Outbox
-    users: UserService
+    users: UserRules
 
 
 @pytest.fixture
@@ -101,7 +103,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = FrozenClock(NOW)
     gazetteer = Gazetteer.default()
     access = Access(gazetteer)
-    users = UserService(db, settings, clock, gazetteer, access)
+    users = UserRules(Kernel(settings, db, clock, gazetteer, access, Silent()))
     outbox = Outbox()
     service = EarlyWarningService(db, settings, clock, gazetteer, access, users, outbox)
     yield World(db, clock, service, outbox, users)
@@ -635,7 +637,7 @@ async def test_the_coordinator_digest_has_the_watch_list_and_the_heat_table(
         assert "Ак-Сай (Баткен району)</b>: чыңалуу күчөп жатат" in digest.text
         photos = [m for m in await unread(batken) if m.kind == "photo"]
         services = services_of(bot)
-        actor = await services.get(UserService).resolve(PersonRef(id=721, first_name=""))
+        actor = await services.get(UserRules).resolve(PersonRef(id=721, first_name=""))
         expected = await services.get(EarlyWarningService).heat_table(
             actor, translator("ky"), now=NOW
         )

@@ -14,7 +14,7 @@ from bot.core.actors import Person as Contact
 from bot.forms.engine import FormEngine
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
-from bot.services.users import UserService
+from bot.rules.users import UserRules
 from handlers.plumbing.context import AppContext
 from storage.db import Database, StorageUnavailable
 from tests.conftest import PersonFactory
@@ -69,7 +69,7 @@ async def test_locked_database_keeps_the_form_and_asks_to_retry(
             locker.close()
         assert "попробуйте" in refused.text.lower() and "сохранено" in refused.text.lower()
         services = services_of(app)
-        actor = await services.get(UserService).resolve(Contact(id=902, first_name="A"))
+        actor = await services.get(UserRules).resolve(Contact(id=902, first_name="A"))
         draft = await services.get(FormEngine).active(actor)
         assert draft is not None and draft.answers == {"language": "ru"}
         # The same button works once the lock is gone.

@@ -24,16 +24,20 @@ from bot.core.notices import Delivery, Recipient
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
-from bot.rules.needs import NeedRules
-from bot.services.exports import (
-    COORDINATOR_USER_COLUMNS,
+from bot.outputs.exports import COORDINATOR_USER_COLUMNS, render
+from bot.rules.exports import (
     ExportError,
+    ExportFormat,
+    ExportKind,
+    ExportPeriod,
     ExportRequest,
-    ExportService,
+    ExportRules,
 )
-from bot.services.stats import StatsService
-from bot.services.users import UserService
+from bot.rules.needs import NeedRules
+from bot.rules.stats import StatsRules
 from bot.wiring import AyilApp
+from handlers.exports import screens as export_screens
+from handlers.stats import screens as stats_screens
 from storage.audit import AuditRepository
 from storage.db import Database
 from storage.needs import ElectionResultRepository
@@ -68,14 +72,14 @@ class Quiet:
 class World:
     db: Database
     settings: Settings
-    exports: ExportService
-    stats: StatsService
-    users: UserService
+    kernel: Kernel
+    exports: ExportRules
+    stats: StatsRules
     numbers: dict[str, int]
     anon_pseudonym: str
 
     async def actor(self, user_id: int) -> Actor:
-        return await self.users.resolve(PersonRef(id=user_id, first_name=""))
+        return await self.kernel.actors.resolve(PersonRef(id=user_id, first_name=""))
 
     async def export(self, user_id: int | None, **request: Any) -> bytes:
         who = (
@@ -84,7 +88,8 @@ class World:
             else Actor(user_id=0, locale="en", user=None, is_admin=True)
         )
         values: dict[str, Any] = {"kind": "incidents", "format": "csv", "locale": "en"}
-        return (await self.exports.export(who, ExportRequest(**(values | request)))).data
+        wanted = ExportRequest(**(values | request))
+        return render(await self.exports.export(who, wanted), translator(wanted.locale)).data
 
 
 def rows_of(data: bytes) -> list[dict[str, str]]:
@@ -97,10 +102,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     db = await Database.open(settings.db_path)
     clock = FrozenClock(T0 + timedelta(days=2))  # Wednesday of T0's week
     gazetteer = Gazetteer.default()
-    access = Access(gazetteer)
-    needs = NeedRules(Kernel(settings, db, clock, gazetteer, access, Quiet()))
-    exports = ExportService(db, settings, clock, gazetteer, access, needs)
-    users = UserService(db, settings, clock, gazetteer, access)
+    kernel = Kernel(settings, db, clock, gazetteer, Access(gazetteer), Quiet())
+    kernel.add(NeedRules(kernel))
+    exports = kernel.add(ExportRules(kernel))
+    stats = kernel.add(StatsRules(kernel))
     await add_person(db, NAMED, "Айгүл", username="aigul_ao")
     anon = await add_person(db, ANON, ANON_NAME, username=ANON_USERNAME)
     await add_person(db, COORD_BA, "Batken", kind="community", place="BA")
@@ -183,9 +188,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
                 place_code=AKSAY,
                 now=T0,
             )
-    stats = StatsService(db, settings, clock, gazetteer, exports, needs)
     try:
-        yield World(db, settings, exports, stats, users, numbers, anon)
+        yield World(db, settings, kernel, exports, stats, numbers, anon)
     finally:
         await db.close()
 
@@ -355,10 +359,13 @@ async def test_a_coordinators_people_list_shows_the_rayon_not_the_aiyl_aimak(
     await add_person(world.db, 820, "Rayon coordinator", kind="community", place="BA-BAT")
     await grant(world.db, 820, "place", "BA-BAT")  # offered the rayon and its aiyl aimaks
     actor = await world.actor(820)
-    people_regions = await world.exports.on_button(actor, "exp:p:u:c:a")
-    offered = {b.data for row in people_regions.buttons for b in row}
+    csv_, all_time = ExportFormat.CSV, ExportPeriod.ALL
+    tr = translator(actor.locale)
+    choice = world.exports.regions(actor, ExportKind.USERS, csv_, all_time)
+    offered = {b.data for row in export_screens.regions(choice, tr).buttons for b in row}
     assert "exp:r:u:c:a:BA-BAT" in offered and f"exp:r:u:c:a:{AKSAY}" not in offered
-    report_regions = await world.exports.on_button(actor, "exp:p:i:c:a")
+    choice = world.exports.regions(actor, ExportKind.INCIDENTS, csv_, all_time)
+    report_regions = export_screens.regions(choice, tr)
     assert f"exp:r:i:c:a:{AKSAY}" in {b.data for row in report_regions.buttons for b in row}
 
 
@@ -380,7 +387,8 @@ async def test_stats_count_this_week_and_all_time_in_scope(world: World) -> None
     assert (found.elections.elected, found.elections.ran) == (1, 2)
     chui = await world.stats.stats(await world.actor(COORD_CH))
     assert (chui.total.reports.received, chui.total.people, chui.total.needs) == (1, 2, 0)
-    screen = await world.stats.screen(await world.actor(COORD_BA))
+    boss = await world.actor(COORD_BA)
+    screen = stats_screens.stats(await world.stats.stats(boss), translator(boss.locale))
     assert "Баткенская область" in screen.text and "Избрано 1 из 2 кандидаток" in screen.text
     assert "Сообщения об инцидентах: 2 · 3" in screen.text
     with pytest.raises(NotAllowed):

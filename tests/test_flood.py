@@ -9,7 +9,7 @@ from bot.core.actors import Person as Contact
 from bot.core.flood import FloodGuard, Verdict
 from bot.forms.engine import FormEngine
 from bot.localapi import LocalBotApi
-from bot.services.users import UserService
+from bot.rules.users import UserRules
 from tests.conftest import PersonFactory
 from tests.harness import make_settings, running_bot, services_of
 
@@ -38,7 +38,7 @@ async def test_flooding_person_gets_one_notice_and_keeps_the_form(
         notices = [m for m in server.drain(aigul.user) if "слишком" in m.text]
         assert len(notices) == 1
         services = services_of(app)
-        actor = await services.get(UserService).resolve(Contact(id=301, first_name="Айгүл"))
+        actor = await services.get(UserRules).resolve(Contact(id=301, first_name="Айгүл"))
         draft = await services.get(FormEngine).active(actor)
         assert draft is not None and draft.answers == {"language": "ru"}
 

@@ -18,9 +18,9 @@ from openpyxl import load_workbook
 
 from bot.forms.engine import FormEngine
 from bot.localapi import LocalBotApi
+from bot.rules.exports import ExportRequest
 from bot.rules.groups import GroupRules
 from bot.rules.incidents import IncidentRules
-from bot.services.exports import ExportRequest, ExportService
 from bot.wiring import AyilApp
 from storage.connection import Connection
 from storage.db import READERS, Database, apply_migrations
@@ -28,7 +28,7 @@ from storage.incidents import IncidentRepository
 from storage.practices import fold
 from storage.users import UserRepository
 from tests.conftest import PersonFactory
-from tests.coordinator_steps import add_group, add_need, add_practice, add_update
+from tests.coordinator_steps import add_group, add_need, add_practice, add_update, export_file
 from tests.harness import Person, make_settings, onboard, running_bot, services_of
 from tests.incident_steps import (
     SEED,
@@ -53,9 +53,7 @@ async def reporter_cells(bot: AyilApp, boss_id: int) -> dict[str, dict[int, list
     boss = await actor_of(bot, boss_id)
     found: dict[str, dict[int, list[str]]] = {}
     for fmt in ("csv", "xlsx", "geojson"):
-        made = await services.get(ExportService).export(
-            boss, ExportRequest("incidents", fmt, locale="ru")
-        )
+        made = await export_file(services, boss, ExportRequest("incidents", fmt, locale="ru"))
         rows: list[dict[str, Any]]
         if fmt == "csv":
             rows = list(csv.DictReader(io.StringIO(made.data.decode("utf-8-sig"))))

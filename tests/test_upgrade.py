@@ -6,7 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.services.backups import check_backup
+from bot.rules.backups import check_backup
 from storage.connection import Connection
 from storage.db import Database, apply_migrations, latest_version, migrations
 from storage.users import UserRepository

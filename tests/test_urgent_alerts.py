@@ -10,7 +10,7 @@ from bot.core.access import Scope
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
 from bot.rules.incidents import URGENT_RECEIPTS, IncidentRules
-from bot.services.users import UserService
+from bot.rules.users import UserRules
 from bot.wiring import AyilApp
 from handlers.incidents.screens import WORSE_RECEIPTS
 from tests.conftest import PersonFactory
@@ -39,7 +39,7 @@ async def test_with_no_coordinator_the_administrators_get_the_alert_and_the_repo
     await onboard(listed, language="Русский")
     holder = person(9100, "en", first_name="Holder")
     await onboard(holder, language="English")
-    users = services_of(bot).get(UserService)
+    users = services_of(bot).get(UserRules)
     await users.grant(user_id=9100, role="admin", scope=Scope("all"), by=None)
     leilek = await coordinator(bot, person, 431, "ru", "BA-LEI")  # another rayon: not hers
     aigul = await reporter(person, 331, "ky")

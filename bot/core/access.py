@@ -238,27 +238,6 @@ class Access:
             return True
         return actor.reach.covers(place=place, groups=() if group is None else (group,))
 
-    def sees_private(
-        self,
-        actor: Actor,
-        *,
-        owner_id: int,
-        place: str | None,
-        owner_groups: Iterable[int],
-        shared_with: Iterable[int] = (),
-        group_creators: Iterable[int] = (),
-    ) -> bool:
-        """Who sees a private record: owner, coordinators of its place or groups, groups shared."""
-        if actor.user_id == owner_id or actor.is_admin:
-            return True
-        # A coordinator of the owner's groups: by scope, or as the one who created the group
-        # (the reach holds created groups only while she is a coordinator).
-        if actor.reach.covers(place=place, groups=owner_groups) or (
-            actor.coordinator_scopes and actor.user_id in set(group_creators)
-        ):
-            return True
-        return actor.registered and bool(actor.group_ids & set(shared_with))
-
     def require(
         self,
         actor: Actor,

@@ -34,3 +34,10 @@ class Notifier(Protocol):
     """Delivers a notice to a person or a linked group chat."""
 
     async def notify(self, recipient: Recipient, notice: object) -> Delivery: ...
+
+
+class Silent:
+    """A notifier for the command line, tools and benchmarks: nobody is messaged from there."""
+
+    async def notify(self, recipient: Recipient, notice: object) -> Delivery:
+        return Delivery.FAILED

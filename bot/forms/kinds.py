@@ -87,7 +87,7 @@ class Env:
     today: date
     context: Mapping[str, Any] = field(default_factory=dict)
     # Places where the reader is the only registered person: an anonymous report from one of
-    # them still points to her (bot.services.users.sole_reporter_places decides).
+    # them still points to her (bot.rules.users.sole_reporter_places decides).
     alone_in: frozenset[str] = frozenset()
     # How many days a scheduled backup keeps what a person erased (AYILBOT_BACKUP_KEEP).
     backup_days: int = 0

@@ -86,3 +86,17 @@ class AuditEntry:
     from_value: str | None
     to_value: str | None
     reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    """How many photo and voice file ids media retention removed, by table."""
+
+    incident_files: int = 0
+    practice_files: int = 0
+    need_files: int = 0
+    need_evidence: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.incident_files + self.practice_files + self.need_files + self.need_evidence

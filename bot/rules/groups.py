@@ -184,6 +184,13 @@ class GroupRules:
                 return tuple(await repo.all_active())
             return tuple(await repo.with_ids(sorted(actor.reach.groups)))
 
+    async def roster(self, actor: Actor) -> tuple[tuple[PeerGroup, int], ...]:
+        """The active groups this actor manages with their member counts (`admin groups`)."""
+        groups = await self.managed(actor)
+        async with self.kernel.db.reading() as conn:
+            repo = GroupRepository(conn)
+            return tuple([(g, await repo.count_members(g.id)) for g in groups])
+
     async def _managed_group(self, conn: Connection, actor: Actor, group_id: int) -> PeerGroup:
         self.kernel.access.require(actor, Permission.MANAGE_GROUPS)
         group = await GroupRepository(conn).get(group_id)

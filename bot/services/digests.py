@@ -26,6 +26,7 @@ from bot.i18n import N_, Safe, Tr, translator
 from bot.records.groups import PeerGroup
 from bot.rules.groups import GroupRules
 from bot.rules.needs import NeedRules
+from bot.rules.users import UserRules
 from bot.screen import Button, Deliverer, Screen, rows
 from bot.services.digest_sections import (
     APPROVED_SHOWN,
@@ -44,7 +45,6 @@ from bot.services.digest_sections import (
     practice_line,
 )
 from bot.services.fanout import MAX_ATTEMPTS, FanOut, FanOutReport, Progress, Target
-from bot.services.users import UserService
 from storage.base import from_db_time, to_db_time
 from storage.connection import Connection
 from storage.db import Database
@@ -161,7 +161,7 @@ class DigestService:
         clock: Clock,
         gazetteer: Gazetteer,
         access: Access,
-        users: UserService,
+        users: UserRules,
         groups: GroupRules,
         needs: NeedRules,
         notifier: Deliverer,

@@ -29,10 +29,10 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.outputs.heat_table import HeatRow, heat_table_png
 from bot.resources import shipped
+from bot.rules.users import UserRules
 from bot.screen import Attachment, Button, Notifier, Screen
 from bot.services import early_warning_views as views
 from bot.services.digest_sections import RenderedSection, SectionContext
-from bot.services.users import UserService
 from storage.connection import Connection
 from storage.db import Database
 from storage.early_warning import (
@@ -312,7 +312,7 @@ class EarlyWarningService:
         clock: Clock,
         gazetteer: Gazetteer,
         access: Access,
-        users: UserService,
+        users: UserRules,
         notifier: Notifier,
         config: SignalConfig | None = None,
     ) -> None:

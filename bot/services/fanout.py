@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import Clock
+from bot.rules.users import UserRules
 from bot.screen import Deliverer, Delivery, Screen
-from bot.services.users import UserService
 from storage.db import Database
 from storage.digests import Delivery as DeliveryRow
 from storage.digests import DeliveryKey, DeliveryRepository
@@ -117,7 +117,7 @@ class FanOut:
         self,
         db: Database,
         notifier: Deliverer,
-        users: UserService,
+        users: UserRules,
         clock: Clock,
         *,
         concurrency: int = FANOUT_CONCURRENCY,

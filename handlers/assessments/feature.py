@@ -7,7 +7,10 @@ from bot.i18n import N_
 from bot.rules.assessments import AssessmentRules
 from handlers.assessments import handlers as h
 from handlers.assessments.buttons import CODEC, Compare, Home, NewAssessment, OpenProfile
+from handlers.plumbing.access_matrix import PLACE, E, button
 from handlers.plumbing.feature import Buttons, Command, Feature, MenuEntry
+
+NOT_IN_SCOPE = N_("None of these aiyl aimaks is within your scope.")
 
 FEATURE = Feature(
     name="assessments",
@@ -38,5 +41,15 @@ FEATURE = Feature(
             OpenProfile: h.on_profile,
             Compare: h.on_compare_button,
         },
+    ),
+    # Personas: stranger reporter candidate outsider admin deactivated
+    access=(
+        E("/assessment", "assess", "R N N Y Y N"),
+        E("/compare", "assess; aiyl aimaks in scope", "R N N 0 Y N", NOT_IN_SCOPE),
+        E(button(CODEC, Home()), "assess", "R N N Y Y N"),
+        E(button(CODEC, NewAssessment()), "assess; aiyl aimaks in scope", "R N N Y Y N"),
+        E(button(CODEC, NewAssessment(PLACE)), "assess, place in scope", "R N N N Y N"),
+        E(button(CODEC, OpenProfile(PLACE)), "assess, place in scope", "R N N N Y N"),
+        E(button(CODEC, Compare()), "assess; aiyl aimaks in scope", "R N N 0 Y N", NOT_IN_SCOPE),
     ),
 )

@@ -8,42 +8,23 @@ from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.core.access import Permission
 from bot.core.flood import FloodGuard
-from bot.core.kernel import Kernel
 from bot.i18n import N_
-from bot.replication import copy_folders_offsite
-from bot.services.backups import scheduled_backup
-from bot.services.privacy import PrivacyService
-from bot.services.retention import purge_old_media
-from bot.services.users import UserService
+from bot.rules.backups import BackupRules
+from bot.rules.privacy import PrivacyRules
+from bot.rules.users import UserRules
 from handlers.common import handlers as h
 from handlers.common.buttons import CODEC, EraseMe, KeepMe
+from handlers.plumbing.access_matrix import E, button
 from handlers.plumbing.feature import Buttons, Command, Daily, Feature, Job, MenuEntry
-
-
-async def daily_backup(kernel: Kernel) -> None:
-    """A snapshot in AYILBOT_BACKUP_DIR (kept AYILBOT_BACKUP_KEEP days); media copied off-site."""
-    folder = kernel.settings.backup_dir
-    if folder is not None:
-        await scheduled_backup(
-            kernel.db, folder, now=kernel.clock.now(), keep=kernel.settings.backup_keep
-        )
-    # The database itself goes off the machine continuously (`ayilbot replicate`).
-    await copy_folders_offsite(kernel.settings)
-
-
-async def media_retention(kernel: Kernel) -> None:
-    """Forget photo and voice file ids older than AYILBOT_MEDIA_RETENTION_DAYS (0: never)."""
-    await purge_old_media(
-        kernel.db, now=kernel.clock.now(), days=kernel.settings.media_retention_days
-    )
-
+from handlers.plumbing.menu import MENU_CODEC, MenuPress
 
 FEATURE = Feature(
     name="common",
     rules=(
         lambda k: FloodGuard(k.settings.flood_limit_per_minute),
-        lambda k: UserService(k.db, k.settings, k.clock, k.gazetteer, k.access),
-        lambda k: PrivacyService(k.db, k.clock),
+        UserRules,
+        PrivacyRules,
+        BackupRules,
     ),
     commands=(
         Command("start", h.on_start, N_("Start or register")),
@@ -67,8 +48,20 @@ FEATURE = Feature(
         MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, h.on_group_start),
     ),
     jobs=(
-        Job("daily-backup", daily_backup, Daily(time(3, 30))),
-        Job("media-retention", media_retention, Daily(time(4, 0))),
+        Job("daily-backup", lambda k: k.get(BackupRules).daily_backup(), Daily(time(3, 30))),
+        Job("media-retention", lambda k: k.get(BackupRules).forget_old_media(), Daily(time(4, 0))),
     ),
     fallbacks=(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, h.on_unknown_command),),
+    # Personas: stranger reporter candidate outsider admin deactivated
+    access=(
+        E("/start", "anyone (newcomers begin onboarding)", "Y Y Y Y Y Y"),
+        E("/menu", "anyone; entries by permission", "Y Y Y Y Y Y"),
+        E("/help", "anyone", "Y Y Y Y Y Y"),
+        E("/language", "registered", "R Y Y Y Y Y"),
+        E("/cancel", "anyone", "Y Y Y Y Y Y"),
+        E("/mydata", "registered: one's own data", "R Y Y Y Y Y"),
+        E("/deleteme", "registered: oneself", "R Y Y Y Y Y"),
+        E(button(CODEC, KeepMe()), "registered: oneself", "Y Y Y Y Y Y"),
+        E(button(MENU_CODEC, MenuPress("menu")), "as the command", "Y Y Y Y Y Y"),
+    ),
 )

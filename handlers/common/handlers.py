@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.core.access import Permission
 from bot.forms.engine import FormEngine
-from bot.services.privacy import PrivacyService
-from bot.services.users import UserService
+from bot.rules.privacy import PrivacyRules
+from bot.rules.users import UserRules
 from handlers.common import screens
 from handlers.common.buttons import EraseMe, KeepMe
 from handlers.plumbing.context import AppContext
@@ -22,7 +20,7 @@ async def on_start(update: Update, context: AppContext) -> None:
     """/start [code]: onboarding for newcomers, a deep link or an invite, else the menu."""
     code = context.args[0] if context.args else None
     if not context.actor.registered:
-        context.actor = await context.rules(UserService).register_contact(person_of(update))
+        context.actor = await context.rules(UserRules).register_contact(person_of(update))
         view = await context.rules(FormEngine).start(
             context.actor,
             chat_id=context.actor.user_id,
@@ -36,7 +34,7 @@ async def on_start(update: Update, context: AppContext) -> None:
     if route is not None and code:
         await route(update, context, code)
         return
-    if code and await context.rules(UserService).accept_invite(context.actor, code):
+    if code and await context.rules(UserRules).accept_invite(context.actor, code):
         await context.reply(screens.invitation_accepted(context.tr))
     await on_menu(update, context)
 
@@ -82,9 +80,14 @@ async def on_cancel(update: Update, context: AppContext) -> None:
 
 async def on_mydata(update: Update, context: AppContext) -> None:
     """/mydata: a file of everything stored about the person."""
-    data = await context.rules(PrivacyService).export_for(context.actor)
-    body = json.dumps(data, ensure_ascii=False, indent=2).encode()
-    await reply_document(update, context, body, "mydata.json", screens.mydata_caption(context.tr))
+    data = await context.rules(PrivacyRules).export_for(context.actor)
+    await reply_document(
+        update,
+        context,
+        screens.mydata_file(data),
+        "mydata.json",
+        screens.mydata_caption(context.tr),
+    )
 
 
 async def on_deleteme(update: Update, context: AppContext) -> None:
@@ -95,7 +98,7 @@ async def on_deleteme(update: Update, context: AppContext) -> None:
 
 async def on_erase_me(update: Update, context: AppContext, _: EraseMe) -> None:
     """Yes to /deleteme: erase the person."""
-    await context.rules(PrivacyService).erase(context.actor)
+    await context.rules(PrivacyRules).erase(context.actor)
     await context.reply(screens.erased(context.tr))
 
 
@@ -110,7 +113,7 @@ async def on_my_chat_member(update: Update, context: AppContext) -> None:
     if change is None or change.chat.type != ChatType.PRIVATE:
         return
     blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
-    await context.rules(UserService).set_blocked(user_id=change.chat.id, blocked=blocked)
+    await context.rules(UserRules).set_blocked(user_id=change.chat.id, blocked=blocked)
 
 
 async def on_unknown_command(update: Update, context: AppContext) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.core.access import Access, Actor
 from bot.forms.view import FormPress
@@ -83,6 +85,11 @@ def cancelled(tr: Tr, *, was_open: bool) -> Screen:
         else N_("There is no open form to cancel.")
     )
     return Screen(tr.gettext(text))
+
+
+def mydata_file(data: Mapping[str, Any]) -> bytes:
+    """The /mydata file: everything stored, as indented JSON in the person's own script."""
+    return json.dumps(data, ensure_ascii=False, indent=2).encode()
 
 
 def mydata_caption(tr: Tr) -> str:

@@ -8,9 +8,10 @@ from bot.core.access import Permission
 from bot.i18n import N_
 from bot.rules.groups import GroupRules
 from bot.rules.needs import NeedRules
+from bot.rules.users import UserRules
 from bot.services.digests import DIGEST_TICK, DigestService, first_tick_delay
-from bot.services.users import UserService
 from handlers.digests import handlers as h
+from handlers.plumbing.access_matrix import E
 from handlers.plumbing.feature import AtStart, Command, Every, Feature, Job, MenuEntry
 from handlers.plumbing.notify import chat_notifier
 
@@ -28,7 +29,7 @@ FEATURE = Feature(
             k.clock,
             k.gazetteer,
             k.access,
-            k.get(UserService),
+            k.get(UserRules),
             k.get(GroupRules),
             k.get(NeedRules),
             chat_notifier(k),
@@ -46,5 +47,18 @@ FEATURE = Feature(
             Every(DIGEST_TICK, _first_tick),
         ),
         Job("digest-catch-up", lambda k: k.get(DigestService).run_due(k.clock.now()), AtStart()),
+    ),
+    # Written by hand until the digests' buttons have a codec: then `button(CODEC, ...)`.
+    # Personas: stranger reporter candidate outsider admin deactivated
+    access=(
+        E(
+            "/digest",
+            "registered; coordinators see their scope, members their groups",
+            "R Y Y Y Y Y",
+        ),
+        E("dg:s", "registered", "R Y Y Y Y Y"),
+        E("dg:u:x", "registered: one's own digest off", "R Y Y Y Y Y"),
+        E("dg:u:w:3", "view_stats: one's own digest day", "R N N Y Y N"),
+        E("dg:g:{group}", "the group's managers", "R N N N Y N"),
     ),
 )

@@ -8,10 +8,11 @@ from bot.core.access import Permission
 from bot.core.kernel import Kernel
 from bot.i18n import N_
 from bot.rules.incidents import IncidentRules
+from bot.rules.users import UserRules
 from bot.services.digests import DigestService
 from bot.services.early_warning import EarlyWarningSection, EarlyWarningService
-from bot.services.users import UserService
 from handlers.early_warning import handlers as h
+from handlers.plumbing.access_matrix import E
 from handlers.plumbing.feature import Command, Daily, Feature, Job, MenuEntry
 from handlers.plumbing.notify import chat_notifier
 
@@ -27,7 +28,7 @@ FEATURE = Feature(
     name="early_warning",
     rules=(
         lambda k: EarlyWarningService(
-            k.db, k.settings, k.clock, k.gazetteer, k.access, k.get(UserService), chat_notifier(k)
+            k.db, k.settings, k.clock, k.gazetteer, k.access, k.get(UserRules), chat_notifier(k)
         ),
     ),
     connect=connect,
@@ -44,5 +45,13 @@ FEATURE = Feature(
             lambda k: k.get(EarlyWarningService).check(now=k.clock.now()),
             Daily(time(8, 0)),
         ),
+    ),
+    # Written by hand until early warning's buttons have a codec: then `button(CODEC, ...)`.
+    # Personas: stranger reporter candidate outsider admin deactivated
+    access=(
+        E("/watch", "receive_alerts; places in scope", "R N N Y Y N"),
+        E("ew:w", "receive_alerts; places in scope", "R N N Y Y N"),
+        E("ew:p:{place}", "receive_alerts, place in scope", "R N N N Y N"),
+        E("ew:r:{place}", "receive_alerts, place in scope", "R N N N Y N"),
     ),
 )

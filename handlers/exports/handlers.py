@@ -1,29 +1,52 @@
-"""Coordinator tools: /export (with its `exp:` buttons) and /stats."""
+"""/export and its `exp:` buttons: kind, format, period, region, then the file."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.services.exports import ExportService
-from bot.services.stats import StatsService
+from bot.outputs.exports import render
+from bot.rules.exports import ExportRules
+from handlers.exports import screens
+from handlers.exports.buttons import PickFormat, PickKind, PickPeriod, PickRegion
 from handlers.plumbing.context import AppContext
-from handlers.plumbing.render import reply
 
 
 async def on_export(update: Update, context: AppContext) -> None:
     """/export: choose what to export, then the format, period and region."""
-    await reply(update, context, await context.rules(ExportService).start(context.actor))
+    menu = context.rules(ExportRules).menu(context.actor)
+    await context.reply(screens.kinds(menu, context.tr))
 
 
-async def on_export_button(update: Update, context: AppContext) -> None:
-    """An `exp:` button; the service re-checks the right to export and the region."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await reply(
-        update, context, await context.rules(ExportService).on_button(context.actor, query.data)
+async def on_kind(update: Update, context: AppContext, press: PickKind) -> None:
+    """A kind was chosen (`exp:k:`): its formats."""
+    choice = context.rules(ExportRules).formats(context.actor, press.kind.exported)
+    await context.reply(screens.formats(choice, context.tr))
+
+
+async def on_format(update: Update, context: AppContext, press: PickFormat) -> None:
+    """A format was chosen (`exp:f:`): the periods."""
+    choice = context.rules(ExportRules).periods(
+        context.actor, press.kind.exported, press.format.exported
     )
+    await context.reply(screens.periods(choice, context.tr))
 
 
-async def on_stats(update: Update, context: AppContext) -> None:
-    """/stats: counts for the coordinator's scope, this week and all time."""
-    await reply(update, context, await context.rules(StatsService).screen(context.actor))
+async def on_period(update: Update, context: AppContext, press: PickPeriod) -> None:
+    """A period was chosen (`exp:p:`): the parts of the reader's area."""
+    choice = context.rules(ExportRules).regions(
+        context.actor, press.kind.exported, press.format.exported, press.period.exported
+    )
+    await context.reply(screens.regions(choice, context.tr))
+
+
+async def on_region(update: Update, context: AppContext, press: PickRegion) -> None:
+    """A region was chosen (`exp:r:`): the file; the right to export and the region rechecked."""
+    export = await context.rules(ExportRules).export_chosen(
+        context.actor,
+        kind=press.kind.exported,
+        fmt=press.format.exported,
+        period=press.period.exported,
+        region=press.region,
+    )
+    made = render(export, context.tr)
+    await context.reply(screens.sent(export, press.period.exported, made, context.tr))

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from telegram.ext import MessageHandler, filters
 
-from bot.core.kernel import Kernel
 from bot.forms.engine import FormEngine
-from bot.services.backups import prune_backups
+from bot.rules.backups import BackupRules
 from handlers.forms import handlers as h
+from handlers.plumbing.access_matrix import E, button
 from handlers.plumbing.feature import Buttons, Every, Feature, Job
 from handlers.plumbing.forms import FORM_CODEC, FormButton
-
-
-async def prune_old_backups(kernel: Kernel) -> None:
-    """Delete scheduled backups older than AYILBOT_BACKUP_KEEP days."""
-    folder = kernel.settings.backup_dir
-    if folder is not None:
-        await asyncio.to_thread(
-            prune_backups, folder, now=kernel.clock.now(), keep_days=kernel.settings.backup_keep
-        )
-
 
 FEATURE = Feature(
     name="forms",
@@ -32,8 +21,20 @@ FEATURE = Feature(
         Job("housekeeping", lambda k: k.get(FormEngine).housekeeping(), Every(timedelta(hours=1))),
         # Hourly and a minute after start-up, not only with the daily backup: the privacy
         # notice promises erased data leaves the backups after AYILBOT_BACKUP_KEEP days.
-        Job("backup-pruning", prune_old_backups, Every(timedelta(hours=1))),
+        Job(
+            "backup-pruning",
+            lambda k: k.get(BackupRules).prune_old_backups(),
+            Every(timedelta(hours=1)),
+        ),
     ),
     # Last: anything typed in private goes to the open form.
     fallbacks=(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, h.on_form_input),),
+    # Personas: stranger reporter candidate outsider admin deactivated
+    access=(
+        E(
+            button(FORM_CODEC, FormButton("00000000", "x", "y")),
+            "the form's own author; another's draft is stale",
+            "S S S S S S",
+        ),
+    ),
 )

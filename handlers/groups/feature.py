@@ -36,6 +36,7 @@ from handlers.groups.buttons import (
     Rename,
     Unlink,
 )
+from handlers.plumbing.access_matrix import CODE, GROUP, LINKREQ, MEMBER, E, button
 from handlers.plumbing.feature import Buttons, Command, Feature, MenuEntry
 
 
@@ -46,6 +47,8 @@ def connect(kernel: Kernel) -> None:
     join = kernel.get(GroupRules).join_after_onboarding(onboarding.submit)
     engine.specs["onboarding"] = FormSpec(onboarding.form, join)
 
+
+MANAGERS = "its managers"
 
 FEATURE = Feature(
     name="groups",
@@ -93,4 +96,35 @@ FEATURE = Feature(
         RemovedFromGroup: screens.removed,
     },
     deep_links={INVITE_PREFIX: h.on_group_link},
+    # Personas: stranger reporter candidate outsider admin deactivated
+    access=(
+        E("/newgroup", "manage_groups", "R N N Y Y N"),
+        E("/groups", "registered", "R Y Y Y Y Y"),
+        E("/linkgroup@group", "manage_groups", "R N N Y Y N"),
+        E(button(CODEC, Join(CODE)), "registered, with the group's code", "R Y Y Y Y Y"),
+        E(button(CODEC, NoThanks()), "anyone", "Y Y Y Y Y Y"),
+        E(button(CODEC, AllGroups()), "registered", "R Y Y Y Y Y"),
+        E(button(CODEC, NewGroup()), "manage_groups", "R N N Y Y N"),
+        E(button(CODEC, MyGroup(GROUP)), "its members", "S S Y S S S"),
+        E(button(CODEC, Leave(GROUP)), "its members", "S S Y S S S"),
+        E(button(CODEC, LeaveConfirmed(GROUP)), "its members", "S S Y S S S"),
+        E(
+            button(CODEC, Manage(GROUP)),
+            "manage_groups, group in reach (scoped to it, or made while a coordinator)",
+            "R N N S Y N",
+        ),
+        E(button(CODEC, Members(GROUP, 0)), MANAGERS, "R N N S Y N"),
+        E(button(CODEC, Remove(GROUP, MEMBER)), MANAGERS, "R N N S Y N"),
+        E(button(CODEC, RemoveConfirmed(GROUP, MEMBER)), MANAGERS, "R N N S Y N"),
+        E(button(CODEC, Rename(GROUP)), MANAGERS, "R N N S Y N"),
+        E(button(CODEC, Close(GROUP)), MANAGERS, "R N N S Y N"),
+        E(button(CODEC, CloseConfirmed(GROUP)), MANAGERS, "R N N S Y N"),
+        E(button(CODEC, Deliver(GROUP, "b")), "its managers, with a linked chat", "R N N S Y N"),
+        E(button(CODEC, Unlink(GROUP)), MANAGERS, "R N N S Y N"),
+        E(
+            button(CODEC, LinkChat(LINKREQ, GROUP)),
+            "its managers, who asked for the link",
+            "S S S S S N",
+        ),
+    ),
 )

@@ -29,7 +29,7 @@ from handlers.groups.buttons import (
     Unlink,
 )
 from handlers.plumbing.context import AppContext
-from handlers.plumbing.parsing import chat_of
+from handlers.plumbing.guards import chat_of
 
 
 async def on_newgroup(update: Update, context: AppContext) -> None:

@@ -26,10 +26,12 @@ from handlers.incidents.buttons import (
     OpenReport,
     Reject,
     ReplyToQuestion,
+    Said,
     ShowMedia,
     TypeDuplicate,
     Verify,
 )
+from handlers.plumbing.access_matrix import INCIDENT, QUESTION, E, button
 from handlers.plumbing.feature import Buttons, Command, Daily, Feature, Job, MenuEntry
 from handlers.review import handlers as review
 
@@ -73,6 +75,25 @@ FEATURE = Feature(
             "incident-followups",
             lambda k: k.get(IncidentRules).send_followups(k.clock.now()),
             Daily(time(10, 0)),
+        ),
+    ),
+    # Personas: stranger reporter candidate outsider admin deactivated
+    access=(
+        E("/report", "registered", "R Y Y Y Y Y"),
+        E("/myreports", "registered: one's own reports", "R Y Y Y Y Y"),
+        E(button(CODEC, MyReports(0)), "registered: one's own reports", "R Y Y Y Y Y"),
+        E(button(CODEC, MyReport(INCIDENT)), "the report's reporter", "R Y S S S S"),
+        E(button(CODEC, AddNews(INCIDENT)), "the report's reporter", "R Y S S S S"),
+        E(
+            button(CODEC, AnswerFollowup(INCIDENT, Said.OPEN)),
+            "the report's reporter, once asked",
+            "R Y S S S S",
+        ),
+        E(button(CODEC, ReplyToQuestion(QUESTION)), "the report's reporter", "R Y S S S S"),
+        E(
+            button(CODEC, ShowMedia(INCIDENT)),
+            "its reporter, or review_incidents in scope",
+            "R Y S S Y S",
         ),
     ),
 )

@@ -26,7 +26,12 @@ from handlers.needs.buttons import (
     ShowFiles,
     Unshare,
 )
+from handlers.plumbing.access_matrix import GROUP, NEED, NEED2, E, button
 from handlers.plumbing.feature import Buttons, Command, Daily, Feature, Job, MenuEntry
+
+NO_NEEDS = ("{n} need", "{n} needs")
+NO_RESULTS = N_("No election results have been recorded yet.")
+SEEN_BY = "its author, her groups, coordinators in scope"
 
 FEATURE = Feature(
     name="needs",
@@ -77,5 +82,31 @@ FEATURE = Feature(
             lambda k: k.get(NeedRules).send_reminders(k.clock.now()),
             Daily(time(10, 30)),
         ),
+    ),
+    # Personas: stranger reporter candidate outsider admin deactivated
+    access=(
+        E("/need", "record_need (candidates, coordinators)", "R N Y Y Y N"),
+        E("/myneeds", "record_need: one's own", "R N Y Y Y N"),
+        E("/programme", "record_need: one's own", "R N Y Y Y N"),
+        E("/election", "record_need", "R N Y Y Y N"),
+        E("/needs", "view_needs; needs in scope", "R N N 0 Y N", NO_NEEDS),
+        E("/results", "view_election_results; in scope", "R N N 0 Y N", NO_RESULTS),
+        E(button(CODEC, OpenMyNeeds()), "record_need: one's own", "R N Y Y Y N"),
+        E(
+            button(CODEC, OpenShared()),
+            "record_need: needs shared with one's groups",
+            "R N Y Y Y N",
+        ),
+        E(button(CODEC, OpenOverview()), "view_needs", "R N N 0 Y N", NO_NEEDS),
+        E(button(CODEC, OpenResults()), "view_election_results", "R N N 0 Y N", NO_RESULTS),
+        E(button(CODEC, OpenTopic("water")), "view_needs", "R N N Y Y N"),
+        E(button(CODEC, OpenNeed(NEED)), SEEN_BY, "N N Y N Y N"),
+        E(button(CODEC, ShowFiles(NEED)), SEEN_BY, "N N Y N Y N"),
+        E(button(CODEC, RecordProgress(NEED)), "its author", "R N Y N N N"),
+        E(button(CODEC, Share(NEED)), "its author", "N N Y N N N"),
+        E(button(CODEC, ShareWith(NEED, GROUP)), "its author, to her group", "N N Y N N N"),
+        E(button(CODEC, Unshare(NEED)), "its author", "N N Y N N N"),
+        E(button(CODEC, ChooseJoin(NEED)), "its author", "N N Y N N N"),
+        E(button(CODEC, Join(NEED, NEED2)), "its author", "N N Y N N N"),
     ),
 )

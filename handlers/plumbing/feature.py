@@ -17,6 +17,7 @@ from telegram.ext import BaseHandler
 
 from bot.core.access import Permission
 from bot.core.kernel import Kernel
+from handlers.plumbing.access_matrix import Entry
 from handlers.plumbing.codec import Codec, Press
 from handlers.plumbing.context import AppContext
 
@@ -58,6 +59,9 @@ class Buttons:
 
     codec: Codec
     routes: Mapping[type[Press], ButtonHandler]
+    # Checked before the data is read: a forged button of a feature one may not use at all
+    # is refused as such, not answered as stale.
+    requires: Permission | None = None
 
     def __post_init__(self) -> None:
         missing = [k.__name__ for k in self.codec.kinds.values() if k not in self.routes]
@@ -115,6 +119,9 @@ class Feature:
     extra: tuple[BaseHandler[Any, Any, Any], ...] = ()
     # Catch-alls (an unknown command, text typed into a form): added after everything else.
     fallbacks: tuple[BaseHandler[Any, Any, Any], ...] = ()
+    # Its rows of the access matrix (README, tests/test_access_matrix.py): each command and
+    # button, who may use it and what each persona gets.
+    access: tuple[Entry, ...] = ()
 
 
 @dataclass

@@ -57,6 +57,8 @@ def dispatcher(buttons: Buttons) -> Handler:
     async def on_button(update: Update, context: AppContext) -> None:
         query = update.callback_query
         assert query is not None and query.data is not None
+        if buttons.requires is not None:
+            context.kernel.access.require(context.actor, buttons.requires)
         value = buttons.codec.decode(query.data)  # StaleButton for anything it never wrote
         await buttons.routes[type(value)](update, context, value)
 

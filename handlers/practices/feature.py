@@ -16,6 +16,7 @@ from bot.rules.practices import (
     SearchPage,
 )
 from bot.rules.recommendations import RecommendationRules
+from handlers.plumbing.access_matrix import PENDING, PQUESTION, PRACTICE, E, button
 from handlers.plumbing.feature import Buttons, Command, Feature, MenuEntry
 from handlers.practices import handlers as h
 from handlers.practices import screens
@@ -39,8 +40,12 @@ from handlers.practices.buttons import (
     Recommendations,
     SearchForm,
     SearchResults,
+    Sort,
     WaitingPractices,
 )
+
+NOTHING_WAITS = N_("Nothing waits for approval.")
+SEES = "registered; what one may see"
 
 FEATURE = Feature(
     name="practices",
@@ -89,4 +94,45 @@ FEATURE = Feature(
         # The first page of a search made with the search form comes after its receipt.
         SearchPage: screens.search_page,
     },
+    # Personas: stranger reporter candidate outsider admin deactivated
+    access=(
+        E("/practice", "registered", "R Y Y Y Y Y"),
+        E("/practices", SEES, "R Y Y Y Y Y"),
+        E("/search water", SEES, "R Y Y Y Y Y"),
+        E(button(CODEC, ListPractices(None, None, Sort.NEWEST, 0)), SEES, "R Y Y Y Y Y"),
+        E(button(CODEC, ChooseTopic(None, Sort.NEWEST)), "registered", "R Y Y Y Y Y"),
+        E(button(CODEC, ChooseRegion(None, Sort.NEWEST)), "registered", "R Y Y Y Y Y"),
+        E(button(CODEC, OpenPractice(PRACTICE)), "who may see the practice", "R Y Y Y Y Y"),
+        E(button(CODEC, MarkHelpful(PRACTICE)), "who may see the practice", "R Y Y Y Y Y"),
+        E(
+            button(CODEC, AskAuthor(PRACTICE)),
+            "who may see it, if the author allows; not the author",
+            "R Y S Y Y Y",
+        ),
+        E(button(CODEC, AnswerQuestion(PQUESTION)), "the practice's author", "R S Y S S S"),
+        E(button(CODEC, MyPractices(0)), "registered: one's own", "R Y Y Y Y Y"),
+        E(button(CODEC, SearchForm()), "registered", "R Y Y Y Y Y"),
+        E(button(CODEC, EditPractice(PENDING)), "the practice's author", "R S Y S S S"),
+        E(
+            button(CODEC, WaitingPractices(0)),
+            "review_practices",
+            "R N N 0 Y N",
+            NOTHING_WAITS,
+        ),
+        E(
+            button(CODEC, Approve(PENDING)),
+            "review_practices, author's place or group in scope",
+            "R N N S Y N",
+        ),
+        E(button(CODEC, AskForEdits(PENDING)), "review_practices, in scope", "R N N S Y N"),
+        E(button(CODEC, Decline(PENDING)), "review_practices, in scope", "R N N S Y N"),
+        E(button(CODEC, Recommendations()), "export", "R N N Y Y N"),
+        E(button(CODEC, DocumentTopic(None)), "export", "R N N Y Y N"),
+        E(button(CODEC, DocumentPeriod(None, 0)), "export", "R N N Y Y N"),
+        E(
+            button(CODEC, DocumentFile(None, 0, "md")),
+            "export; practices in scope",
+            "R N N Y Y N",
+        ),
+    ),
 )

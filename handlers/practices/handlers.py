@@ -10,7 +10,7 @@ from telegram import Update
 from bot.rules.practices import PracticeRules
 from bot.rules.recommendations import RecommendationRules
 from handlers.plumbing.context import AppContext
-from handlers.plumbing.parsing import chat_of
+from handlers.plumbing.guards import chat_of
 from handlers.plumbing.render import answer_query
 from handlers.practices import screens
 from handlers.practices.buttons import (

@@ -1,4 +1,10 @@
-"""What the bot stores about a person (/mydata) and erasing it (/deleteme)."""
+"""What the bot stores about a person (/mydata) and erasing it (/deleteme).
+
+Each feature that holds personal data exports and erases its own part (`HoldsPersonalData`,
+registered by the wiring under the feature's name, which is its key in /mydata); the core
+tables (profile, roles, drafts, memberships) are handled here. Erasure runs in one
+transaction, then the WAL is checkpointed so the erased pages leave it too.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,10 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from bot.clock import Clock
-from bot.core.access import Actor, NotRegistered
+from bot.core.access import Actor
+from bot.core.errors import NotRegistered
+from bot.core.kernel import Kernel
 from storage.connection import Connection
-from storage.db import Database
 from storage.privacy import PrivacyRepository
 from storage.users import RoleRepository, UserRepository
 
@@ -22,7 +28,7 @@ Eraser = Callable[[Connection, int, str], Awaitable[None]]
 
 
 @runtime_checkable
-class _Holder(Protocol):
+class HoldsPersonalData(Protocol):
     """Rules that store personal data: they export it (/mydata) and erase it (/deleteme)."""
 
     async def export_personal(self, conn: Connection, user_id: int) -> Any: ...
@@ -30,25 +36,22 @@ class _Holder(Protocol):
     async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None: ...
 
 
-class PrivacyService:
+class PrivacyRules:
     """Each feature registers how to export and erase its part; the core owns the rest."""
 
-    Holder = _Holder
-
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self.db = db
-        self.clock = clock
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
         self._exporters: dict[str, Exporter] = {}
         self._erasers: list[Eraser] = []
 
     def register(self, name: str, *, export: Exporter, erase: Eraser) -> None:
-        """Add a feature's part (reports, practices, ...)."""
+        """Add a feature's part (reports, practices, ...) under its name."""
         self._exporters[name] = export
         self._erasers.append(erase)
 
     async def export_for(self, actor: Actor) -> dict[str, Any]:
         """Everything stored about the person, as JSON-ready data."""
-        async with self.db.reading() as conn:
+        async with self.kernel.db.reading() as conn:
             user = await UserRepository(conn).get(actor.user_id)
             if user is None:
                 raise NotRegistered
@@ -63,7 +66,8 @@ class PrivacyService:
 
     async def erase(self, actor: Actor) -> None:
         """Erase the person; features anonymise what the community's record must keep."""
-        async with self.db.transaction() as conn:
+        db = self.kernel.db
+        async with db.transaction() as conn:
             user = await UserRepository(conn).get(actor.user_id)
             if user is None:
                 raise NotRegistered
@@ -72,7 +76,7 @@ class PrivacyService:
             await PrivacyRepository(conn).erase_core(actor.user_id)
         # With secure_delete the file holds zeros where her rows were; the WAL still holds
         # the pages as they were before, until it is copied back and emptied.
-        if not await self.db.checkpoint():
+        if not await db.checkpoint():
             log.warning("a reader kept the WAL from being emptied after an erasure")
 
 

@@ -1,13 +1,28 @@
-"""Backups with SQLite's online backup API (safe while the bot writes) and restore."""
+"""What is kept, and how long: backups, their pruning, restore checks, media retention.
+
+Backups use SQLite's online backup API (safe while the bot writes). The privacy notice
+promises that what a person erased leaves every scheduled backup after AYILBOT_BACKUP_KEEP
+days, and that photo and voice file ids are forgotten after AYILBOT_MEDIA_RETENTION_DAYS
+(0: kept). The module's functions serve the command line (`ayilbot backup`, `restore`);
+`BackupRules` runs the daily jobs with the kernel's settings and clock.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.core.kernel import Kernel
+from bot.records.core import Purged
+from bot.replication import copy_folders_offsite
+from storage.audit import AuditRepository
 from storage.db import Database, copy_file, inspect_file, latest_version
+from storage.retention import RetentionRepository
+
+log = logging.getLogger(__name__)
 
 PREFIX = "ayilbot-"
 STAMP = "%Y%m%d-%H%M%S"  # in UTC
@@ -96,3 +111,67 @@ def restore_from(source: Path, target: Path) -> int:
     version = check_backup(source)
     copy_file(source, target)
     return version
+
+
+async def purge_old_media(db: Database, *, now: datetime, days: int) -> Purged:
+    """Remove photo and voice file ids older than `days` (0: keep them); texts stay."""
+    if days <= 0:
+        return Purged()
+    cutoff = now - timedelta(days=days)
+    async with db.transaction() as conn:
+        purged = await RetentionRepository(conn).purge_before(cutoff=cutoff)
+        if purged.total:
+            await AuditRepository(conn).record(
+                actor_id=None,
+                entity="media",
+                entity_id="retention",
+                action="purge",
+                from_value=None,
+                to_value=str(purged.total),
+                reason=f"older than {days} days",
+                now=now,
+            )
+    log.info("media retention: %d file ids older than %d days removed", purged.total, days)
+    return purged
+
+
+class BackupRules:
+    """The scheduled work behind the privacy notice's promises about keeping data."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+
+    async def daily_backup(self) -> Path | None:
+        """A snapshot in AYILBOT_BACKUP_DIR (None when unset); media folders copied off-site."""
+        settings = self.kernel.settings
+        target = None
+        if settings.backup_dir is not None:
+            target = await scheduled_backup(
+                self.kernel.db,
+                settings.backup_dir,
+                now=self.kernel.clock.now(),
+                keep=settings.backup_keep,
+            )
+        # The database itself goes off the machine continuously (`ayilbot replicate`).
+        await copy_folders_offsite(settings)
+        return target
+
+    async def prune_old_backups(self) -> list[Path]:
+        """Delete scheduled backups AYILBOT_BACKUP_KEEP days old or more."""
+        settings = self.kernel.settings
+        if settings.backup_dir is None:
+            return []
+        return await asyncio.to_thread(
+            prune_backups,
+            settings.backup_dir,
+            now=self.kernel.clock.now(),
+            keep_days=settings.backup_keep,
+        )
+
+    async def forget_old_media(self) -> Purged:
+        """Forget photo and voice file ids older than AYILBOT_MEDIA_RETENTION_DAYS (0: never)."""
+        return await purge_old_media(
+            self.kernel.db,
+            now=self.kernel.clock.now(),
+            days=self.kernel.settings.media_retention_days,
+        )

@@ -1,0 +1,638 @@
+"""Exports of reports, practices, people and needs: which rows a reader gets, and /export's steps.
+
+Rows come from the reader's `Reach` (an administrator reaches everything), narrowed to a
+region within it: reports by their oblast, rayon or aiyl aimak as review lists them,
+practices and people by their place or peer groups, needs as the needs rules show them.
+Coordinates are rounded unless the reader may see exact ones; an anonymous reporter appears
+only as her pseudonym; a coordinator gets people by rayon, never by aiyl aimak. The records
+here are drawn into CSV, XLSX or GeoJSON by bot/outputs/exports.py, in the request's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from bot.config import LANGUAGES
+from bot.core.access import Actor, Permission, Reach
+from bot.core.errors import StaleButton
+from bot.core.kernel import Kernel
+from bot.forms import need as need_form
+from bot.forms.incident_labels import REVIEW_STATUSES
+from bot.gazetteer import Gazetteer, Place
+from bot.records.core import Role, User
+from bot.records.exports import FileMeta, Period, RegisteredPerson
+from bot.records.incidents import Incident, IncidentUpdate
+from bot.records.needs import Need, NeedStage
+from bot.records.practices import Practice
+from bot.rules.incidents import in_reach
+from bot.rules.needs import NeedRules
+from bot.rules.practices import Where
+from storage.audit import AuditRepository
+from storage.connection import Connection
+from storage.exports import ExportRepository
+from storage.groups import GroupRepository
+from storage.users import UserRepository
+
+log = logging.getLogger(__name__)
+
+
+class ExportKind(StrEnum):
+    """What an export holds; the value is the command line's word and the file's name."""
+
+    INCIDENTS = "incidents"
+    PRACTICES = "practices"
+    USERS = "users"
+    NEEDS = "needs"
+
+
+class ExportFormat(StrEnum):
+    """The file's format."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+    GEOJSON = "geojson"
+
+
+class ExportPeriod(StrEnum):
+    """The periods /export offers, each ending today."""
+
+    WEEK = "week"  # since Monday
+    MONTH = "month"  # the last 30 days
+    YEAR = "year"  # the last 12 months
+    ALL = "all"
+
+
+# Only reports carry a location pin; the other records have a place code, not a point.
+GEO_KINDS = frozenset({ExportKind.INCIDENTS})
+KIND_STATUSES: Mapping[str, tuple[str, ...]] = {
+    ExportKind.INCIDENTS: ("open", "resolved", *(o.value for o in REVIEW_STATUSES)),
+    ExportKind.PRACTICES: ("pending", "changes", "approved", "declined"),
+    ExportKind.USERS: ("active", "inactive"),
+    ExportKind.NEEDS: tuple(need_form.STAGES),
+}
+MAX_REGION_BUTTONS = 24
+
+
+class ExportError(ValueError):
+    """A request that names an unknown kind, format, status or region (English, for the CLI)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """What to export; dates are local calendar days, both ends included."""
+
+    kind: str
+    format: str
+    since: date | None = None
+    until: date | None = None
+    region: str | None = None
+    status: str | None = None
+    locale: str = "en"
+
+
+# ------------------------------------------------------------------------------ rows
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """A report as this reader may export it."""
+
+    incident: Incident
+    admin: tuple[Place | None, Place | None, Place | None]  # its oblast, rayon, aiyl aimak
+    latitude: float | None  # rounded unless the reader may see exact pins
+    longitude: float | None
+    # Anonymous reports name nobody, to anyone: the pseudonym links a person's anonymous
+    # reports without saying who. A named report shows its name or, once its reporter erased
+    # her account, nothing: never the pseudonym of her anonymous reports.
+    reporter: str
+    reporter_role: str | None  # None on anonymous reports: one leader per village names her
+
+
+@dataclass(frozen=True, slots=True)
+class Reports:
+    """Reports with their updates and the metadata of their files (never a file id)."""
+
+    rows: tuple[ReportRow, ...]
+    updates: tuple[IncidentUpdate, ...]
+    files: tuple[FileMeta, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeRow:
+    """A practice with its place, its author where she chose to be named, and its groups."""
+
+    practice: Practice
+    place: Where
+    author: str  # "" unless she chose to be named: no pseudonym either
+    groups: tuple[str, ...]  # names of the groups it is shared with
+
+
+@dataclass(frozen=True, slots=True)
+class Practices:
+    """Practices and the metadata of their files."""
+
+    rows: tuple[PracticeRow, ...]
+    files: tuple[FileMeta, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """A registered person; what only administrators may see is None or empty otherwise."""
+
+    id: int | None
+    name: str
+    username: str | None
+    language: str
+    kind: str | None
+    place: Where  # the aiyl aimak (or what was given)
+    place_code: str | None
+    place_other: str | None
+    rayon: Where  # the rayon, or the oblast where nothing finer was given
+    rayon_code: str | None
+    registered_at: datetime | None
+    active: bool
+    groups: tuple[str, ...]
+    roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """People; `detailed` for administrators (ids, usernames, aiyl aimaks)."""
+
+    rows: tuple[PersonRow, ...]
+    detailed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NeedRow:
+    """A need with its place and the groups it is shared with (never its author)."""
+
+    need: Need
+    place: Where
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """Needs and the stages of their tracks."""
+
+    rows: tuple[NeedRow, ...]
+    stages: tuple[NeedStage, ...]
+
+
+Records = Reports | Practices | People | Needs
+
+
+@dataclass(frozen=True, slots=True)
+class ExportData:
+    """One export's records, audited; bot/outputs/exports.py writes them as a file."""
+
+    request: ExportRequest
+    made_on: date  # in the bot's time zone: the file's name
+    region: Place | None
+    count: int  # records in the file: located reports only, in GeoJSON
+    rounded_to: int | None  # decimals of the reports' pins, when rounded for this reader
+    records: Records
+
+
+# ------------------------------------------------------------------------- /export's steps
+
+
+@dataclass(frozen=True, slots=True)
+class ExportMenu:
+    """/export: the kinds this reader may export."""
+
+    kinds: tuple[ExportKind, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FormatChoice:
+    """The formats a kind may be written in."""
+
+    kind: ExportKind
+    formats: tuple[ExportFormat, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodChoice:
+    """The periods offered for a kind in a format."""
+
+    kind: ExportKind
+    format: ExportFormat
+    periods: tuple[ExportPeriod, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RegionChoice:
+    """The parts of the reader's area offered (besides the whole area)."""
+
+    kind: ExportKind
+    format: ExportFormat
+    period: ExportPeriod
+    regions: tuple[Place, ...]
+
+
+def area_of(reach: Reach, gazetteer: Gazetteer) -> tuple[Place, ...]:
+    """The widest places of a reach (its scopes' places, not those below them), by code."""
+    found = (gazetteer.get(code) for code in sorted(reach.places))
+    return tuple(p for p in found if p is not None and p.parent not in reach.places)
+
+
+def round_point(lat: float, lon: float, digits: int) -> tuple[float, float]:
+    """A pin rounded to `digits` decimals (2 is about 1 km)."""
+    return round(lat, digits), round(lon, digits)
+
+
+def full_name(user: User) -> str:
+    """First and last name as the person gave them."""
+    return " ".join(p for p in (user.first_name, user.last_name) if p)
+
+
+class ExportRules:
+    """Which records an export holds for a reader; every entry checks `Access` first."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+
+    # ------------------------------------------------------------------ the chat's steps
+
+    def menu(self, actor: Actor) -> ExportMenu:
+        """/export: which kinds of records this reader may export."""
+        self.kernel.access.require(actor, Permission.EXPORT)
+        return ExportMenu(self._kinds(actor))
+
+    def formats(self, actor: Actor, kind: ExportKind) -> FormatChoice:
+        """The formats for a kind; a kind the reader may not export is a stale button."""
+        self._require_kind(actor, kind)
+        return FormatChoice(kind, tuple(f for f in ExportFormat if _fits(kind, f)))
+
+    def periods(self, actor: Actor, kind: ExportKind, fmt: ExportFormat) -> PeriodChoice:
+        """The periods for a kind in a format."""
+        self._require_choice(actor, kind, fmt)
+        return PeriodChoice(kind, fmt, tuple(ExportPeriod))
+
+    def regions(
+        self, actor: Actor, kind: ExportKind, fmt: ExportFormat, period: ExportPeriod
+    ) -> RegionChoice:
+        """Parts of the reader's area: its places and those right below them.
+
+        A coordinator's people are listed by rayon at the finest, so aiyl aimaks are not
+        offered for them.
+        """
+        self._require_choice(actor, kind, fmt)
+        gazetteer = self.kernel.gazetteer
+        if actor.reach.everything:
+            offered = tuple(gazetteer.top_level())
+        else:
+            area = area_of(actor.reach, gazetteer)
+            below = {p.code: p for a in area for p in (a, *gazetteer.children(a.code))}
+            offered = tuple(below.values()) if len(below) <= MAX_REGION_BUTTONS else area
+        if kind is ExportKind.USERS:
+            offered = tuple(p for p in offered if self._people_region_allowed(actor, p.code))
+        return RegionChoice(kind, fmt, period, offered)
+
+    async def export_chosen(
+        self,
+        actor: Actor,
+        *,
+        kind: ExportKind,
+        fmt: ExportFormat,
+        period: ExportPeriod,
+        region: str | None,
+    ) -> ExportData:
+        """The export chosen with /export's buttons; anything they never offer is stale."""
+        self._require_choice(actor, kind, fmt)
+        request = ExportRequest(
+            kind=kind,
+            format=fmt,
+            since=self.since(period),
+            region=region,
+            locale=actor.locale,
+        )
+        try:
+            return await self.export(actor, request)
+        except ExportError:
+            # Only forged data reaches here (an unknown region code): a stale button.
+            raise StaleButton from None
+
+    def since(self, period: ExportPeriod) -> date | None:
+        """The first day of a period that ends today."""
+        today = self._today()
+        return {
+            ExportPeriod.WEEK: today - timedelta(days=today.weekday()),
+            ExportPeriod.MONTH: today - timedelta(days=29),
+            ExportPeriod.YEAR: today - timedelta(days=364),
+        }.get(period)
+
+    # ------------------------------------------------------------------ the export itself
+
+    async def export(self, actor: Actor, request: ExportRequest) -> ExportData:
+        """Check the request, collect its records in the reader's reach, and audit it."""
+        reach = self.check(actor, request)
+        kind = ExportKind(request.kind)
+        if kind is ExportKind.INCIDENTS:
+            records: Records = await self._reports(actor, request, reach)
+        elif kind is ExportKind.PRACTICES:
+            records = await self._practices(request, reach)
+        elif kind is ExportKind.USERS:
+            records = await self._people(actor, request, reach)
+        else:
+            records = await self._needs(actor, request)
+        count = _count(records, request.format)
+        now = self.kernel.clock.now()
+        async with self.kernel.db.transaction() as conn:
+            await AuditRepository(conn).record(
+                actor_id=actor.user_id,
+                entity="export",
+                entity_id=request.kind,
+                action=request.format,
+                from_value=None,
+                to_value=str(count),
+                reason=_filters_note(request),
+                now=now,
+            )
+        log.info("export of %s as %s: %d records", request.kind, request.format, count)
+        exact = self.kernel.access.allows(actor, Permission.SEE_EXACT_COORDINATES)
+        return ExportData(
+            request=request,
+            made_on=self._today(),
+            region=self.kernel.gazetteer.get(request.region) if request.region else None,
+            count=count,
+            rounded_to=None
+            if kind is not ExportKind.INCIDENTS or exact
+            else self.kernel.settings.coordinate_precision,
+            records=records,
+        )
+
+    def check(self, actor: Actor, request: ExportRequest) -> Reach:
+        """Validate the request and the reader's right to it; the reach to look in."""
+        access = self.kernel.access
+        access.require(actor, Permission.EXPORT)
+        kinds = ", ".join(ExportKind)
+        if request.kind not in tuple(ExportKind):
+            raise ExportError(f"unknown kind {request.kind!r}; known: {kinds}")
+        if request.format not in tuple(ExportFormat):
+            known = ", ".join(ExportFormat)
+            raise ExportError(f"unknown format {request.format!r}; known: {known}")
+        if not _fits(ExportKind(request.kind), ExportFormat(request.format)):
+            raise ExportError("GeoJSON is for incidents only: other records have no location")
+        if request.status is not None and request.status not in KIND_STATUSES[request.kind]:
+            known = ", ".join(KIND_STATUSES[request.kind])
+            raise ExportError(f"unknown status {request.status!r} for {request.kind}: {known}")
+        if request.locale not in LANGUAGES:
+            raise ExportError(f"unknown language {request.locale!r}")
+        if request.since and request.until and request.until < request.since:
+            raise ExportError("--until is before --since")
+        if request.kind == ExportKind.NEEDS:
+            access.require(actor, Permission.VIEW_NEEDS)
+        if request.kind == ExportKind.USERS and not self._people_region_allowed(
+            actor, request.region
+        ):
+            raise ExportError("people are listed by rayon: choose a rayon or a wider region")
+        return self._narrowed(actor, request.region)
+
+    # ------------------------------------------------------------------ kinds
+
+    async def _reports(self, actor: Actor, request: ExportRequest, reach: Reach) -> Reports:
+        status = request.status if request.status in ("open", "resolved") else None
+        review = request.status if status is None else None
+        async with self.kernel.db.reading() as conn:
+            repo = ExportRepository(conn)
+            found = await repo.incidents(
+                codes=reach.place_codes,
+                received=self._period(request),
+                status=status,
+                review_status=review,
+            )
+            found = [i for i in found if in_reach(reach, i)]
+            ids = [i.id for i in found]
+            updates = await repo.incident_updates(incident_ids=ids)
+            files = await repo.incident_files(incident_ids=ids)
+            names = await self._names(
+                conn, (i.reporter_id for i in found if i.reporter_id and not i.anonymous)
+            )
+        exact = self.kernel.access.allows(actor, Permission.SEE_EXACT_COORDINATES)
+        rows = tuple(self._report_row(i, names, exact=exact) for i in found)
+        return Reports(rows, tuple(updates), tuple(files))
+
+    def _report_row(
+        self, incident: Incident, names: Mapping[int, str], *, exact: bool
+    ) -> ReportRow:
+        lat, lon = incident.latitude, incident.longitude
+        if lat is not None and lon is not None and not exact:
+            lat, lon = round_point(lat, lon, self.kernel.settings.coordinate_precision)
+        if incident.anonymous:
+            reporter = incident.reporter_pseudonym or ""
+        else:
+            reporter = names.get(incident.reporter_id or 0, "")
+        return ReportRow(
+            incident=incident,
+            admin=(
+                self._place(incident.admin1),
+                self._place(incident.admin2),
+                self._place(incident.admin3),
+            ),
+            latitude=lat,
+            longitude=lon,
+            reporter=reporter,
+            reporter_role=None if incident.anonymous else incident.reporter_role,
+        )
+
+    async def _practices(self, request: ExportRequest, reach: Reach) -> Practices:
+        async with self.kernel.db.reading() as conn:
+            repo = ExportRepository(conn)
+            found = await repo.practices(
+                codes=reach.place_codes,
+                groups=reach.group_ids,
+                created=self._period(request),
+                status=request.status,
+            )
+            shared = await repo.practice_groups(practice_ids=[p.id for p in found])
+            found = [
+                p for p in found if reach.covers(place=p.place_code, groups=shared.get(p.id, ()))
+            ]
+            files = await repo.practice_files(practice_ids=[p.id for p in found])
+            # The author is named only where she chose to be; no pseudonym either, as it
+            # would tie the practice to the same person's anonymous reports.
+            authors = await self._names(
+                conn, (p.author_id for p in found if p.author_id and p.content.show_author)
+            )
+            groups = await self._group_names(conn, (g for ids in shared.values() for g in ids))
+        rows = tuple(
+            PracticeRow(
+                practice=p,
+                place=self._where(p.place_code),
+                author=authors.get(p.author_id or 0, "") if p.content.show_author else "",
+                groups=tuple(groups.get(g, str(g)) for g in shared.get(p.id, ())),
+            )
+            for p in found
+        )
+        return Practices(rows, tuple(files))
+
+    async def _people(self, actor: Actor, request: ExportRequest, reach: Reach) -> People:
+        active = {"active": True, "inactive": False}.get(request.status or "")
+        async with self.kernel.db.reading() as conn:
+            found = await ExportRepository(conn).people(
+                codes=reach.place_codes,
+                groups=reach.group_ids,
+                created=self._period(request),
+                active=active,
+            )
+            found = [p for p in found if reach.covers(place=p.user.place_code, groups=p.group_ids)]
+            groups = await self._group_names(conn, (g for p in found for g in p.group_ids))
+        # Telegram ids, usernames and aiyl aimaks only for administrators; pseudonyms for
+        # nobody, as a list of names with pseudonyms would undo every anonymous report.
+        detailed = self.kernel.access.allows(actor, Permission.SEE_ANONYMOUS_REPORTERS)
+        return People(tuple(self._person_row(p, groups, detailed) for p in found), detailed)
+
+    def _person_row(
+        self, person: RegisteredPerson, group_names: Mapping[int, str], detailed: bool
+    ) -> PersonRow:
+        user = person.user
+        gazetteer = self.kernel.gazetteer
+        place = gazetteer.resolve(user.place_code) if user.place_code else None
+        rayon = gazetteer.rayon_of(place.code) if place is not None else None
+        # A person who gave only an oblast is listed with it: nothing finer is known.
+        coarse = rayon.code if rayon is not None else place.code if place is not None else None
+        return PersonRow(
+            id=user.id if detailed else None,
+            name=full_name(user),
+            username=user.username if detailed else None,
+            language=user.language,
+            kind=user.kind,
+            place=self._where(user.place_code) if detailed else Where(),
+            place_code=user.place_code if detailed else None,
+            place_other=user.place_other if detailed else None,
+            rayon=self._where(coarse),
+            rayon_code=coarse,
+            registered_at=user.privacy_accepted_at,
+            active=user.active,
+            groups=tuple(group_names.get(g, str(g)) for g in person.group_ids),
+            roles=person.roles,
+        )
+
+    async def _needs(self, actor: Actor, request: ExportRequest) -> Needs:
+        needs = self.kernel.get(NeedRules)
+        period = self._period(request)
+        gazetteer = self.kernel.gazetteer
+        found = [
+            n
+            for n in await needs.visible_needs(actor)
+            if (period.start is None or n.created_at >= period.start)
+            and (period.end is None or n.created_at < period.end)
+            and (request.status is None or n.stage == request.status)
+            and (
+                request.region is None
+                or (n.place_code is not None and gazetteer.covers(request.region, n.place_code))
+            )
+        ]
+        stages = await needs.tracks(actor, found)
+        async with self.kernel.db.reading() as conn:
+            groups = await self._group_names(conn, (g for n in found for g in n.shared_with))
+        rows = tuple(
+            NeedRow(
+                n, self._where(n.place_code), tuple(groups.get(g, str(g)) for g in n.shared_with)
+            )
+            for n in found
+        )
+        return Needs(rows, tuple(stages))
+
+    # ------------------------------------------------------------------ helpers
+
+    def _kinds(self, actor: Actor) -> tuple[ExportKind, ...]:
+        allowed = self.kernel.access.allows(actor, Permission.VIEW_NEEDS)
+        return tuple(k for k in ExportKind if k is not ExportKind.NEEDS or allowed)
+
+    def _require_kind(self, actor: Actor, kind: ExportKind) -> None:
+        self.kernel.access.require(actor, Permission.EXPORT)
+        if kind not in self._kinds(actor):
+            raise StaleButton
+
+    def _require_choice(self, actor: Actor, kind: ExportKind, fmt: ExportFormat) -> None:
+        self._require_kind(actor, kind)
+        if not _fits(kind, fmt):
+            raise StaleButton
+
+    def _people_region_allowed(self, actor: Actor, region: str | None) -> bool:
+        """Coordinators list people by rayon; one aiyl aimak's list would undo the coarsening."""
+        place = self.kernel.gazetteer.get(region) if region else None
+        return (
+            place is None
+            or place.rank <= 1
+            or self.kernel.access.allows(actor, Permission.SEE_ANONYMOUS_REPORTERS)
+        )
+
+    def _narrowed(self, actor: Actor, region: str | None) -> Reach:
+        """The reader's reach, or a region within it with every place below it."""
+        if region is None:
+            return actor.reach
+        gazetteer = self.kernel.gazetteer
+        if gazetteer.get(region) is None:
+            raise ExportError(f"unknown region {region!r}: use a gazetteer code like BA-BAT")
+        # A region outside the reach is refused, not silently emptied.
+        self.kernel.access.require(actor, Permission.EXPORT, place=region)
+        return Reach(places=frozenset((region, *(p.code for p in gazetteer.descendants(region)))))
+
+    def _period(self, request: ExportRequest) -> Period:
+        zone = self.kernel.settings.zone
+        start = datetime.combine(request.since, time.min, zone) if request.since else None
+        end = (
+            datetime.combine(request.until + timedelta(days=1), time.min, zone)
+            if request.until
+            else None
+        )
+        return Period(start, end)
+
+    def _today(self) -> date:
+        return self.kernel.clock.now().astimezone(self.kernel.settings.zone).date()
+
+    def _place(self, code: str | None) -> Place | None:
+        return self.kernel.gazetteer.get(code) if code else None
+
+    def _where(self, code: str | None) -> Where:
+        gazetteer = self.kernel.gazetteer
+        return Where(tuple(gazetteer.ancestors(code))) if code and code in gazetteer else Where()
+
+    async def _names(self, conn: Connection, user_ids: Iterable[int]) -> dict[int, str]:
+        users = UserRepository(conn)
+        names: dict[int, str] = {}
+        for user_id in sorted(set(user_ids)):
+            user = await users.get(user_id)
+            if user is not None:
+                names[user_id] = full_name(user)
+        return names
+
+    async def _group_names(self, conn: Connection, ids: Iterable[int]) -> dict[int, str]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        groups = await GroupRepository(conn).with_ids(wanted)
+        return {g.id: g.name for g in groups}
+
+
+def _fits(kind: ExportKind, fmt: ExportFormat) -> bool:
+    """GeoJSON only for what has a location."""
+    return fmt is not ExportFormat.GEOJSON or kind in GEO_KINDS
+
+
+def _count(records: Records, fmt: str) -> int:
+    """How many records the file holds: GeoJSON has the located reports only."""
+    if isinstance(records, Reports) and fmt == ExportFormat.GEOJSON:
+        return sum(1 for r in records.rows if r.latitude is not None and r.longitude is not None)
+    return len(records.rows)
+
+
+def _filters_note(request: ExportRequest) -> str:
+    """The filters of an export for the audit log (codes and dates only, nothing personal)."""
+    parts = {
+        "since": request.since.isoformat() if request.since else None,
+        "until": request.until.isoformat() if request.until else None,
+        "region": request.region,
+        "status": request.status,
+        "lang": request.locale,
+    }
+    return ";".join(f"{k}={v}" for k, v in parts.items() if v is not None)

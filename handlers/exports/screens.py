@@ -1,0 +1,128 @@
+"""What /export shows: the kind, the format, the period, the region, then the file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.i18n import N_, Tr
+from bot.outputs.exports import ExportFile, clean_label
+from bot.rules.exports import (
+    ExportData,
+    ExportFormat,
+    ExportKind,
+    ExportMenu,
+    ExportPeriod,
+    FormatChoice,
+    PeriodChoice,
+    RegionChoice,
+)
+from bot.screen import Attachment, Button, Screen, rows
+from handlers.exports.buttons import (
+    CODEC,
+    Format,
+    Kind,
+    Period,
+    PickFormat,
+    PickKind,
+    PickPeriod,
+    PickRegion,
+)
+
+KIND_LABELS: Mapping[ExportKind, str] = {
+    ExportKind.INCIDENTS: N_("📝 Incident reports"),
+    ExportKind.PRACTICES: N_("📘 Practices"),
+    ExportKind.USERS: N_("👤 People"),
+    ExportKind.NEEDS: N_("🙋‍♀️ Women's needs"),
+}
+FORMAT_LABELS: Mapping[ExportFormat, str] = {
+    ExportFormat.CSV: N_("CSV"),
+    ExportFormat.XLSX: N_("XLSX (Excel)"),
+    ExportFormat.GEOJSON: N_("GeoJSON (map)"),
+}
+PERIOD_LABELS: Mapping[ExportPeriod, str] = {
+    ExportPeriod.WEEK: N_("This week"),
+    ExportPeriod.MONTH: N_("Last 30 days"),
+    ExportPeriod.YEAR: N_("Last 12 months"),
+    ExportPeriod.ALL: N_("All time"),
+}
+WHOLE_AREA = N_("Whole area")
+
+
+def kinds(menu: ExportMenu, tr: Tr) -> Screen:
+    """/export: which kind of records."""
+    buttons = [
+        Button(tr.label(KIND_LABELS[k]), CODEC.encode(PickKind(Kind.of(k)))) for k in menu.kinds
+    ]
+    text = tr.gettext(
+        N_(
+            "📤 <b>Export</b>\nWhat would you like to export? Only the records of your "
+            "area are included."
+        )
+    )
+    return Screen(text, rows(buttons, 2))
+
+
+def formats(choice: FormatChoice, tr: Tr) -> Screen:
+    """In which format."""
+    kind = Kind.of(choice.kind)
+    buttons = [
+        Button(tr.label(FORMAT_LABELS[f]), CODEC.encode(PickFormat(kind, Format.of(f))))
+        for f in choice.formats
+    ]
+    text = tr.gettext(
+        N_(
+            "In which format? CSV opens in any spreadsheet; XLSX has a sheet for each "
+            "table; GeoJSON opens on a map (QGIS, uMap)."
+        )
+    )
+    return Screen(text, rows(buttons, 3))
+
+
+def periods(choice: PeriodChoice, tr: Tr) -> Screen:
+    """For which period."""
+    kind, fmt = Kind.of(choice.kind), Format.of(choice.format)
+    buttons = [
+        Button(tr.label(PERIOD_LABELS[p]), CODEC.encode(PickPeriod(kind, fmt, Period.of(p))))
+        for p in choice.periods
+    ]
+    return Screen(tr.gettext(N_("For which period?")), rows(buttons, 2))
+
+
+def regions(choice: RegionChoice, tr: Tr) -> Screen:
+    """Which part of the reader's area: the whole of it first."""
+    kind, fmt, period = Kind.of(choice.kind), Format.of(choice.format), Period.of(choice.period)
+    buttons = [
+        Button("🗺 " + tr.label(WHOLE_AREA), CODEC.encode(PickRegion(kind, fmt, period, None)))
+    ]
+    buttons += [
+        Button(p.name(tr.locale), CODEC.encode(PickRegion(kind, fmt, period, p.code)))
+        for p in choice.regions
+    ]
+    return Screen(tr.gettext(N_("Which part of your area?")), rows(buttons, 2))
+
+
+def sent(export: ExportData, period: ExportPeriod, made: ExportFile, tr: Tr) -> Screen:
+    """The file, with what it holds; a word on rounded pins where they are rounded."""
+    lines = [
+        tr.gettext(
+            N_("{kind} · {period} · {region}"),
+            kind=clean_label(tr.label(KIND_LABELS[ExportKind(export.request.kind)])),
+            period=tr.label(PERIOD_LABELS[period]),
+            region=export.region.name(tr.locale)
+            if export.region is not None
+            else tr.label(WHOLE_AREA),
+        ),
+        tr.ngettext("{n} record in the file.", "{n} records in the file.", export.count),
+    ]
+    if export.rounded_to is not None:
+        lines.append(
+            tr.gettext(
+                N_(
+                    "Location pins are rounded to {digits} decimal places (about {km} km) "
+                    "to protect the reporters; anonymous reporters appear as a pseudonym."
+                ),
+                digits=tr.number(export.rounded_to),
+                km=tr.number(round(111 / 10**export.rounded_to, 1)),
+            )
+        )
+    return Screen("\n".join(lines), attachments=(Attachment(made.filename, made.data),))
