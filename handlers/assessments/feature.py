@@ -6,7 +6,14 @@ from bot.core.access import Permission
 from bot.i18n import N_
 from bot.rules.assessments import AssessmentRules
 from handlers.assessments import handlers as h
-from handlers.assessments.buttons import CODEC, Compare, Home, NewAssessment, OpenProfile
+from handlers.assessments.buttons import (
+    CODEC,
+    Compare,
+    Home,
+    NewAssessment,
+    OpenProfile,
+    OverTime,
+)
 from handlers.plumbing.feature import Buttons, Command, Feature, MenuEntry
 
 FEATURE = Feature(
@@ -37,6 +44,7 @@ FEATURE = Feature(
             NewAssessment: h.on_new,
             OpenProfile: h.on_profile,
             Compare: h.on_compare_button,
+            OverTime: h.on_over_time,
         },
     ),
 )
