@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import LANGUAGES, ConfigError, Settings, load_settings
 from bot.gazetteer import use_file
 from bot.logs import configure as configure_logs
 from bot.logs import token_secrets
@@ -32,7 +32,12 @@ def _parser() -> argparse.ArgumentParser:
         default="0.0.0.0",
         help="address for the webhook (127.0.0.1 behind a reverse proxy on the same host)",
     )
-    sub.add_parser("sandbox", help="try the bot in this terminal, without Telegram")
+    sandbox = sub.add_parser("sandbox", help="try the bot in this terminal, without Telegram")
+    sandbox.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the sandbox's language and its people's (default: AYILBOT_DEFAULT_LANGUAGE)",
+    )
     sub.add_parser("health", help="check the running bot: exit 0 healthy, 1 not; a line each")
     replicate = sub.add_parser(
         "replicate", help="stream the database to AYILBOT_REPLICA_URL with Litestream"
@@ -125,7 +130,7 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
 async def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
     from bot.sandbox import run_sandbox
 
-    return await run_sandbox(settings)
+    return await run_sandbox(settings, getattr(args, "lang", None))
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:

@@ -148,6 +148,7 @@ async def seed_practice(
     amount_som: int | None = None,
     at: datetime | None = None,
     reviewer: int = 1,
+    advice: str = "Start early.",
 ) -> int:
     """A practice in any status, written straight to the database."""
     now = at or datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -168,7 +169,7 @@ async def seed_practice(
                 result="Peace this summer.",
                 plan_budget=plan_budget,
                 amount_som=amount_som,
-                advice="Start early.",
+                advice=advice,
                 visible_to_all=not groups,
                 allow_contact=True,
                 show_author=show_author,

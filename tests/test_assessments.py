@@ -147,7 +147,7 @@ async def test_assessment_access_follows_role_and_scope(
     await server.press(head.user, last.message_id, "as:p:BA-BAT-AKS")
     assert "укугуңуз жок" in (await head.reply()).text
     compare = await head.say("/compare")
-    assert "KBK" in compare.text and "AKS" not in compare.text
+    assert "Кара-Бак" in compare.text and "Ак-Сай" not in compare.text
 
 
 async def test_five_target_aiyl_aimaks_side_by_side(bot: AyilApp, person: PersonFactory) -> None:
@@ -179,12 +179,13 @@ async def test_five_target_aiyl_aimaks_side_by_side(bot: AyilApp, person: Person
     table = await coordinator.say("/compare")
     assert "<pre>" in table.text
     lines = (table.plain_text or "").splitlines()
-    assert lines[1].split() == ["AKS", "AKT", "KBK", "SAM", "TGL"]
+    # The columns are headed by the aiyl aimaks' names, not their codes.
+    assert lines[1].split() == ["Ак-Сай", "Ак-Татыр", "Кара-Бак", "Самаркандек", "Төрт-Гүл"]
     population = next(line for line in lines if line.startswith("Калкы"))
     assert population.count("000") == 5  # one cell per aiyl aimak, the same row for all
     water = next(line for line in lines if line.startswith("Суу"))
     assert water.split()[1:] == ["+", "~", "!", "~", "+"]
-    assert "AKS — Ак-Сай" in table.text and "TGL — Төрт-Гүл" in table.text
+    assert "AKS" not in table.text and "TGL" not in table.text
     files = {
         m.filename: m.document or b""
         for m in (await coordinator.reply(), await coordinator.reply())
@@ -263,3 +264,109 @@ def test_with_aiyl_aimaks_in_two_oblasts_the_oblast_is_asked_first() -> None:
     assert [o.value for o in aimak.kind.options({"rayon": "CH-ALA"}, env)] == ["CH-ALA-X"]
     scoped = Env(translator("en"), None, gazetteer, date(2026, 3, 1), {"places": ["BA-BAT-AKS"]})
     assert not oblast.relevant({}, scoped) and not rayon.relevant({}, scoped)
+
+
+async def seed_assessment(app: AyilApp, code: str, day: date, **values: object) -> None:
+    """An assessment written directly: the same answers but those given."""
+    answers: dict[str, object] = {
+        "population": 12_500,
+        "villages": 6,
+        "resources": {"water": "sufficient", "pasture": "strained", "arable": "sufficient"},
+        "border_km": 23,
+        "border_status": "not_delimited",
+        "mechanisms": ["wua"],
+        "conflicts": 2,
+        "worst_conflict": "Спор у водозабора",
+        "risks": "Нехватка воды",
+        "contacts": "+996 555 000 111",
+        **values,
+    }
+    async with services_of(app).db.transaction() as conn:
+        await AssessmentRepository(conn).create(
+            draft_id=f"seed-{code}-{day}",
+            form_version=2,
+            place_code=code,
+            assessed_on=day,
+            author_id=None,  # type: ignore[arg-type]
+            now=datetime.now(UTC),
+            **answers,  # type: ignore[arg-type]
+        )
+
+
+async def test_one_aiyl_aimak_over_time_and_several_at_one_time(
+    bot: AyilApp, person: PersonFactory
+) -> None:
+    """Ak-Say assessed in June and November: its two assessments side by side, dates as
+    columns and the changes marked; the five as they were on a day in between."""
+    coordinator = person(341, "ru", first_name="Айгерим")
+    await onboard(coordinator, language="Русский")
+    await grant(bot, 341, "all")
+    await seed_assessment(bot, "BA-BAT-AKS", date(2026, 6, 10))
+    await seed_assessment(
+        bot,
+        "BA-BAT-AKS",
+        date(2026, 11, 15),
+        resources={"water": "sufficient", "pasture": "contested", "arable": "sufficient"},
+        conflicts=5,
+        risks="Столкновения на пастбище",
+    )
+    await seed_assessment(bot, "BA-BAT-KBK", date(2026, 6, 12), population=8_000)
+
+    table = await coordinator.say("/compare")
+    lines = (table.plain_text or "").splitlines()
+    assert lines[1].split() == ["Ак-Сай", "Ак-Татыр", "Кара-Бак", "Самаркандек", "Терт-Гюль"]
+    dates = next(line for line in lines if line.startswith("Дата"))
+    assert dates.split()[1:] == ["15.11.26", "—", "12.06.26", "—", "—"]  # the latest of each
+    _, last = await coordinator.reply(), await coordinator.reply()  # its two documents
+    assert coordinator.labels(last) == ["📈 Ак-Сай: оценки по датам"]  # on the last part
+
+    history = await coordinator.press("📈 Ак-Сай: оценки по датам", message=last)
+    lines = (history.plain_text or "").splitlines()
+    assert lines[0] == "Ак-Сай: быстрые оценки по датам"
+    assert lines[1].split() == ["10.06.26", "15.11.26"]  # oldest first
+    pasture = next(line for line in lines if line.startswith("Пастбища"))
+    assert pasture.split()[1:] == ["~", "!*"]  # the change is marked where it happened
+    conflicts = next(line for line in lines if line.startswith("Конфликты"))
+    assert conflicts.split()[1:] == ["2", "5*"]
+    water = next(line for line in lines if line.startswith("Вода"))
+    assert water.split()[1:] == ["+", "+"]
+    assert "* изменилось с предыдущей оценки" in lines
+    parts = (await coordinator.reply(), await coordinator.reply())
+    files = {m.filename: m.document or b"" for m in parts}
+    assert coordinator.labels(parts[1])[-1] == "◀️ Назад"
+    markdown = files["assessments-ba-bat-aks.md"].decode()
+    assert "|  | 10.06.2026 | 15.11.2026 |" in markdown
+    assert "| Пастбища | 🟡 Напряжённо | 🔴 Идут споры \\* |" in markdown
+    assert "| Риски и потребности | Нехватка воды | Столкновения на пастбище \\* |" in markdown
+    assert "| Население | 12\xa0500 | 12\xa0500 |" in markdown  # unchanged: not marked
+    assert "+996" not in markdown
+    word = Document(io.BytesIO(files["assessments-ba-bat-aks.docx"]))
+    assert word.core_properties.title == "Ак-Сай: быстрые оценки по датам"
+    assert word.core_properties.language == "ru"
+    (grid,) = word.tables
+    assert [c.text for c in grid.rows[0].cells] == ["", "10.06.2026", "15.11.2026"]
+    changed = [
+        run.text
+        for row in grid.rows
+        for cell in row.cells
+        for p in cell.paragraphs
+        for run in p.runs
+        if run.bold
+    ]
+    assert changed == ["🔴 Идут споры *", "5 *", "Столкновения на пастбище *"]
+
+    # Several at one time: each aiyl aimak as it was assessed by the day asked.
+    then = await coordinator.say("/compare 30.06.2026")
+    assert "По состоянию на 30 июня 2026\u202fг." in then.text
+    dates = next(line for line in (then.plain_text or "").splitlines() if line.startswith("Дата"))
+    assert dates.split()[1:] == ["10.06.26", "—", "12.06.26", "—", "—"]
+    _, last = await coordinator.reply(), await coordinator.reply()
+    assert coordinator.labels(last) == []  # by then Ak-Say had one assessment
+
+    # One code: that aiyl aimak over time, as the button shows it.
+    alone = await coordinator.say("/compare BA-BAT-AKS")
+    assert alone.text == history.text
+    await coordinator.reply(), await coordinator.reply()
+    home = await coordinator.say("/assessment")
+    profile = await coordinator.press("Ак-Сай", message=home)
+    assert "📈 Оценки по датам" in coordinator.labels(profile)

@@ -139,7 +139,8 @@ async def test_rows_stored_before_the_cleaning_still_export_and_open(bot: AyilAp
     async with db.reading() as conn:
         needs = await NeedRepository(conn).by_author(850)
     ready = ProgrammeReady(
-        items=tuple(NeedItem(need, None) for need in needs),
+        achieved=(),
+        proposed=tuple(NeedItem(need, None) for need in needs),
         author="Айгүл",
         place=None,
         intro=DIRTY,

@@ -105,14 +105,14 @@ def test_library_noise_is_lowered_to_warnings(out: io.StringIO) -> None:
 def test_the_sandbox_writes_its_log_to_a_file_not_into_the_chat(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AYILBOT_"))}
     env.update({"AYILBOT_DB": str(tmp_path / "ayilbot.db"), "TELEGRAM_BOT_TOKEN": ""})
-    term = Pty([sys.executable, "-m", "bot", "sandbox"], env)
+    term = Pty([sys.executable, "-m", "bot", "sandbox", "--lang", "en"], env)
     try:
         term.expect("Send /start to begin")
         # The sandbox person is an administrator: an export logs a line (at INFO).
-        for press in ("/export", "1", "1", "1"):
+        for press in ("/export", "#1", "#1", "#1"):
             term.send(press)
-            term.expect("[1]")
-        term.send("1")
+            term.expect("[#1]")
+        term.send("#1")
         seen = term.expect("[document: ayilbot-incidents")
         term.send("/quit")
         assert term.close() == 0

@@ -31,6 +31,7 @@ SHIPPED: list[tuple[Codec, Press, str]] = [
     (assessment.CODEC, assessment.NewAssessment("BA-BAT-AKS"), "as:n:BA-BAT-AKS"),
     (assessment.CODEC, assessment.OpenProfile("BA-BAT-AKS"), "as:p:BA-BAT-AKS"),
     (assessment.CODEC, assessment.Compare(), "as:c"),
+    (assessment.CODEC, assessment.OverTime("BA-BAT-AKS"), "as:t:BA-BAT-AKS"),
 ]
 
 # The largest values a button may carry: still under Telegram's 64 bytes.
@@ -40,6 +41,7 @@ LARGEST: list[tuple[Codec, Press]] = [
     (need.CODEC, need.Join(LARGEST_ID, LARGEST_ID)),
     (assessment.CODEC, assessment.NewAssessment("X" * 40)),
     (assessment.CODEC, assessment.OpenProfile("X" * 40)),
+    (assessment.CODEC, assessment.OverTime("X" * 40)),
 ]
 
 

@@ -128,6 +128,27 @@ async def move(
     return await who.press(submit, message=summary)
 
 
+async def test_the_date_question_names_the_stage(bot: AyilApp, person: PersonFactory) -> None:
+    """An implemented need is asked when it was implemented, not "when was it decided"."""
+    aigul = person(205, "ky", first_name="Айгүл")
+    await onboard(aigul, language="Кыргызча", kind_index=CANDIDATE)
+    asked = {}
+    for stage in ("Ишке ашырылды", "Жергиликтүү планга", "Айыл өкмөтүнө"):
+        need = await add_need(bot, 205, text=f"Муктаждык: {stage}")
+        card = await aigul.press(f"№ {need}", message=await aigul.say("/myneeds"))
+        question = await aigul.press("📈", message=card)
+        when = await aigul.press(stage, message=question)
+        if stage == "Айыл өкмөтүнө":  # with whom it was raised comes first
+            when = await aigul.press("Айыл өкмөтү", message=when)
+        asked[stage] = when.text
+        await aigul.say("/cancel")
+    assert "Бул качан ишке ашырылды?" in asked["Ишке ашырылды"]
+    assert "чечилди" not in asked["Ишке ашырылды"]
+    assert "Бул качан чечилди?" in asked["Жергиликтүү планга"]
+    assert "Муну качан көтөрдүңүз?" in asked["Айыл өкмөтүнө"]
+    assert all("(мисалы, 07.03.2026)" in text for text in asked.values())
+
+
 async def track(app: AyilApp, need_id: int) -> list[tuple[str, int | None, str | None]]:
     async with services_of(app).db.reading() as conn:
         return [
@@ -164,6 +185,9 @@ async def test_need_recorded_and_moved_to_implemented_in_kyrgyz(
     assert "Кызыл-Бел" in summary.text and "15" in summary.text
     receipt = await aigul.press(KY_SUBMIT, message=summary)
     assert "сакталды" in receipt.text and "/myneeds" in receipt.text
+    # Who will see it, and that sharing shows her name but not her Telegram username.
+    assert "анын айыл аймагынын жана топторуңуздун координаторлору гана көрөт" in receipt.text
+    assert "Telegram аккаунтуңуздун атын (username) көрүшпөйт" in receipt.text
     async with services_of(bot).db.reading() as conn:
         (need,) = await NeedRepository(conn).by_author(201)
     assert (need.topic, need.place_code, need.village, need.women) == (
@@ -394,19 +418,106 @@ async def test_programme_contains_exactly_the_chosen_needs(
     assert "3 муктаждык" in caption.text
     files = {m.filename: m.document for m in (await aigul.reply(), await aigul.reply())}
     markdown = (files["programme.md"] or b"").decode()
-    assert markdown.count("## ") == 3
-    assert "## Суу жана санитария" in markdown and "## Бала бакча жана мектеп" in markdown
-    assert "## Медициналык пункт (ФАП)" in markdown
+    assert markdown.count("\n### ") == 3 and "## Менин сунуштарым" in markdown
+    assert "### Суу жана санитария" in markdown and "### Бала бакча жана мектеп" in markdown
+    assert "### Медициналык пункт (ФАП)" in markdown
     assert "Ичүүчү суу жок" in markdown and "ФАПта дарыгер жок" in markdown
     assert "Сугат арыгы" not in markdown and "жашыруун" not in markdown
-    assert "15 аял көтөргөн (Жыйында)." in markdown and "Менин сунушум: Скважина казуу" in markdown
-    assert "Бардыгы болуп 20 аял көтөргөн." in markdown
+    assert "Жыйында 15 аял көтөргөн." in markdown and "Менин сунушум: Скважина казуу" in markdown
+    assert "1 муктаждык; аны көтөргөн аялдар: 20." in markdown
     assert "Мен Ак-Сайдын аялдары үчүн иштейм." in markdown
     word = Document(io.BytesIO(files["programme.docx"] or b""))
     paragraphs = [p.text for p in word.paragraphs]
-    headings = [p.text for p in word.paragraphs if p.style and p.style.name == "Heading 1"]
+    headings = [p.text for p in word.paragraphs if p.style and p.style.name == "Heading 2"]
     assert headings == ["Суу жана санитария", "Бала бакча жана мектеп", "Медициналык пункт (ФАП)"]
     assert "Бала бакча жок" in paragraphs and "Сугат арыгы бузук" not in paragraphs
+
+
+async def set_stage(
+    app: AyilApp, need_id: int, stage: str, on: date, som: int | None = None
+) -> None:
+    """Move a need along its track directly (the stage form has tests of its own)."""
+    async with services_of(app).db.transaction() as conn:
+        await NeedRepository(conn).set_stage(
+            need_ids=[need_id],
+            stage=stage,
+            reached=stage,
+            stage_on=on,
+            amount_som=som,
+            now=datetime.now(UTC),
+        )
+
+
+async def test_programme_states_her_record_apart_from_her_proposals(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    """Needs in the plan, budgeted or implemented are what was achieved, with amounts and dates;
+    the others are proposals. Her village is in the byline, not her rayon."""
+    asel = Person(server, server.user(261, "Асель", last_name="Ташиева", language_code="ru"))
+    zarina = person(262, "ru", first_name="Зарина")
+    kinds = await asel.press("Русский", message=await asel.say("/start"))
+    oblasts = await asel.press("Кандидатка или участница группы обмена опытом", message=kinds)
+    assert "Где вы живёте и выдвигаетесь на выборы?" in oblasts.text  # not "where you work"
+    rayons = await asel.press("Баткенская область", message=oblasts)
+    aimaks = await asel.press("Баткенский район", message=rayons)
+    typed = await asel.press("Другое / нет в списке", message=aimaks)
+    privacy = await asel.say("Кара-Булак")
+    await asel.press(privacy.flat_buttons[0][0], message=privacy)
+    await onboard(zarina, language="Русский", kind_index=CANDIDATE)
+    assert "Баткенский район" not in typed.text
+    group = await make_group(bot, "Кандидатки Баткена", 261, 262)
+
+    water = await add_need(bot, 261, text="Нет питьевой воды", women=12, heard="meeting")
+    await set_stage(bot, water, "implemented", date(2026, 9, 1), som=150_000)
+    clinic = await add_need(bot, 261, text="Нет фельдшера", topic="health", women=3)
+    await set_stage(bot, clinic, "in_plan", date(2026, 7, 15))
+    school = await add_need(
+        bot, 261, text="Нет детского сада", topic="school", heard="one", women=1
+    )
+    await set_stage(bot, school, "raised", date(2026, 6, 2))
+    road = await add_need(bot, 261, text="Разбитая дорога", topic="roads", women=5)
+    bridge = await add_need(bot, 261, text="Нет моста", topic="roads", women=21, heard="survey")
+    lights = await add_need(bot, 262, text="Нет освещения", topic="safety", women=4)
+    await set_stage(bot, lights, "budgeted", date(2026, 8, 20), som=40_000)
+    async with services_of(bot).db.transaction() as conn:
+        await NeedRepository(conn).share(need_id=lights, group_id=group, now=datetime.now(UTC))
+
+    choose = await asel.say("/programme")
+    for number in (water, clinic, school, road, bridge, lights):
+        choose = await asel.press(f"№ {number} ·", message=choose)
+    intro = await asel.press(RU_DONE, message=choose)
+    summary = await asel.press(RU_SKIP, message=intro)
+    await asel.press(RU_SUBMIT, message=summary)
+    caption = await asel.reply()
+    assert "6 потребностей" in caption.text
+    files = {m.filename: m.document for m in (await asel.reply(), await asel.reply())}
+    markdown = (files["programme.md"] or b"").decode()
+    record, proposals = markdown.split("## Мои предложения")
+    assert "**Асель Ташиева, Кара-Булак**" in record  # her village, not "Баткенский район"
+    assert "## Что уже сделано" in record
+    assert "- Нет питьевой воды\n  - Выполнена (1 сентября 2026\u202fг.).\n" in record
+    assert "  - Бюджет: 150\xa0000 сом.\n  - 12 женщин подняли её на собрании." in record
+    assert "  - Включена в местный план (15 июля 2026\u202fг.)." in record
+    assert "  - Выделен бюджет: 40\xa0000 сом (20 августа 2026\u202fг.)." in record
+    assert "  - Записала участница моей группы обмена опытом." in record
+    assert "Нет освещения" in record and "Нет фельдшера" in record
+    assert "Предлагаю" not in record and "Нет моста" not in record
+    assert "### Дороги и транспорт" in proposals
+    assert "_2 потребности; женщин, которые их подняли: 26._" in proposals
+    assert "  - 5 женщин подняли её на собрании." in proposals  # lower case, mid-sentence
+    assert "  - 21 женщина назвала её в опросе." in proposals
+    assert "_1 потребность; женщин, которые её подняли: 1._" in proposals
+    assert "  - Об этой потребности сказала одна женщина." in proposals
+    assert (
+        "  - Уже поднята перед айыл окмоту или айылным кенешем (2 июня 2026\u202fг.)." in proposals
+    )
+    assert "Нет питьевой воды" not in proposals and "(На собрании)" not in markdown
+    word = Document(io.BytesIO(files["programme.docx"] or b""))
+    properties = word.core_properties
+    assert properties.title == "Предвыборная программа (черновик)"
+    assert properties.language == "ru" and properties.author == "Асель Ташиева"
+    headings = [p.text for p in word.paragraphs if p.style and p.style.name == "Heading 1"]
+    assert headings == ["Что уже сделано", "Мои предложения"]
 
 
 async def test_election_result_seen_by_coordinator_and_not_by_peers(

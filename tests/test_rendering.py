@@ -63,12 +63,15 @@ SAMPLES: dict[str, Sample] = {
     "dates": lambda tr: [f"{tr.short_date(DAY)[:5]}–{tr.short_date(date(2026, 12, 13))[:5]}"],
     "period": _periods,
     "amount": _counts(150_000, 2_500),
+    "about": _labels("a village leader in Ak-Say"),
+    "advice": _words("Суу графигин жазуу жүзүндө макулдашыңыз"),
     "answer": _words("Суу графиги макулдашылды", "Graphic agreed"),
     "area": _names("BA-BAT"),
     "audience": _labels("everyone registered"),
     "baseline": _counts(0.8, 12),
     "budgeted": _counts(3, 10_000),
     "comment": _words("Сүрөт кошуңуз"),
+    "user": _counts(1),
     "warning": lambda tr: [
         "",
         "\n\n"
@@ -97,6 +100,7 @@ SAMPLES: dict[str, Sample] = {
     "declined": _counts(1, 10_000),
     "digits": _counts(2),
     "elected": _counts(1, 12),
+    "files": lambda tr: ["/home/aigul/ayilbot/sandbox-files"],
     "group": _words("Баткен чек ара"),
     "groups": _words("Баткен чек ара, Лейлек"),
     "high": _counts(10_000),
@@ -113,6 +117,7 @@ SAMPLES: dict[str, Sample] = {
     "last": _counts(0, 12),
     "length": _counts(3_501),
     "limit": _counts(5, 3_500),
+    "log": lambda tr: ["/home/aigul/ayilbot/sandbox.log"],
     "link": lambda tr: ["https://t.me/ayilbot?start=g-abc123"],
     "low": _counts(0),
     "n": _counts(3, 10_000),  # a count outside ngettext ("To approve ({n})")
@@ -125,6 +130,7 @@ SAMPLES: dict[str, Sample] = {
     "order": _labels("newest first"),
     "original": lambda tr: ["№ 11"],
     "other": lambda tr: ["№ 11"],
+    "path": lambda tr: ["/home/aigul/ayilbot/sandbox-files/12-programme.docx"],
     "page": _counts(1),
     "pages": _counts(3),
     "pending": _counts(2),
@@ -137,6 +143,7 @@ SAMPLES: dict[str, Sample] = {
     "role": lambda tr: ["boss"],
     "scope": lambda tr: ["BA-XYZ"],
     "score": _counts(13, 0.5),
+    "shown": _counts(6),
     "stage": _labels("included in the local plan"),
     "status": _labels("✅ Verified", "published"),
     "text": _words("Мектепке суу"),
@@ -150,6 +157,7 @@ SAMPLES: dict[str, Sample] = {
     "weeks": _counts(4),
     "what": _labels("🐑 Pasture"),
     "where": _labels("to members privately"),
+    "women": _counts(1, 12, 10_000),
     "words": _words("суу"),
 }
 

@@ -58,6 +58,8 @@ class Step:
     when: Callable[[Answers, Env], bool] | None = None
     clears: tuple[str, ...] = ()  # answers that depend on this one
     prompt_params: Callable[[Answers, Env], Mapping[str, Any]] | None = None
+    # A prompt chosen by earlier answers (a msgid); `prompt` when it returns None.
+    prompt_for: Callable[[Answers, Env], str | None] | None = None
 
     def relevant(self, answers: Answers, env: Env) -> bool:
         return self.when is None or self.when(answers, env)
@@ -578,7 +580,8 @@ class FormEngine:
         step = form.steps[index]
         where = str(index)
         params = step.prompt_params(draft.answers, env) if step.prompt_params else {}
-        text = f"<b>{tr.gettext(form.title)}</b>\n{tr.gettext(step.prompt, **params)}"
+        prompt = (step.prompt_for(draft.answers, env) if step.prompt_for else None) or step.prompt
+        text = f"<b>{tr.gettext(form.title)}</b>\n{tr.gettext(prompt, **params)}"
         pending = draft.context.get("pending", {}).get(step.key)
         options = step.kind.options(draft.answers, env)
         chosen = set(pending or ()) if isinstance(step.kind, Choice) and step.kind.collects else ()

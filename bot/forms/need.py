@@ -195,6 +195,13 @@ class DateSince(Date):
         return value
 
 
+# "When was it decided?" fits a plan, a budget and a refusal; the other stages ask their own.
+WHEN: Mapping[str, str] = {
+    "raised": N_("When did you raise it? Press a button or type the date as dd.mm.yyyy."),
+    "implemented": N_("When was it implemented? Press a button or type the date as dd.mm.yyyy."),
+}
+
+
 def _next_stages(answers: Answers, env: Env) -> Sequence[Option]:
     """Every stage after the current one, and Declined."""
     current = str(env.context.get("stage", "recorded"))
@@ -250,6 +257,7 @@ NEED_STAGE = Form(
             DateSince(),
             N_("When was it decided? Press a button or type the date as dd.mm.yyyy."),
             label=N_("Date"),
+            prompt_for=lambda a, env: WHEN.get(str(a.get("stage"))),
         ),
         Step(
             "evidence",

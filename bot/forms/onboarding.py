@@ -24,6 +24,14 @@ KIND_OPTIONS = (
 )
 
 
+# A village leader is asked where she works; a candidate where she lives and stands for
+# election; anyone else where she lives.
+WHERE: Mapping[str, str] = {
+    "candidate": N_("Where do you live and stand for election? Choose the oblast."),
+    "community": N_("Where do you live? Choose the oblast."),
+}
+
+
 def places(level_key: str | None) -> Callable[[Answers, Env], Sequence[Option]]:
     """Options for the next level of the gazetteer below the answer at `level_key`."""
 
@@ -73,6 +81,7 @@ ONBOARDING = Form(
             Choice(options_for=places(None), columns=2),
             N_("Where do you work? Choose the oblast."),
             label=N_("Oblast"),
+            prompt_for=lambda a, env: WHERE.get(str(a.get("kind"))),
             clears=("rayon", "aiyl_aimak"),
         ),
         Step(

@@ -1,5 +1,8 @@
 """Rapid assessments side by side as documents (Word and Markdown), in the reader's language.
 
+Side by side is several aiyl aimaks at one time (places as columns) or one aiyl aimak over
+time (dates as columns, each changed value marked).
+
 Staff contacts never appear here: the documents are shared beyond the coordinators.
 """
 
@@ -14,7 +17,7 @@ from docx import Document
 from bot.forms.assessment import BORDER, MECHANISMS, RESOURCES, STATES
 from bot.i18n import N_, Tr
 from bot.records.assessments import Assessment
-from bot.rules.assessments import ROW_KEYS, Comparison
+from bot.rules.assessments import ROW_KEYS, Comparison, History
 from bot.typed_text import xml_safe
 
 
@@ -59,42 +62,130 @@ def value(assessment: Assessment, key: str, tr: Tr) -> str:
     return str(raw)
 
 
-def grid(comparison: Comparison, tr: Tr) -> list[list[str]]:
-    """Header and rows in full words."""
-    found = [["", *(p.name(tr.locale) for p in comparison.places)]]
-    for row in ROWS:
-        cells = []
-        for place in comparison.places:
-            latest = comparison.latest.get(place.code)
-            cells.append(value(latest, row.key, tr) if latest else "—")
-        found.append([tr.label(row.label), *cells])
-    return found
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A value in full words; `changed` when it differs from the assessment before it."""
+
+    text: str
+    changed: bool = False
 
 
-def markdown(comparison: Comparison, tr: Tr) -> bytes:
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A comparison in full words: its title, column heads, labelled rows and notes below."""
+
+    title: str
+    heads: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[Cell, ...]], ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def marked(self) -> bool:
+        """Whether a value carries the mark of a change (the legend is then needed)."""
+        return any(cell.changed for _label, cells in self.rows for cell in cells)
+
+
+CHANGED_MARK = "*"
+
+
+def changed_note(tr: Tr) -> str:
+    """The legend of the mark a changed value carries."""
+    return tr.label(N_("* changed since the previous assessment"))
+
+
+def table(found: Comparison | History, tr: Tr) -> Table:
+    """Several aiyl aimaks at one time (places as columns), or one over time (dates)."""
+    if isinstance(found, History):
+        return _over_time(found, tr)
+    title = tr.label(N_("Rapid assessments side by side"))
+    notes = []
+    if found.as_of is not None:
+        notes.append(tr.label(N_("As of {date}")).format(date=tr.date(found.as_of)))
+    rows = tuple(
+        (
+            tr.label(row.label),
+            tuple(
+                Cell(value(latest, row.key, tr) if latest else "—")
+                for latest in (found.latest.get(p.code) for p in found.places)
+            ),
+        )
+        for row in ROWS
+    )
+    return Table(title, tuple(p.name(tr.locale) for p in found.places), rows, tuple(notes))
+
+
+def _over_time(found: History, tr: Tr) -> Table:
+    """Dates as columns, oldest first; the date row is the heads."""
+    title = tr.label(N_("{place}: rapid assessments over time")).format(
+        place=found.place.name(tr.locale)
+    )
+    rows = tuple(
+        (
+            tr.label(row.label),
+            tuple(
+                Cell(value(a, row.key, tr), row.key in changed)
+                for a, changed in zip(found.assessments, found.changed, strict=True)
+            ),
+        )
+        for row in ROWS[1:]
+    )
+    notes = []
+    if found.total > len(found.assessments):
+        notes.append(
+            tr.ngettext(
+                "The latest {shown} of {n} assessment.",
+                "The latest {shown} of {n} assessments.",
+                found.total,
+                shown=tr.number(len(found.assessments)),
+            )
+        )
+    heads = tuple(tr.short_date(a.assessed_on) for a in found.assessments)
+    return Table(title, heads, rows, tuple(notes))
+
+
+def markdown(found: Comparison | History, tr: Tr) -> bytes:
     """The comparison as a Markdown table."""
 
     def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+        return text.replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
 
-    table = grid(comparison, tr)
-    lines = ["# " + tr.label(N_("Rapid assessments side by side")), ""]
-    lines.append("| " + " | ".join(cell(c) for c in table[0]) + " |")
-    lines.append("|" + "---|" * len(table[0]))
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in table[1:]]
-    return ("\n".join(lines) + "\n").encode()
+    shown = table(found, tr)
+    lines = ["# " + cell(shown.title), ""]
+    lines.append("|  | " + " | ".join(cell(h) for h in shown.heads) + " |")
+    lines.append("|" + "---|" * (len(shown.heads) + 1))
+    for label, cells in shown.rows:
+        texts = [cell(c.text) + (" \\" + CHANGED_MARK if c.changed else "") for c in cells]
+        lines.append(f"| {cell(label)} | " + " | ".join(texts) + " |")
+    notes = (changed_note(tr),) if shown.marked else ()
+    lines += ["", *(cell(note) + "  " for note in (*notes, *shown.notes))]
+    return ("\n".join(lines).rstrip() + "\n").encode()
 
 
-def word(comparison: Comparison, tr: Tr) -> bytes:
-    """The comparison as a Word document with one table."""
-    table_rows = grid(comparison, tr)
+def word(found: Comparison | History, tr: Tr) -> bytes:
+    """The comparison as a Word document with one table; a changed value is bold and marked."""
+    shown = table(found, tr)
     document = Document()
-    document.add_heading(tr.label(N_("Rapid assessments side by side")), level=1)
-    table = document.add_table(rows=len(table_rows), cols=len(table_rows[0]))
-    table.style = "Table Grid"
-    for r, row in enumerate(table_rows):
-        for c, text in enumerate(row):
-            table.cell(r, c).text = xml_safe(text)  # rows stored before text was cleaned
+    document.core_properties.title = xml_safe(shown.title)
+    document.core_properties.language = tr.locale
+    document.add_heading(xml_safe(shown.title), level=1)
+    grid = document.add_table(rows=len(shown.rows) + 1, cols=len(shown.heads) + 1)
+    grid.style = "Table Grid"
+    for c, head in enumerate(shown.heads, start=1):
+        grid.cell(0, c).text = xml_safe(head)
+    for r, (label, cells) in enumerate(shown.rows, start=1):
+        grid.cell(r, 0).text = xml_safe(label)
+        for c, found_cell in enumerate(cells, start=1):
+            # Rows stored before text was cleaned may hold characters XML forbids.
+            text = xml_safe(found_cell.text)
+            if found_cell.changed:
+                run = grid.cell(r, c).paragraphs[0].add_run(f"{text} {CHANGED_MARK}")
+                run.bold = True
+            else:
+                grid.cell(r, c).text = text
+    if shown.marked:
+        document.add_paragraph(changed_note(tr))
+    for note in shown.notes:
+        document.add_paragraph(xml_safe(note))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

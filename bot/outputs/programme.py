@@ -1,4 +1,8 @@
-"""The electoral programme as documents (Markdown and Word), in the candidate's language."""
+"""The electoral programme as documents (Markdown and Word), in the candidate's language.
+
+Her record comes first: what the chosen needs already achieved (in the local plan, budgeted
+with the amount, implemented with the date). Her proposals follow, by topic.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docx import Document
+from docx.document import Document as WordDocument
 
-from bot.forms.need import HEARD, OTHER, TOPICS
-from bot.i18n import Tr
+from bot.forms.need import OTHER, TOPICS
+from bot.i18n import N_, Tr
 from bot.rules.needs import NeedItem, ProgrammeReady
 from bot.typed_text import xml_safe
 
@@ -48,6 +53,9 @@ def _plain_label(tr: Tr, msgid: str) -> str:
     return rest if rest and not head.isalnum() else label
 
 
+Entry = tuple[str, tuple[str, ...]]  # a need's text and the lines below it
+
+
 @dataclass(frozen=True, slots=True)
 class ProgrammeText:
     """Every sentence of the programme, already in the candidate's language."""
@@ -55,40 +63,113 @@ class ProgrammeText:
     title: str
     byline: str
     intro: str | None
-    sections: tuple[tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]], ...]
+    sections: tuple[tuple[str, str, tuple[Entry, ...]], ...]  # proposals: topic, women, needs
+    record: tuple[Entry, ...] = ()  # what the chosen needs already achieved
+    record_title: str = ""
+    proposals_title: str = ""
+    author: str = ""
+    locale: str = "en"
 
 
 def programme_text(programme: ProgrammeReady, tr: Tr) -> ProgrammeText:
-    """The programme as plain text parts: (section title, women line, [(need, details)])."""
+    """The programme as plain text parts: her record, then her proposals by topic."""
     parts = []
-    for section in sections(programme.items, tr):
+    for section in sections(programme.proposed, tr):
         women = tr.ngettext(
-            "Raised by {n} woman in all.", "Raised by {n} women in all.", section.women
+            "{n} need; women who raised it: {women}.",
+            "{n} needs; women who raised them: {women}.",
+            len(section.items),
+            women=tr.number(section.women),
         )
-        items = []
-        for item in section.items:
-            need = item.need
-            details = [
-                tr.ngettext(
-                    "Raised by {n} woman ({how}).",
-                    "Raised by {n} women ({how}).",
-                    need.women,
-                    how=tr.label(HEARD.get(need.heard, need.heard)),
-                )
-            ]
-            where = _where(item, tr)
-            if where:
-                details.append(tr.gettext("Where: {place}", place=where))
-            if need.proposal:
-                details.append(tr.gettext("I propose: {proposal}", proposal=need.proposal))
-            text = need.description or tr.gettext("(described in a voice note)")
-            items.append((str(text), tuple(_unescape(d) for d in details)))
-        parts.append((section.title, _unescape(women), tuple(items)))
-    title = tr.gettext("Electoral programme (draft)")
-    author = programme.author
-    place = programme.place.name(tr.locale) if programme.place else None
-    byline = author if not place else f"{author}, {place}"
-    return ProgrammeText(_unescape(title), byline, programme.intro, tuple(parts))
+        items = tuple(_proposal(item, tr) for item in section.items)
+        parts.append((section.title, _unescape(women), items))
+    record = tuple(_achievement(item, programme, tr) for item in programme.achieved)
+    place = programme.place.name(tr.locale) if programme.place else programme.village
+    byline = programme.author if not place else f"{programme.author}, {place}"
+    return ProgrammeText(
+        title=_unescape(tr.gettext(N_("Electoral programme (draft)"))),
+        byline=byline,
+        intro=programme.intro,
+        sections=tuple(parts),
+        record=record,
+        record_title=tr.label(N_("What has been achieved")),
+        proposals_title=tr.label(N_("My proposals")),
+        author=programme.author,
+        locale=tr.locale,
+    )
+
+
+def _text(item: NeedItem, tr: Tr) -> str:
+    return str(item.need.description or tr.gettext(N_("(described in a voice note)")))
+
+
+def _proposal(item: NeedItem, tr: Tr) -> Entry:
+    """A need she proposes to solve: who raised it, where, her proposal, how far it got."""
+    need = item.need
+    details = [_raised_by(item, tr)]
+    where = _where(item, tr)
+    if where:
+        details.append(tr.gettext(N_("Where: {place}"), place=where))
+    if need.proposal:
+        details.append(tr.gettext(N_("I propose: {proposal}"), proposal=need.proposal))
+    if need.stage == "raised" and need.stage_on:
+        details.append(
+            tr.gettext(
+                N_("Already raised with the ayil okmotu or ayil kenesh ({date})."),
+                date=tr.date(need.stage_on),
+            )
+        )
+    return _text(item, tr), tuple(_unescape(d) for d in details)
+
+
+def _achievement(item: NeedItem, programme: ProgrammeReady, tr: Tr) -> Entry:
+    """A need already in the plan, budgeted or implemented: what was achieved, and when."""
+    need = item.need
+    when = tr.date(need.stage_on) if need.stage_on else None
+    amount = tr.number(need.amount_som) if need.amount_som else None
+    details: list[str] = []
+    if need.stage == "implemented":
+        details.append(
+            tr.gettext(N_("Implemented ({date})."), date=when)
+            if when
+            else tr.gettext(N_("Implemented."))
+        )
+        if amount:
+            details.append(tr.gettext(N_("Budget: {amount} som."), amount=amount))
+    elif need.stage == "budgeted":
+        details.append(
+            tr.gettext(N_("Budget allocated: {amount} som ({date})."), amount=amount, date=when)
+            if amount and when
+            else tr.gettext(N_("Budget allocated."))
+        )
+    else:
+        details.append(
+            tr.gettext(N_("Included in the local plan ({date})."), date=when)
+            if when
+            else tr.gettext(N_("Included in the local plan."))
+        )
+    details.append(_raised_by(item, tr))
+    where = _where(item, tr)
+    if where:
+        details.append(tr.gettext(N_("Where: {place}"), place=where))
+    if need.id in programme.theirs:
+        details.append(tr.gettext(N_("Recorded by a member of my peer group.")))
+    return _text(item, tr), tuple(_unescape(d) for d in details)
+
+
+def _raised_by(item: NeedItem, tr: Tr) -> str:
+    """How the women raised the need, a whole sentence for each way: a label in brackets read
+    "(На собрании)" mid-sentence. "From one woman" has one woman by definition."""
+    need = item.need
+    if need.heard == "meeting":
+        return tr.ngettext(
+            "Raised by {n} woman at a meeting.", "Raised by {n} women at a meeting.", need.women
+        )
+    if need.heard == "survey":
+        return tr.ngettext(
+            "Raised by {n} woman in a survey.", "Raised by {n} women in a survey.", need.women
+        )
+    return tr.gettext(N_("Raised by one woman."))
 
 
 def _where(item: NeedItem, tr: Tr) -> str:
@@ -106,30 +187,53 @@ def markdown(programme: ProgrammeText) -> bytes:
     lines = [f"# {programme.title}", "", f"**{programme.byline}**", ""]
     if programme.intro:
         lines += [programme.intro, ""]
+    if programme.record:
+        lines += [f"## {programme.record_title}", ""]
+        lines += _markdown_entries(programme.record)
+    if programme.sections:
+        lines += [f"## {programme.proposals_title}", ""]
     for title, women, items in programme.sections:
-        lines += [f"## {title}", "", f"_{women}_", ""]
-        for text, details in items:
-            lines.append(f"- {text}")
-            lines += [f"  - {d}" for d in details]
-        lines.append("")
+        lines += [f"### {title}", "", f"_{women}_", ""]
+        lines += _markdown_entries(items)
     return "\n".join(lines).encode()
 
 
+def _markdown_entries(entries: Sequence[Entry]) -> list[str]:
+    lines = []
+    for text, details in entries:
+        lines.append(f"- {text}")
+        lines += [f"  - {d}" for d in details]
+    return [*lines, ""]
+
+
 def word(programme: ProgrammeText) -> bytes:
-    """The programme as a Word document."""
+    """The programme as a Word document, its title, author and language set."""
     # Needs stored before typed text was cleaned may hold characters XML forbids.
     document = Document()
+    properties = document.core_properties
+    properties.title = xml_safe(programme.title)
+    properties.author = xml_safe(programme.author)
+    properties.language = programme.locale
     document.add_heading(xml_safe(programme.title), level=0)
     document.add_paragraph().add_run(xml_safe(programme.byline)).bold = True
     if programme.intro:
         document.add_paragraph(xml_safe(programme.intro))
+    if programme.record:
+        document.add_heading(xml_safe(programme.record_title), level=1)
+        _word_entries(document, programme.record)
+    if programme.sections:
+        document.add_heading(xml_safe(programme.proposals_title), level=1)
     for title, women, items in programme.sections:
-        document.add_heading(xml_safe(title), level=1)
+        document.add_heading(xml_safe(title), level=2)
         document.add_paragraph().add_run(xml_safe(women)).italic = True
-        for text, details in items:
-            document.add_paragraph(xml_safe(text), style="List Bullet")
-            for detail in details:
-                document.add_paragraph(xml_safe(detail), style="List Bullet 2")
+        _word_entries(document, items)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _word_entries(document: WordDocument, entries: Sequence[Entry]) -> None:
+    for text, details in entries:
+        document.add_paragraph(xml_safe(text), style="List Bullet")
+        for detail in details:
+            document.add_paragraph(xml_safe(detail), style="List Bullet 2")

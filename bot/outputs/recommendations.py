@@ -10,7 +10,7 @@ from docx import Document
 
 from bot.forms.practice import PLAN_BUDGET_LABELS, TOPIC_LABELS
 from bot.i18n import N_, Tr
-from bot.rules.recommendations import FORMATS, Compiled, Entry
+from bot.rules.recommendations import FORMATS, Compiled, Entry, Section
 from bot.typed_text import xml_safe
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
@@ -36,6 +36,10 @@ def _title(tr: Tr) -> str:
     return tr.label(N_("Recommendations from peer practices"))
 
 
+def _practices(tr: Tr) -> str:
+    return tr.label(N_("The practices"))
+
+
 def _topic(tr: Tr, code: str) -> str:
     return tr.label(TOPIC_LABELS.get(code, code))
 
@@ -59,6 +63,56 @@ def _meta(c: Compiled, tr: Tr) -> list[str]:
         + " · "
         + tr.label(N_("Compiled on {date}.")).format(date=tr.date(c.made_on)),
     ]
+
+
+def _to_authorities(tr: Tr) -> tuple[str, str]:
+    """The heading and opening line of the part addressed to those who decide."""
+    return (
+        tr.label(
+            N_(
+                "To the ayil okmotu, the ayil kenesh and the rayon administration: what the "
+                "practices recommend"
+            )
+        ),
+        tr.label(
+            N_(
+                "Under each topic: how many practices there are and how far they got, then "
+                "the advice their authors give to those who face the same. The practices "
+                "themselves follow."
+            )
+        ),
+    )
+
+
+def _summary(section: Section, tr: Tr) -> str:
+    """How many practices a topic has, from how many places, and what got into plans."""
+    parts = [
+        tr.ngettext("{n} practice", "{n} practices", len(section.entries)),
+    ]
+    if section.places:
+        parts.append(tr.ngettext("from {n} place", "from {n} places", section.places))
+    line = " ".join(parts)
+    if section.into_plan:
+        line += "; " + tr.ngettext(
+            "{n} got into a local plan or budget",
+            "{n} got into a local plan or budget",
+            section.into_plan,
+        )
+        if section.som:
+            line += " (" + tr.label(N_("{amount} som")).format(amount=tr.number(section.som)) + ")"
+    return line + "."
+
+
+def _advice(entry: Entry, tr: Tr) -> str:
+    """One practice's advice, with the practice and its place it comes from."""
+    practice = entry.practice
+    place = entry.where.name(tr.locale)
+    advice, title = practice.content.advice, practice.title
+    if place:
+        return tr.label(N_("{advice} (from “{title}”, {place})")).format(
+            advice=advice, title=title, place=place
+        )
+    return tr.label(N_("{advice} (from “{title}”)")).format(advice=advice, title=title)
 
 
 def _parts(entry: Entry, tr: Tr) -> list[tuple[str, str]]:
@@ -108,10 +162,19 @@ def _html(c: Compiled, tr: Tr) -> str:
         f"<h1>{e(_title(tr))}</h1>",
         *(f"<p>{e(line)}</p>" for line in _meta(c, tr)),
     ]
+    if c.sections:
+        heading, opening = _to_authorities(tr)
+        out += [f"<h2>{e(heading)}</h2>", f"<p>{e(opening)}</p>"]
+        for section in c.sections:
+            out.append(f"<h3>{e(_topic(tr, section.topic))}</h3>")
+            out.append(f"<p>{e(_summary(section, tr))}</p><ul>")
+            out += [f"<li>{e(_advice(entry, tr))}</li>" for entry in section.advice]
+            out.append("</ul>")
+        out.append(f"<h2>{e(_practices(tr))}</h2>")
     for section in c.sections:
-        out.append(f"<h2>{e(_topic(tr, section.topic))}</h2>")
+        out.append(f"<h3>{e(_topic(tr, section.topic))}</h3>")
         for entry in section.entries:
-            out.append(f"<h3>{e(entry.practice.title)}</h3><dl>")
+            out.append(f"<h4>{e(entry.practice.title)}</h4><dl>")
             for label, text in _parts(entry, tr):
                 out.append(f"<dt>{e(label)}</dt><dd>{e(text)}</dd>")
             out.append("</dl>")
@@ -125,10 +188,21 @@ def _md(text: str) -> str:
 
 def _markdown(c: Compiled, tr: Tr) -> str:
     out = [f"# {_md(_title(tr))}", "", *(f"{_md(line)}\n" for line in _meta(c, tr))]
+    if c.sections:
+        heading, opening = _to_authorities(tr)
+        out.extend((f"## {_md(heading)}", "", _md(opening), ""))
+        for section in c.sections:
+            out.extend((f"### {_md(_topic(tr, section.topic))}", "", _md(_summary(section, tr))))
+            out.append("")
+            out.extend(
+                f"- {_md(' '.join(_advice(entry, tr).split()))}" for entry in section.advice
+            )
+            out.append("")
+        out.extend((f"## {_md(_practices(tr))}", ""))
     for section in c.sections:
-        out.extend((f"## {_md(_topic(tr, section.topic))}", ""))
+        out.extend((f"### {_md(_topic(tr, section.topic))}", ""))
         for entry in section.entries:
-            out.extend((f"### {_md(entry.practice.title)}", ""))
+            out.extend((f"#### {_md(entry.practice.title)}", ""))
             for label, text in _parts(entry, tr):
                 body = "  \n".join(_md(line) for line in text.splitlines())
                 out.extend((f"**{_md(label)}:** {body}", ""))
@@ -142,11 +216,21 @@ def _docx(c: Compiled, tr: Tr) -> bytes:
     document.add_heading(_title(tr), level=0)
     for line in _meta(c, tr):
         document.add_paragraph(line)
+    # Practices stored before typed text was cleaned may hold what XML forbids.
+    if c.sections:
+        heading, opening = _to_authorities(tr)
+        document.add_heading(heading, level=1)
+        document.add_paragraph(opening)
+        for section in c.sections:
+            document.add_heading(_topic(tr, section.topic), level=2)
+            document.add_paragraph(_summary(section, tr))
+            for entry in section.advice:
+                document.add_paragraph(xml_safe(_advice(entry, tr)), style="List Bullet")
+        document.add_heading(_practices(tr), level=1)
     for section in c.sections:
-        document.add_heading(_topic(tr, section.topic), level=1)
+        document.add_heading(_topic(tr, section.topic), level=2)
         for entry in section.entries:
-            # Practices stored before typed text was cleaned may hold what XML forbids.
-            document.add_heading(xml_safe(entry.practice.title), level=2)
+            document.add_heading(xml_safe(entry.practice.title), level=3)
             for label, text in _parts(entry, tr):
                 paragraph = document.add_paragraph()
                 paragraph.add_run(f"{label}: ").bold = True

@@ -27,6 +27,7 @@ from storage.connection import Connection
 from storage.drafts import DraftRepository
 
 PLACES_LIMIT = 60  # aiyl aimaks offered on the "which aiyl aimak" question
+HISTORY_COLUMNS = 6  # assessments of one aiyl aimak side by side: a phone's width of dates
 # The rows of a profile and of the comparison, in order: the same for every aiyl aimak.
 ROW_KEYS: tuple[str, ...] = (
     "assessed_on",
@@ -76,10 +77,32 @@ class Profile:
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """The latest assessment of each compared aiyl aimak (None where there is none)."""
+    """Several aiyl aimaks at one time: each one's latest assessment on or before `as_of`.
+
+    `latest` is None for an aiyl aimak not assessed by then; `as_of` None means today.
+    `with_history` names the compared aiyl aimaks assessed more than once (by then), whose
+    assessments can be set side by side over time.
+    """
 
     places: tuple[Place, ...]
     latest: Mapping[str, Assessment | None]
+    as_of: date | None = None
+    with_history: tuple[Place, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """One aiyl aimak over time: its assessments, oldest first, and what changed in each.
+
+    `changed[i]` holds the rows (but the date) of `assessments[i]` that differ from the one
+    before it; the first shown is compared with the assessment before it when there is one.
+    `total` counts every assessment of the aiyl aimak; only the latest HISTORY_COLUMNS show.
+    """
+
+    place: Place
+    assessments: tuple[Assessment, ...]
+    changed: tuple[tuple[str, ...], ...]
+    total: int
 
 
 def changed_rows(previous: Assessment | None, latest: Assessment | None) -> tuple[str, ...]:
@@ -203,15 +226,55 @@ class AssessmentRules:
         previous = history[1] if len(history) > 1 else None
         return Profile(place, latest, previous, len(history), changed_rows(previous, latest))
 
-    async def compare(self, actor: Actor, codes: Sequence[str] | None = None) -> Comparison:
-        """The latest assessments of several aiyl aimaks (the five targets by default)."""
+    async def compare(
+        self, actor: Actor, codes: Sequence[str] | None = None, as_of: date | None = None
+    ) -> Comparison:
+        """Several aiyl aimaks at one time (the five targets by default), as of a day."""
         self.kernel.access.require(actor, Permission.ASSESS)
         gazetteer = self.kernel.gazetteer
         wanted = (gazetteer.get(c) for c in dict.fromkeys(codes or TARGETS))
         places = tuple(p for p in wanted if p is not None and actor.reach.covers_place(p.code))
         async with self.kernel.db.reading() as conn:
-            latest = await AssessmentRepository(conn).latest_for(p.code for p in places)
-        return Comparison(places, {p.code: latest.get(p.code) for p in places})
+            repo = AssessmentRepository(conn)
+            histories = {p.code: await repo.history(place_code=p.code) for p in places}
+        known = {
+            code: [a for a in found if as_of is None or a.assessed_on <= as_of]
+            for code, found in histories.items()
+        }
+        return Comparison(
+            places,
+            {p.code: known[p.code][0] if known[p.code] else None for p in places},
+            as_of,
+            tuple(p for p in places if len(known[p.code]) > 1),
+        )
+
+    async def over_time(self, actor: Actor, code: str) -> History:
+        """One aiyl aimak's assessments side by side, oldest first, with what changed."""
+        place = self.kernel.gazetteer.get(code)
+        if place is None:
+            raise StaleButton
+        self._require(actor, code)
+        async with self.kernel.db.reading() as conn:
+            newest_first = await AssessmentRepository(conn).history(place_code=code)
+        oldest_first = newest_first[::-1]
+        shown = oldest_first[-HISTORY_COLUMNS:]
+        before = oldest_first[-HISTORY_COLUMNS - 1] if len(oldest_first) > len(shown) else None
+        changed = tuple(
+            changed_rows(earlier, later)
+            for earlier, later in zip((before, *shown[:-1]), shown, strict=True)
+        )
+        return History(place, tuple(shown), changed, len(newest_first))
+
+    async def compare_asked(
+        self, actor: Actor, codes: Sequence[str], as_of: date | None = None
+    ) -> Comparison | History:
+        """/compare with arguments: one aiyl aimak alone is followed over time."""
+        alone = set(codes)
+        if len(alone) == 1 and as_of is None:
+            code = alone.pop()
+            if self.kernel.gazetteer.get(code) is not None and actor.reach.covers_place(code):
+                return await self.over_time(actor, code)
+        return await self.compare(actor, codes or None, as_of)
 
     # personal data -----------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 REMIND_EVERY = timedelta(days=30)  # "once a month at most"
 RAN = ("elected", "not_elected")
+ACHIEVED = ("in_plan", "budgeted", "implemented")  # a candidate's record, not a proposal
 TOPIC_ORDER = tuple(TOPICS)  # as the need form lists them
 
 
@@ -153,12 +154,24 @@ class NoProgrammeNeeds:
 
 @dataclass(frozen=True, slots=True)
 class ProgrammeReady:
-    """A notice: the chosen needs, grouped by topic, to be sent as the programme's documents."""
+    """A notice: the chosen needs, grouped by topic, to be sent as the programme's documents.
 
-    items: tuple[NeedItem, ...]  # in the order of the need form's topics
+    `achieved` are the chosen needs already in the local plan, budgeted or implemented: the
+    candidate's record; `proposed` are the others: her proposals.
+    """
+
+    achieved: tuple[NeedItem, ...]  # in the order of the need form's topics
+    proposed: tuple[NeedItem, ...]
     author: str
-    place: Place | None  # the candidate's aiyl aimak
+    place: Place | None  # her place as she chose it (None when she typed her village)
     intro: str | None
+    village: str | None = None  # the village she typed when hers was not listed
+    theirs: frozenset[int] = frozenset()  # needs recorded by other members of her groups
+
+    @property
+    def items(self) -> tuple[NeedItem, ...]:
+        """Every chosen need."""
+        return (*self.achieved, *self.proposed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,8 +344,9 @@ class NeedRules:
         )
         return Submitted(
             N_(
-                "Need No. {number} is saved. Only you and the coordinators of your groups see "
-                "it until you share it with your group in /myneeds."
+                "Need No. {number} is saved. Only you and the coordinators of its aiyl aimak "
+                "and of your groups see it. If you share it with your group in /myneeds, its "
+                "members will see it with your name, but not your Telegram username."
             ),
             {"number": need_id},
         )
@@ -585,11 +599,16 @@ class NeedRules:
             now=self._now(),
         )
         user = await UserRepository(conn).get(actor.user_id)
+        village = user.place_other if user else None
         notice = ProgrammeReady(
-            items=self._items(chosen),
-            author=" ".join(p for p in (user.first_name, user.last_name) if p) if user else "",
-            place=self._place(user.place_code if user else None),
+            achieved=self._items(n for n in chosen if n.stage in ACHIEVED),
+            proposed=self._items(n for n in chosen if n.stage not in ACHIEVED),
+            author=_name_only(user) if user else "",
+            # The village she typed is where she lives; the code then is only its rayon.
+            place=None if village or user is None else self._place(user.place_code),
             intro=intro,
+            village=village,
+            theirs=frozenset(n.id for n in chosen if n.author_id != actor.user_id),
         )
 
         async def send() -> None:
@@ -748,12 +767,21 @@ class NeedRules:
         author = None if mine else await UserRepository(conn).get(need.author_id)
         open_lead = mine and need.joined_to is None and need.stage not in FINAL
         coordinator = self.kernel.access.allows(actor, Permission.VIEW_NEEDS)
+        # Her Telegram username is for the coordinators who cover the need; the members she
+        # shared it with see her name only.
+        name = None
+        if author is not None:
+            groups = await repo.groups_of([need.author_id]) if coordinator else {}
+            covered = coordinator and actor.reach.covers(
+                place=need.place_code, groups=groups.get(need.author_id, ())
+            )
+            name = author.display_name if covered else _name_only(author)
         return NeedCard(
             item=NeedItem(need, self._place(need.place_code)),
             history=tuple(history),
             joined=tuple(await repo.joined_into(need.id)),
             group_names=await repo.group_names(need.shared_with),
-            author=None if author is None else author.display_name,
+            author=name,
             mine=mine,
             may_move=open_lead,
             may_join=open_lead,
@@ -792,6 +820,11 @@ class NeedRules:
             seen.add(need.id)
             found.append(need)
         return sorted(found, key=lambda n: (TOPIC_ORDER.index(n.topic), n.id))
+
+
+def _name_only(user: User) -> str:
+    """First and last name, without the Telegram username."""
+    return " ".join(p for p in (user.first_name, user.last_name) if p)
 
 
 def _plain(value: Any) -> Any:

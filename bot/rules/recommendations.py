@@ -16,6 +16,7 @@ from storage.users import UserRepository
 
 FORMATS = ("html", "md", "docx")
 PERIODS = (0, 365, 90)  # days back; 0 is all time
+INTO_PLAN = ("plan", "budget", "both")  # a practice's answer: it got into a plan or budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +28,25 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Section:
+    """One topic's practices, most useful first, and what they add up to for the authorities."""
+
     topic: str
     entries: tuple[Entry, ...]
+    places: int = 0  # places they come from (a practice with no place counts as none)
+    into_plan: int = 0  # practices that got into a local plan or budget
+    som: int = 0  # allocated to them, as their authors gave it
+
+    @property
+    def advice(self) -> tuple[Entry, ...]:
+        """The practices whose advice the recommendations quote, most useful first."""
+        seen: set[str] = set()
+        found = []
+        for entry in self.entries:
+            words = " ".join(entry.practice.content.advice.split()).casefold()
+            if words and words not in seen:  # the same advice twice is said once
+                seen.add(words)
+                found.append(entry)
+        return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +70,21 @@ class Choices:
     topics: tuple[str, ...]
     periods: tuple[int, ...]
     formats: tuple[str, ...]
+
+
+def _section(topic: str, entries: list[Entry]) -> Section:
+    """A topic's practices, most found helpful first, with their places, plans and budgets."""
+    ordered = sorted(
+        entries, key=lambda e: (-e.practice.helpful, e.practice.approved_at, e.practice.id)
+    )
+    planned = [e.practice.content for e in entries if e.practice.content.plan_budget in INTO_PLAN]
+    return Section(
+        topic,
+        tuple(ordered),
+        places=len({e.practice.place_code for e in entries if e.practice.place_code}),
+        into_plan=len(planned),
+        som=sum(c.amount_som or 0 for c in planned),
+    )
 
 
 class RecommendationRules:
@@ -82,17 +115,7 @@ class RecommendationRules:
                 where = where_of(gazetteer, p.place_code)
                 entries.setdefault(p.topic, []).append(Entry(p, where, author))
         sections = tuple(
-            Section(
-                code,
-                tuple(
-                    sorted(
-                        entries[code],
-                        key=lambda e: (-e.practice.helpful, e.practice.approved_at, e.practice.id),
-                    )
-                ),
-            )
-            for code in (o.value for o in TOPICS)
-            if code in entries
+            _section(code, entries[code]) for code in (o.value for o in TOPICS) if code in entries
         )
         return Compiled(
             topic=topic,

@@ -33,6 +33,14 @@ class OpenProfile(Press):
 
 
 @dataclass(frozen=True, slots=True)
+class OverTime(Press):
+    """An aiyl aimak's assessments side by side, dates as columns (`as:t:<place>`)."""
+
+    action: ClassVar[str] = "t"
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
 class Compare(Press):
     """The five target aiyl aimaks side by side (`as:c`)."""
 
@@ -62,4 +70,4 @@ class AssessmentCodec(Codec):
         return value
 
 
-CODEC = AssessmentCodec("as", Home, NewAssessment, OpenProfile, Compare)
+CODEC = AssessmentCodec("as", Home, NewAssessment, OpenProfile, Compare, OverTime)

@@ -6,7 +6,14 @@ from bot.core.access import Permission
 from bot.i18n import N_
 from bot.rules.assessments import AssessmentRules
 from handlers.assessments import handlers as h
-from handlers.assessments.buttons import CODEC, Compare, Home, NewAssessment, OpenProfile
+from handlers.assessments.buttons import (
+    CODEC,
+    Compare,
+    Home,
+    NewAssessment,
+    OpenProfile,
+    OverTime,
+)
 from handlers.plumbing.access_matrix import PLACE, E, button
 from handlers.plumbing.feature import Buttons, Command, Feature, MenuEntry
 
@@ -40,6 +47,7 @@ FEATURE = Feature(
             NewAssessment: h.on_new,
             OpenProfile: h.on_profile,
             Compare: h.on_compare_button,
+            OverTime: h.on_over_time,
         },
     ),
     # Personas: stranger reporter candidate outsider admin deactivated
@@ -50,6 +58,7 @@ FEATURE = Feature(
         E(button(CODEC, NewAssessment()), "assess; aiyl aimaks in scope", "R N N Y Y N"),
         E(button(CODEC, NewAssessment(PLACE)), "assess, place in scope", "R N N N Y N"),
         E(button(CODEC, OpenProfile(PLACE)), "assess, place in scope", "R N N N Y N"),
+        E(button(CODEC, OverTime(PLACE)), "assess, place in scope", "R N N N Y N"),
         E(button(CODEC, Compare()), "assess; aiyl aimaks in scope", "R N N 0 Y N", NOT_IN_SCOPE),
     ),
 )

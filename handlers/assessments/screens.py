@@ -7,12 +7,37 @@ from bot.forms.view import FormView
 from bot.i18n import N_, Tr, escape
 from bot.outputs import assessments as documents
 from bot.records.assessments import Assessment
-from bot.rules.assessments import AssessmentHome, Comparison, NothingToAssess, Profile
+from bot.rules.assessments import (
+    AssessmentHome,
+    Comparison,
+    History,
+    NothingToAssess,
+    Profile,
+)
 from bot.screen import Attachment, Button, Screen
-from handlers.assessments.buttons import CODEC, Compare, Home, NewAssessment, OpenProfile
+from handlers.assessments.buttons import (
+    CODEC,
+    Compare,
+    Home,
+    NewAssessment,
+    OpenProfile,
+    OverTime,
+)
 
 LABEL_WIDTH = 14  # characters of a row label in the table shown in the bot
 CELL_WIDTH = 8
+HEAD_WIDTH = 12  # a longer aiyl aimak name is cut short at the head of its column
+# The rows of the narrow table in the bot (the documents show every row in full words).
+_KEYS = (
+    "assessed_on",
+    "population",
+    "villages",
+    *RESOURCES,
+    "border_km",
+    "border_status",
+    "mechanisms",
+    "conflicts",
+)
 TEXT_FIELDS = ("worst_conflict", "risks")  # a change shows the new text only
 
 # In the bot's monospaced table a state is one character; the legend explains them.
@@ -50,8 +75,14 @@ def profile(found: Profile, tr: Tr) -> Screen:
     """An aiyl aimak's latest assessment and what changed since the previous one."""
     code = found.place.code
     name = escape(found.place.name(tr.locale))
+    history = (
+        ((Button(tr.label(N_("📈 Assessments over time")), CODEC.encode(OverTime(code))),),)
+        if found.count > 1
+        else ()
+    )
     buttons = (
         (Button(tr.label(N_("➕ New assessment")), CODEC.encode(NewAssessment(code))),),
+        *history,
         (Button(tr.label(N_("📊 Compare the five target aiyl aimaks")), CODEC.encode(Compare())),),
         (Button(tr.label(N_("◀️ Back")), CODEC.encode(Home())),),
     )
@@ -101,33 +132,78 @@ def _changes(found: Profile, latest: Assessment, tr: Tr) -> list[str]:
     return [head, *changed]
 
 
-def comparison(found: Comparison, tr: Tr) -> Screen:
-    """The comparison as one table in the bot, and as Word and Markdown documents."""
+def comparison(found: Comparison | History, tr: Tr) -> Screen:
+    """Side by side as one table in the bot, and as Word and Markdown documents."""
+    if isinstance(found, History):
+        return over_time(found, tr)
     if not found.places:
         return Screen(tr.gettext(N_("None of these aiyl aimaks is within your scope.")))
-    title = tr.gettext(N_("Rapid assessments side by side"))
-    files = (
-        Attachment("assessments.docx", documents.word(found, tr)),
-        Attachment("assessments.md", documents.markdown(found, tr)),
+    shown = documents.table(found, tr)
+    heads = [_fit(name, HEAD_WIDTH) for name in shown.heads]
+    cells = [[_short(found.latest.get(p.code), key, tr) for p in found.places] for key in _KEYS]
+    lines = [f"<b>{escape(shown.title)}</b>", *(escape(n) for n in shown.notes)]
+    lines.append(f"<pre>{escape(_table(heads, _KEYS, cells, tr))}</pre>")
+    lines.append(tr.gettext(N_("To see them on another day: /compare 30.06.2026")))
+    buttons = tuple(
+        (
+            Button(
+                tr.label(N_("📈 {place} over time")).format(place=p.name(tr.locale)),
+                CODEC.encode(OverTime(p.code)),
+            ),
+        )
+        for p in found.with_history
     )
-    text = f"<b>{title}</b>\n<pre>{escape(_table(found, tr))}</pre>"
-    return Screen(text, attachments=files)
+    return Screen("\n".join(lines), buttons, attachments=_files(found, tr, "assessments"))
 
 
-def _table(found: Comparison, tr: Tr) -> str:
+def over_time(found: History, tr: Tr) -> Screen:
+    """One aiyl aimak's assessments with dates as columns, each changed value marked."""
+    shown = documents.table(found, tr)
+    heads = [f"{a.assessed_on:%d.%m.%y}" for a in found.assessments]
+    keys = _KEYS[1:]  # the dates are the heads
+    cells = [
+        [
+            _short(a, key, tr) + (documents.CHANGED_MARK if key in changed else "")
+            for a, changed in zip(found.assessments, found.changed, strict=True)
+        ]
+        for key in keys
+    ]
+    lines = [f"<b>{escape(shown.title)}</b>"]
+    lines.append(f"<pre>{escape(_table(heads, keys, cells, tr))}</pre>")
+    if any(documents.CHANGED_MARK in cell for row in cells for cell in row):
+        lines.append(escape(documents.changed_note(tr)))
+    lines += [escape(note) for note in shown.notes]
+    code = found.place.code
+    buttons = (
+        (Button(tr.label(N_("➕ New assessment")), CODEC.encode(NewAssessment(code))),),
+        (Button(tr.label(N_("📊 Compare the five target aiyl aimaks")), CODEC.encode(Compare())),),
+        (Button(tr.label(N_("◀️ Back")), CODEC.encode(OpenProfile(code))),),
+    )
+    name = f"assessments-{code.lower()}"
+    return Screen("\n".join(lines), buttons, attachments=_files(found, tr, name))
+
+
+def _files(found: Comparison | History, tr: Tr, name: str) -> tuple[Attachment, ...]:
+    return (
+        Attachment(f"{name}.docx", documents.word(found, tr)),
+        Attachment(f"{name}.md", documents.markdown(found, tr)),
+    )
+
+
+def _fit(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _table(heads: list[str], keys: tuple[str, ...], rows: list[list[str]], tr: Tr) -> str:
+    """A monospaced table: a row per key, a column per head, the legend below."""
     labels = _short_labels(tr)
-    heads = [p.code.rsplit("-", 1)[-1] for p in found.places]
-    width = min(LABEL_WIDTH, max(len(v) for v in labels.values()))
-
-    def fit(text: str, size: int) -> str:
-        return text if len(text) <= size else text[: size - 1] + "…"
-
-    lines = [" " * width + "".join(f" {h:>{CELL_WIDTH}}" for h in heads)]
-    for key, label in labels.items():
-        cells = [_short(found.latest.get(p.code), key, tr).rjust(CELL_WIDTH) for p in found.places]
-        lines.append(fit(label, width).ljust(width) + "".join(f" {c}" for c in cells))
+    width = min(LABEL_WIDTH, max(len(labels[k]) for k in keys))
+    sizes = [max(CELL_WIDTH, len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads)]
+    lines = [" " * width + "".join(f" {h:>{size}}" for h, size in zip(heads, sizes, strict=True))]
+    for key, row in zip(keys, rows, strict=True):
+        values = "".join(f" {c:>{size}}" for c, size in zip(row, sizes, strict=True))
+        lines.append(_fit(labels[key], width).ljust(width) + values)
     lines.append("")
-    lines += [f"{h} — {p.name(tr.locale)}" for h, p in zip(heads, found.places, strict=True)]
     lines.append(tr.label(N_("+ sufficient · ~ strained · ! contested")))
     lines.append(tr.label(N_("Border: + delimited · ~ partly · - not delimited · ? not known")))
     return "\n".join(lines)
@@ -147,7 +223,7 @@ def _short(assessment: Assessment | None, key: str, tr: Tr) -> str:
     if key == "border_status":
         return BORDER_MARKS.get(raw, "?")
     if key == "mechanisms":
-        return str(len([m for m in raw if m != "none"]))
+        return tr.number(len([m for m in raw if m != "none"]))
     return tr.number(raw) if isinstance(raw, int) else "…"
 
 

@@ -152,7 +152,7 @@ def overview(groups: Overview, tr: Tr) -> Screen:
                 )
             )
             buttons.append((_button(group.name, MyGroup(group.id)),))
-    else:
+    elif not groups.may_manage:  # a coordinator is not told to wait for an invitation
         lines.append(
             tr.gettext(
                 N_(
@@ -162,7 +162,8 @@ def overview(groups: Overview, tr: Tr) -> Screen:
             )
         )
     if groups.may_manage:
-        lines.append("")
+        if groups.mine:
+            lines.append("")
         lines.append(
             tr.gettext(N_("Groups you manage:"))
             if groups.managed
@@ -267,15 +268,20 @@ def members(shown: MemberPage, tr: Tr) -> Screen:
         tr.ngettext("{n} member", "{n} members", paging.total)
         + (
             " · "
-            + tr.gettext(N_("page {page} of {pages}"), page=paging.page + 1, pages=paging.pages)
+            + tr.gettext(
+                N_("page {page} of {pages}"),
+                page=tr.number(paging.page + 1),
+                pages=tr.number(paging.pages),
+            )
             if paging.pages > 1
             else ""
         ),
     ]
     buttons: list[tuple[Button, ...]] = []
     for i, member in enumerate(shown.members, start=paging.first):
-        lines.append(f"{i}. {escape(member.name)}")
-        buttons.append((_button(f"✖️ {i}. {member.name}", Remove(group.id, member.user_id)),))
+        place = tr.number(i)
+        lines.append(f"{place}. {escape(member.name)}")
+        buttons.append((_button(f"✖️ {place}. {member.name}", Remove(group.id, member.user_id)),))
     nav = []
     if paging.has_previous:
         nav.append(_button("◀️", Members(group.id, paging.page - 1)))

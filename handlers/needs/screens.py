@@ -197,8 +197,16 @@ def _track(found: NeedCard, tr: Tr) -> list[str]:
     if need.shared_with:
         names = ", ".join(found.group_names.get(g, "?") for g in need.shared_with)
         lines.append(tr.gettext(N_("👥 Shared with: {groups}"), groups=names))
+        if found.mine:
+            lines.append(
+                tr.gettext(N_("Their members see it with your name, not your Telegram username."))
+            )
     elif found.mine:
-        lines.append(tr.gettext(N_("🔒 Only you and the coordinators of your groups see it.")))
+        lines.append(
+            tr.gettext(
+                N_("🔒 Only you and the coordinators of its aiyl aimak and of your groups see it.")
+            )
+        )
     return lines
 
 
@@ -277,7 +285,13 @@ def share_choices(choices: ShareChoices, tr: Tr) -> Screen:
         for gid, name in choices.groups.items()
     ]
     buttons.append((Button(tr.label(N_("All my groups")), CODEC.encode(ShareWith(need_id, 0))),))
-    text = tr.gettext(N_("Share need No. {number} with which group?"), number=need_id)
+    text = tr.gettext(
+        N_(
+            "Share need No. {number} with which group? Its members will see the need and your "
+            "name, but not your Telegram username."
+        ),
+        number=need_id,
+    )
     return Screen(text, (*buttons, back))
 
 

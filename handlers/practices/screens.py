@@ -84,14 +84,15 @@ def _place(tr: Tr, where: Where, *, full: bool = False) -> str:
 def _line(tr: Tr, number: int, line: Line) -> str:
     practice = line.practice
     return (
-        f"{number}. <b>{escape(practice.title)}</b>\n    {escape(topic_label(tr, practice))} · "
-        f"{escape(_place(tr, line.where))} · 👍 {practice.helpful}"
+        f"{tr.number(number)}. <b>{escape(practice.title)}</b>\n    "
+        f"{escape(topic_label(tr, practice))} · "
+        f"{escape(_place(tr, line.where))} · 👍 {tr.number(practice.helpful)}"
     )
 
 
 def _status_line(tr: Tr, number: int, practice: Practice) -> str:
     status = tr.label(STATUS_LABELS.get(practice.status, practice.status))
-    return f"{number}. <b>{escape(practice.title)}</b> — {status}"
+    return f"{tr.number(number)}. <b>{escape(practice.title)}</b> — {status}"
 
 
 def _listed(
@@ -118,7 +119,7 @@ def _listed(
     if ids:
         buttons.append(
             tuple(
-                _button(str(paging.first + i), OpenPractice(practice_id))
+                _button(tr.number(paging.first + i), OpenPractice(practice_id))
                 for i, practice_id in enumerate(ids)
             )
         )

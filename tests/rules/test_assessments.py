@@ -16,7 +16,13 @@ from bot.core.kernel import Kernel
 from bot.forms.assessment import TARGETS
 from bot.forms.kinds import Invalid
 from bot.forms.view import FormView
-from bot.rules.assessments import AssessmentRules, NothingToAssess
+from bot.rules.assessments import (
+    HISTORY_COLUMNS,
+    AssessmentRules,
+    Comparison,
+    History,
+    NothingToAssess,
+)
 from storage.assessments import AssessmentRepository
 from storage.drafts import DraftRepository
 from tests.coordinator_steps import AKSAY, T0, add_group, add_person, grant
@@ -209,3 +215,61 @@ async def test_mydata_lists_her_assessments_and_deleteme_keeps_them_without_her(
         assert await world.rules.export_personal(conn, HEAD) == []
         (kept,) = await AssessmentRepository(conn).history(place_code=AKSAY)
     assert kept.author_id is None
+
+
+async def test_one_aiyl_aimak_over_time_marks_what_changed_in_each(world: World) -> None:
+    await assess(world.kernel, AKSAY, 20, conflicts=5)
+    await assess(world.kernel, AKSAY, 25, conflicts=5, risks="Floods")
+    history = await world.rules.over_time(await world.actor(RAYON), AKSAY)
+    assert [a.assessed_on.day for a in history.assessments] == [1, 20, 25]  # oldest first
+    assert history.changed == ((), ("conflicts",), ("risks",))
+    assert history.total == 3
+    with pytest.raises(NotAllowed):
+        await world.rules.over_time(await world.actor(CHUI), AKSAY)
+    with pytest.raises(NotAllowed):
+        await world.rules.over_time(await world.actor(HEAD), AKSAY)
+    with pytest.raises(StaleButton):
+        await world.rules.over_time(await world.actor(ADMIN), "XX")
+
+
+async def test_over_time_shows_the_latest_columns_compared_with_the_one_before(
+    world: World,
+) -> None:
+    for day in range(2, 2 + HISTORY_COLUMNS):
+        await assess(world.kernel, AKSAY, day, conflicts=10 + day)
+    history = await world.rules.over_time(await world.actor(ADMIN), AKSAY)
+    assert history.total == HISTORY_COLUMNS + 1
+    assert [a.assessed_on.day for a in history.assessments] == list(range(2, 2 + HISTORY_COLUMNS))
+    # The first column shown is compared with the assessment before it, which is not shown.
+    assert history.changed[0] == ("conflicts",)
+
+
+async def test_several_aiyl_aimaks_as_of_a_day(world: World) -> None:
+    await assess(world.kernel, AKSAY, 20, conflicts=5)
+    await assess(world.kernel, KARA_BAK, 10)
+    admin = await world.actor(ADMIN)
+    now = await world.rules.compare(admin)
+    latest = now.latest[AKSAY]
+    assert latest is not None and latest.conflicts == 5
+    assert [p.code for p in now.with_history] == [AKSAY]
+    then = await world.rules.compare(admin, as_of=date(2026, 3, 5))
+    assert then.as_of == date(2026, 3, 5)
+    earlier = then.latest[AKSAY]
+    assert earlier is not None and earlier.conflicts == 2
+    assert then.latest[KARA_BAK] is None  # not assessed by then
+    assert then.with_history == ()
+
+
+async def test_compare_asked_for_one_aiyl_aimak_follows_it_over_time(world: World) -> None:
+    rayon = await world.actor(RAYON)
+    alone = await world.rules.compare_asked(rayon, [AKSAY, AKSAY])
+    assert isinstance(alone, History) and alone.place.code == AKSAY
+    dated = await world.rules.compare_asked(rayon, [AKSAY], date(2026, 3, 5))
+    assert isinstance(dated, Comparison) and [p.code for p in dated.places] == [AKSAY]
+    # Out of reach or unknown: the comparison, which keeps what the reach covers.
+    outside = await world.rules.compare_asked(rayon, [KATRAN])
+    assert isinstance(outside, Comparison) and outside.places == ()
+    unknown = await world.rules.compare_asked(rayon, ["XX"])
+    assert isinstance(unknown, Comparison) and unknown.places == ()
+    with pytest.raises(NotAllowed):
+        await world.rules.compare_asked(await world.actor(LEADER), [AKSAY])

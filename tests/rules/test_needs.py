@@ -455,3 +455,60 @@ def test_the_programme_form_names_needs_in_the_readers_language() -> None:
         ("6", "💧 № 6 · 🎤"),
         ("7", "💧 № 7 · shown before"),
     ]
+
+
+async def test_her_username_is_for_coordinators_in_reach_not_for_her_group(world: World) -> None:
+    need = world.aksay_need
+    async with world.kernel.db.transaction() as conn:
+        await UserRepository(conn).update_profile(user_id=AIGUL, now=T0, username="aigul_b")
+    await world.rules.share(await world.actor(AIGUL), need)
+    assert (await world.rules.card(await world.actor(BERMET), need)).author == "Айгүл"
+    assert (await world.rules.card(await world.actor(RAYON), need)).author == "Айгүл (@aigul_b)"
+    groups = await world.rules.card(await world.actor(GROUPS), need)  # a group scope
+    assert groups.author == "Айгүл (@aigul_b)"
+
+
+async def test_the_programme_parts_her_record_from_her_proposals(world: World) -> None:
+    db = world.kernel.db
+    aigul = await world.actor(AIGUL)
+    later = await add_need(db, author_id=AIGUL, description="No road.")
+    theirs = await add_need(db, author_id=BERMET, description="No light.")
+    async with db.transaction() as conn:
+        repo = NeedRepository(conn)
+        await repo.set_stage(
+            need_ids=[world.aksay_need],
+            stage="implemented",
+            reached="implemented",
+            stage_on=date(2026, 9, 1),
+            amount_som=150_000,
+            now=T0,
+        )
+        await repo.set_stage(
+            need_ids=[theirs],
+            stage="in_plan",
+            reached="in_plan",
+            stage_on=T0.date(),
+            amount_som=None,
+            now=T0,
+        )
+        await repo.share(need_id=theirs, group_id=world.group, now=T0)
+        # She typed her village: her place is that village, not the rayon left in its code.
+        await UserRepository(conn).update_profile(
+            user_id=AIGUL, now=T0, place_code="BA-BAT", place_other="Кара-Булак"
+        )
+    chosen = [str(world.aksay_need), str(later), str(theirs)]
+    async with db.transaction() as conn:
+        submitted = await world.rules.submit_programme(
+            conn,
+            draft("programme", {"needs": chosen}, user_id=AIGUL),
+            aigul,
+            env(aigul, world.kernel),
+        )
+    assert submitted.after_commit is not None
+    await submitted.after_commit()
+    ((_, notice),) = notifier(world.kernel).sent
+    assert isinstance(notice, ProgrammeReady)
+    assert [i.need.id for i in notice.achieved] == [world.aksay_need, theirs]
+    assert [i.need.id for i in notice.proposed] == [later]
+    assert notice.theirs == frozenset({theirs})
+    assert (notice.place, notice.village) == (None, "Кара-Булак")
