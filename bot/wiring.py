@@ -43,6 +43,7 @@ from handlers.exports.feature import FEATURE as EXPORTS
 from handlers.forms.feature import FEATURE as FORMS
 from handlers.groups.feature import FEATURE as GROUPS
 from handlers.incidents.feature import FEATURE as INCIDENTS
+from handlers.media.feature import FEATURE as MEDIA
 from handlers.needs.feature import FEATURE as NEEDS
 from handlers.plumbing import errors
 from handlers.plumbing.context import AppContext, BotData
@@ -50,6 +51,7 @@ from handlers.plumbing.feature import Feature, Surface
 from handlers.plumbing.guards import admit, guard_flood
 from handlers.plumbing.http import AiohttpRequest
 from handlers.plumbing.install import install, schedule
+from handlers.plumbing.media import TelegramMediaFetcher
 from handlers.plumbing.menu import on_menu_button
 from handlers.plumbing.notify import TelegramNotifier
 from handlers.plumbing.processor import PerChatUpdateProcessor
@@ -79,6 +81,7 @@ FEATURES: tuple[Feature, ...] = (
     GROUPS,
     DIGESTS,
     EXPORTS,
+    MEDIA,  # after every feature that stores files: its eraser sees theirs done
 )
 
 
@@ -119,6 +122,7 @@ def _assemble(
         gazetteer=gazetteer,
         access=Access(gazetteer),
         notifier=TelegramNotifier(app.bot, app.bot_data.surface),
+        media=TelegramMediaFetcher(app.bot),
         bot_username=app.bot.username,
     )
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage.db import Database, copy_file, inspect_file, latest_version
+from storage.media_files import MediaFolder
 
 PREFIX = "ayilbot-"
 STAMP = "%Y%m%d-%H%M%S"  # in UTC
@@ -44,12 +46,30 @@ def _check_target(target: Path) -> None:
                 raise BackupFailed(f"{target} exists and is not a database: not overwriting it")
 
 
-async def scheduled_backup(db: Database, folder: Path, *, now: datetime, keep: int) -> Path:
-    """A timestamped snapshot in `folder`; snapshots older than `keep` days are deleted."""
+async def scheduled_backup(
+    db: Database, folder: Path, *, now: datetime, keep: int, media: Path | None = None
+) -> Path:
+    """A timestamped snapshot in `folder`, with the media folder beside it (`.media`, files
+    unchanged since the last one hard-linked); snapshots older than `keep` days are deleted."""
     target = folder / f"{PREFIX}{now.astimezone(UTC).strftime(STAMP)}.db"
     await backup_to(db, target)
+    if media is not None:
+        # After the database: the copy holds every file the snapshot's rows name.
+        await asyncio.to_thread(_copy_media, media, target.with_suffix(MEDIA_SUFFIX), folder)
     await asyncio.to_thread(prune_backups, folder, now=now, keep_days=keep)
     return target
+
+
+MEDIA_SUFFIX = ".media"
+
+
+def _copy_media(media: Path, target: Path, folder: Path) -> None:
+    if not media.is_dir():
+        return  # nothing received yet
+    earlier = sorted(
+        p for p in folder.glob(f"{PREFIX}*{MEDIA_SUFFIX}") if p.is_dir() and p != target
+    )
+    MediaFolder(media).snapshot(target, previous=earlier[-1] if earlier else None)
 
 
 def prune_backups(folder: Path, *, now: datetime, keep_days: int) -> list[Path]:
@@ -61,13 +81,16 @@ def prune_backups(folder: Path, *, now: datetime, keep_days: int) -> list[Path]:
     removed: list[Path] = []
     if not folder.is_dir():
         return removed
-    for path in sorted(folder.glob(f"{PREFIX}*.db")):
+    for path in sorted(folder.glob(f"{PREFIX}*.db")) + sorted(folder.glob(f"{PREFIX}*.media")):
         try:
             taken = datetime.strptime(path.stem.removeprefix(PREFIX), STAMP).replace(tzinfo=UTC)
         except ValueError:
             continue  # not one of ours
         if now - taken >= timedelta(days=keep_days):
-            path.unlink(missing_ok=True)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
             removed.append(path)
     return removed
 

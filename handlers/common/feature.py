@@ -13,7 +13,6 @@ from bot.i18n import N_
 from bot.replication import copy_folders_offsite
 from bot.services.backups import scheduled_backup
 from bot.services.privacy import PrivacyService
-from bot.services.retention import purge_old_media
 from bot.services.users import UserService
 from handlers.common import handlers as h
 from handlers.common.buttons import CODEC, EraseMe, KeepMe
@@ -21,21 +20,19 @@ from handlers.plumbing.feature import Buttons, Command, Daily, Feature, Job, Men
 
 
 async def daily_backup(kernel: Kernel) -> None:
-    """A snapshot in AYILBOT_BACKUP_DIR (kept AYILBOT_BACKUP_KEEP days); media copied off-site."""
+    """A snapshot with the media folder in AYILBOT_BACKUP_DIR (kept AYILBOT_BACKUP_KEEP days);
+    the media folder copied off-site."""
     folder = kernel.settings.backup_dir
     if folder is not None:
         await scheduled_backup(
-            kernel.db, folder, now=kernel.clock.now(), keep=kernel.settings.backup_keep
+            kernel.db,
+            folder,
+            now=kernel.clock.now(),
+            keep=kernel.settings.backup_keep,
+            media=kernel.settings.media_dir,
         )
     # The database itself goes off the machine continuously (`ayilbot replicate`).
     await copy_folders_offsite(kernel.settings)
-
-
-async def media_retention(kernel: Kernel) -> None:
-    """Forget photo and voice file ids older than AYILBOT_MEDIA_RETENTION_DAYS (0: never)."""
-    await purge_old_media(
-        kernel.db, now=kernel.clock.now(), days=kernel.settings.media_retention_days
-    )
 
 
 FEATURE = Feature(
@@ -66,9 +63,6 @@ FEATURE = Feature(
         # After the commands meant for group chats (/linkgroup): any other one there.
         MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, h.on_group_start),
     ),
-    jobs=(
-        Job("daily-backup", daily_backup, Daily(time(3, 30))),
-        Job("media-retention", media_retention, Daily(time(4, 0))),
-    ),
+    jobs=(Job("daily-backup", daily_backup, Daily(time(3, 30))),),
     fallbacks=(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, h.on_unknown_command),),
 )
