@@ -5,17 +5,14 @@ Staff contacts never appear here: the documents are shared beyond the coordinato
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from docx import Document
-
 from bot.forms.assessment import BORDER, MECHANISMS, RESOURCES, STATES
 from bot.i18n import N_, Tr
+from bot.outputs import documents
 from bot.records.assessments import Assessment
 from bot.rules.assessments import ROW_KEYS, Comparison
-from bot.typed_text import xml_safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +83,11 @@ def markdown(comparison: Comparison, tr: Tr) -> bytes:
 
 
 def word(comparison: Comparison, tr: Tr) -> bytes:
-    """The comparison as a Word document with one table."""
-    table_rows = grid(comparison, tr)
-    document = Document()
-    document.add_heading(tr.label(N_("Rapid assessments side by side")), level=1)
-    table = document.add_table(rows=len(table_rows), cols=len(table_rows[0]))
-    table.style = "Table Grid"
-    for r, row in enumerate(table_rows):
-        for c, text in enumerate(row):
-            table.cell(r, c).text = xml_safe(text)  # rows stored before text was cleaned
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    """The comparison as a Word document with one table, a column per aiyl aimak as chosen."""
+    title = tr.label(N_("Rapid assessments side by side"))
+    places = ", ".join(p.name(tr.locale) for p in comparison.places)
+    document = documents.new_document(comparison.setup, tr, title=title, subject=places)
+    documents.heading(document, title, 1)
+    # Rows stored before typed text was cleaned may hold what XML forbids: `table` drops it.
+    documents.table(document, grid(comparison, tr))
+    return documents.to_bytes(document)

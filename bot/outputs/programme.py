@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-from docx import Document
+from dataclasses import dataclass, field
 
 from bot.forms.need import HEARD, OTHER, TOPICS
-from bot.i18n import Tr
+from bot.i18n import Tr, translator
+from bot.outputs import documents
+from bot.records.documents import DocumentSetup
 from bot.rules.needs import NeedItem, ProgrammeReady
-from bot.typed_text import xml_safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +41,7 @@ def sections(items: Sequence[NeedItem], tr: Tr) -> list[ProgrammeSection]:
 
 def _plain_label(tr: Tr, msgid: str) -> str:
     """A topic label without its leading emoji (documents are printed)."""
-    label = tr.label(msgid)
-    head, _, rest = label.partition(" ")
-    return rest if rest and not head.isalnum() else label
+    return documents.plain(tr.label(msgid))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +52,8 @@ class ProgrammeText:
     byline: str
     intro: str | None
     sections: tuple[tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]], ...]
+    locale: str = "en"
+    setup: DocumentSetup = field(default_factory=DocumentSetup)
 
 
 def programme_text(programme: ProgrammeReady, tr: Tr) -> ProgrammeText:
@@ -85,10 +83,22 @@ def programme_text(programme: ProgrammeReady, tr: Tr) -> ProgrammeText:
             items.append((str(text), tuple(_unescape(d) for d in details)))
         parts.append((section.title, _unescape(women), tuple(items)))
     title = tr.gettext("Electoral programme (draft)")
-    author = programme.author
-    place = programme.place.name(tr.locale) if programme.place else None
-    byline = author if not place else f"{author}, {place}"
-    return ProgrammeText(_unescape(title), byline, programme.intro, tuple(parts))
+    byline = ", ".join(p for p in (programme.author, _home(programme, tr)) if p)
+    return ProgrammeText(
+        _unescape(title),
+        byline,
+        programme.intro,
+        tuple(parts),
+        locale=tr.locale,
+        setup=programme.setup,
+    )
+
+
+def _home(programme: ProgrammeReady, tr: Tr) -> str:
+    """Her place as she gave it: the village she typed (with the unit she chose above it),
+    else the aiyl aimak, rayon or oblast she chose; never widened to a rayon."""
+    chosen = programme.place.name(tr.locale) if programme.place else None
+    return ", ".join(p for p in (programme.place_other, chosen) if p)
 
 
 def _where(item: NeedItem, tr: Tr) -> str:
@@ -117,19 +127,19 @@ def markdown(programme: ProgrammeText) -> bytes:
 
 def word(programme: ProgrammeText) -> bytes:
     """The programme as a Word document."""
-    # Needs stored before typed text was cleaned may hold characters XML forbids.
-    document = Document()
-    document.add_heading(xml_safe(programme.title), level=0)
-    document.add_paragraph().add_run(xml_safe(programme.byline)).bold = True
+    tr = translator(programme.locale)
+    document = documents.new_document(
+        programme.setup, tr, title=programme.title, subject=programme.byline
+    )
+    documents.heading(document, programme.title, 0)
+    document.add_paragraph().add_run(documents.text(programme.byline)).bold = True
     if programme.intro:
-        document.add_paragraph(xml_safe(programme.intro))
+        document.add_paragraph(documents.text(programme.intro))
     for title, women, items in programme.sections:
-        document.add_heading(xml_safe(title), level=1)
-        document.add_paragraph().add_run(xml_safe(women)).italic = True
+        documents.heading(document, title, 1)
+        document.add_paragraph().add_run(documents.text(women)).italic = True
         for text, details in items:
-            document.add_paragraph(xml_safe(text), style="List Bullet")
+            documents.bullet(document, text)
             for detail in details:
-                document.add_paragraph(xml_safe(detail), style="List Bullet 2")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+                documents.bullet(document, detail, level=2)
+    return documents.to_bytes(document)

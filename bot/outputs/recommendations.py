@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import html
-import io
 import re
-
-from docx import Document
 
 from bot.forms.practice import PLAN_BUDGET_LABELS, TOPIC_LABELS
 from bot.i18n import N_, Tr
+from bot.outputs import documents
 from bot.rules.recommendations import FORMATS, Compiled, Entry
-from bot.typed_text import xml_safe
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
 
@@ -47,7 +44,7 @@ def _meta(c: Compiled, tr: Tr) -> list[str]:
         if c.since
         else tr.label(N_("all time"))
     )
-    return [
+    lines = [
         tr.label(
             N_(
                 "Approved practices that ayil okmotu and women candidates shared with their "
@@ -59,6 +56,8 @@ def _meta(c: Compiled, tr: Tr) -> list[str]:
         + " · "
         + tr.label(N_("Compiled on {date}.")).format(date=tr.date(c.made_on)),
     ]
+    # A Russian date ends with "г.": "Составлено: 7 декабря 2026 г." takes no second stop.
+    return [documents.sentence(line) for line in lines]
 
 
 def _parts(entry: Entry, tr: Tr) -> list[tuple[str, str]]:
@@ -136,21 +135,17 @@ def _markdown(c: Compiled, tr: Tr) -> str:
 
 
 def _docx(c: Compiled, tr: Tr) -> bytes:
-    document = Document()
-    document.core_properties.title = _title(tr)
-    document.core_properties.language = tr.locale
-    document.add_heading(_title(tr), level=0)
+    document = documents.new_document(
+        c.setup, tr, title=_title(tr), subject=_meta(c, tr)[1], now=None
+    )
+    documents.heading(document, _title(tr), 0)
     for line in _meta(c, tr):
         document.add_paragraph(line)
     for section in c.sections:
-        document.add_heading(_topic(tr, section.topic), level=1)
+        documents.heading(document, documents.plain(_topic(tr, section.topic)), 1)
         for entry in section.entries:
             # Practices stored before typed text was cleaned may hold what XML forbids.
-            document.add_heading(xml_safe(entry.practice.title), level=2)
+            documents.heading(document, entry.practice.title, 2)
             for label, text in _parts(entry, tr):
-                paragraph = document.add_paragraph()
-                paragraph.add_run(f"{label}: ").bold = True
-                paragraph.add_run(xml_safe(text))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+                documents.labelled(document, label, text)
+    return documents.to_bytes(document)

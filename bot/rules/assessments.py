@@ -7,7 +7,7 @@ A coordinator assesses and reads the aiyl aimaks her reach covers; a reach of ev
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot.forms.view import FormView
 from bot.gazetteer import Place
 from bot.records.assessments import Assessment
 from bot.records.core import Draft
+from bot.records.documents import DocumentSetup
 from storage.assessments import AssessmentRepository
 from storage.connection import Connection
 from storage.drafts import DraftRepository
@@ -80,6 +81,7 @@ class Comparison:
 
     places: tuple[Place, ...]
     latest: Mapping[str, Assessment | None]
+    setup: DocumentSetup = field(default_factory=DocumentSetup)  # organisation, letterhead
 
 
 def changed_rows(previous: Assessment | None, latest: Assessment | None) -> tuple[str, ...]:
@@ -211,7 +213,9 @@ class AssessmentRules:
         places = tuple(p for p in wanted if p is not None and actor.reach.covers_place(p.code))
         async with self.kernel.db.reading() as conn:
             latest = await AssessmentRepository(conn).latest_for(p.code for p in places)
-        return Comparison(places, {p.code: latest.get(p.code) for p in places})
+        return Comparison(
+            places, {p.code: latest.get(p.code) for p in places}, self.kernel.documents
+        )
 
     # personal data -----------------------------------------------------------------------
 

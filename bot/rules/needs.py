@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -36,6 +36,7 @@ from bot.forms.need import (
 from bot.forms.view import FormView
 from bot.gazetteer import Place
 from bot.records.core import Draft, User
+from bot.records.documents import DocumentSetup
 from bot.records.needs import ElectionResult, Need, NeedStage
 from storage.connection import Connection
 from storage.drafts import DraftRepository
@@ -157,8 +158,10 @@ class ProgrammeReady:
 
     items: tuple[NeedItem, ...]  # in the order of the need form's topics
     author: str
-    place: Place | None  # the candidate's aiyl aimak
+    place: Place | None  # where the candidate registered: aiyl aimak, or rayon or oblast
     intro: str | None
+    place_other: str | None = None  # the village she typed where the list had none
+    setup: DocumentSetup = field(default_factory=DocumentSetup)  # organisation, letterhead
 
 
 @dataclass(frozen=True, slots=True)
@@ -590,6 +593,8 @@ class NeedRules:
             author=" ".join(p for p in (user.first_name, user.last_name) if p) if user else "",
             place=self._place(user.place_code if user else None),
             intro=intro,
+            place_other=user.place_other if user else None,
+            setup=self.kernel.documents,
         )
 
         async def send() -> None:
