@@ -193,9 +193,10 @@ class MediaRepository(Repository):
         return _counts(await self._all(_COUNTS))
 
 
+# A pending file with an error failed at least once (a full disk counts no attempt).
 _COUNTS = (
-    "SELECT state, attempts > 0, count(*), coalesce(sum(size), 0), min(received_at),"
-    " max(last_error) FROM media GROUP BY state, attempts > 0"
+    "SELECT state, last_error IS NOT NULL, count(*), coalesce(sum(size), 0), min(received_at),"
+    " max(last_error) FROM media GROUP BY state, last_error IS NOT NULL"
 )
 
 

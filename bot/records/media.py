@@ -49,7 +49,7 @@ class MediaCounts:
     stored: int = 0
     stored_bytes: int = 0
     waiting: int = 0  # not downloaded yet, never failed
-    retrying: int = 0  # failed at least once, tried again later
+    retrying: int = 0  # failed at least once (or waits for room on the disk), tried again
     too_large: int = 0  # over the size limit: only the Telegram id is kept
     lost: int = 0  # given up after every retry
     oldest_retrying: datetime | None = None  # when the longest-failing file was received

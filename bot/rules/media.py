@@ -186,6 +186,7 @@ class MediaRules:
             )
         if not kept:  # erased while it downloaded: its bytes must not stay
             await asyncio.to_thread(self.folder.delete, written.path)
+            return "erased meanwhile"
         return None
 
     async def _failed(
