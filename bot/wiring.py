@@ -38,6 +38,7 @@ from handlers.admin.feature import FEATURE as ADMIN
 from handlers.assessments.feature import FEATURE as ASSESSMENTS
 from handlers.common.feature import FEATURE as COMMON
 from handlers.digests.feature import FEATURE as DIGESTS
+from handlers.dossier.feature import FEATURE as DOSSIER
 from handlers.early_warning.feature import FEATURE as EARLY_WARNING
 from handlers.exports.feature import FEATURE as EXPORTS
 from handlers.forms.feature import FEATURE as FORMS
@@ -81,6 +82,7 @@ FEATURES: tuple[Feature, ...] = (
     GROUPS,
     DIGESTS,
     EXPORTS,
+    DOSSIER,
     MEDIA,  # after every feature that stores files: its eraser sees theirs done
 )
 

@@ -54,6 +54,7 @@ def _periods(tr: Tr) -> list[str]:
         tr.label(N_("since {date}")).format(date=tr.date(DAY)),
         tr.label(N_("all time")),
         tr.label(N_("This week")),
+        tr.label(N_("the last 30 days")),  # a dossier's period
     ]
 
 
@@ -97,6 +98,7 @@ SAMPLES: dict[str, Sample] = {
     "declined": _counts(1, 10_000),
     "digits": _counts(2),
     "elected": _counts(1, 12),
+    "error": _words("NetworkError: Bad Gateway", "disk full: 150 MB free in /var/lib/ayilbot"),
     "group": _words("Баткен чек ара"),
     "groups": _words("Баткен чек ара, Лейлек"),
     "high": _counts(10_000),
@@ -105,6 +107,7 @@ SAMPLES: dict[str, Sample] = {
     "id": lambda tr: ["7"],
     "implemented": _counts(2, 10_000),
     "in_plan": _counts(4, 10_000),
+    "index": _counts(1, 12),
     "injured": _counts(0, 3),
     "kind": _labels("Women candidates"),
     "km": _counts(1.1),
@@ -134,8 +137,10 @@ SAMPLES: dict[str, Sample] = {
     "raised": _counts(5, 10_000),
     "reason": _words("Маалымат аз"),
     "region": _names("BA"),
+    "resource": _labels("🐑 Pasture", "all resources"),
     "role": lambda tr: ["boss"],
     "scope": lambda tr: ["BA-XYZ"],
+    "shown": _counts(100),
     "score": _counts(13, 0.5),
     "stage": _labels("included in the local plan"),
     "status": _labels("✅ Verified", "published"),

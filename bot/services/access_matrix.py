@@ -88,6 +88,7 @@ def E(point: str, rule: str, codes: str, empty: str | tuple[str, str] | None = N
 NO_REVIEW = N_("No reports in your area wait for review. Thank you!")
 NO_RECORDS = ("{n} record in the file.", "{n} records in the file.")
 NO_NEEDS = ("{n} need", "{n} needs")
+NO_DOSSIER = ("📁 {n} report in the dossier.", "📁 {n} reports in the dossier.")
 NO_RESULTS = N_("No election results have been recorded yet.")
 NOT_IN_SCOPE = N_("None of these aiyl aimaks is within your scope.")
 NOTHING_WAITS = N_("Nothing waits for approval.")
@@ -127,6 +128,19 @@ MATRIX: tuple[Entry, ...] = (
     E("inc:q:{incident}", "review_incidents, report in scope", "R N N S Y N"),
     E("inc:d:{incident}", "review_incidents, report in scope", "R N N S Y N"),
     E("inc:r:{incident}", "review_incidents, report in scope", "R N N S Y N"),
+    E("/dossier", "export", "R N N Y Y N"),
+    E("dos:h", "export", "R N N Y Y N"),
+    E("dos:a:30", "export", "R N N Y Y N"),
+    E("dos:s:30:{region}", "export, region in scope", "R N N N Y N"),
+    E("dos:t:30:-:water", "export", "R N N Y Y N"),
+    E(
+        "dos:g:0:-:-:-",
+        "export; reports in scope, no reporter, pins rounded",
+        "R N N 0 Y N",
+        NO_DOSSIER,
+    ),
+    E("dos:g:0:{region}:-:open", "export, region in scope", "R N N N Y N"),
+    E("dos:r:{incident}", "export, report in scope", "R N N S Y N"),
     # Women's needs and elections
     E("/need", "record_need (candidates, coordinators)", "R N Y Y Y N"),
     E("/myneeds", "record_need: one's own", "R N Y Y Y N"),
