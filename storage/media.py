@@ -221,7 +221,9 @@ def _counts(rows: Iterable[Any]) -> MediaCounts:
 
 def read_counts(path: Path) -> MediaCounts:
     """The media counts of the database at `path`, from another process (`ayilbot health`)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0, isolation_level=None)
+    # Read-only: a missing database is reported, never created.
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=5.0, isolation_level=None)
     try:
         return _counts(conn.execute(_COUNTS).fetchall())
     finally:

@@ -195,6 +195,7 @@ async def test_a_reports_dossier_is_printable_holds_the_photo_and_never_the_repo
             assert "39.91, 70.81" in text
             assert "Две группы спорили у канала." in text and "Вода снова перекрыта." in text
             assert "✅ Подтверждено" not in text and "Подтверждено, решение принято" in text
+            assert "г.." not in text  # "принято 3 марта 2026 г." ends the sentence
             # One photo kept, embedded; the other never downloaded: a line says so.
             (embedded,) = media_bytes(data)
             assert embedded.startswith(b"\xff\xd8") and SECRET_EXIF.encode() not in embedded

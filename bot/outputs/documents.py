@@ -24,7 +24,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import qn as _qn
 from docx.shared import Cm, Pt
 
 from bot.i18n import N_, Tr
@@ -115,6 +115,25 @@ def labelled(document: Any, label: str, value: str) -> Any:
     paragraph.add_run(f"{text(label)}: ").bold = True
     paragraph.add_run(text(value))
     return paragraph
+
+
+def fields(document: Any, rows: Sequence[tuple[str, str]]) -> Any:
+    """A two-column table of `label | value`, the labels bold: a form's answers on paper."""
+    found = document.add_table(rows=len(rows), cols=2)
+    found.style = "Table Grid"
+    found.autofit = False
+    # Word reads the cells' widths, LibreOffice the grid's: both are set.
+    found.columns[0].width, found.columns[1].width = Cm(4.5), Cm(12.0)
+    for r, (label, value) in enumerate(rows):
+        name, answer = found.cell(r, 0), found.cell(r, 1)
+        name.width, answer.width = Cm(4.5), Cm(12.0)
+        name.text = text(label)
+        name.paragraphs[0].runs[0].bold = True
+        answer.text = text(value)
+        for cell in (name, answer):
+            cell.paragraphs[0].paragraph_format.space_after = Pt(0)
+    document.add_paragraph()  # Word joins two tables that touch
+    return found
 
 
 def bullet(document: Any, value: str, level: int = 1) -> Any:
@@ -258,15 +277,20 @@ def _ensure_styles(document: Any) -> None:
         grid.base_style = styles["Normal Table"] if "Normal Table" in names else None
         borders = OxmlElement("w:tblBorders")
         for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
-            border = OxmlElement(f"w:{side}")
+            border = OxmlElement(":".join(("w", side)))
             for key, value in (("val", "single"), ("sz", "4"), ("space", "0"), ("color", "auto")):
-                border.set(qn(f"w:{key}"), value)
+                border.set(qn(key), value)
             borders.append(border)
         properties = grid.element.find(qn("w:tblPr"))
         if properties is None:
             properties = OxmlElement("w:tblPr")
             grid.element.append(properties)
         properties.append(borders)
+
+
+def qn(name: str) -> str:
+    """A WordprocessingML name: `sz` or `w:sz` as lxml spells it with its namespace."""
+    return _qn(name if ":" in name else "w" + ":" + name)
 
 
 def _language(document: Any, locale: str) -> None:

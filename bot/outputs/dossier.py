@@ -38,9 +38,9 @@ from bot.records.incidents import IncidentUpdate
 from bot.rules.dossier import Dossier, DossierEntry, DossierFilter, DossierPhoto
 
 PHOTO_BUDGET = 40 * 1024 * 1024
-LONGEST_SIDE = 1600  # pixels: sharp on paper at 14 cm, a few hundred kilobytes
-PHOTO_WIDTH_CM = 14.0
-PHOTO_HEIGHT_CM = 11.0
+LONGEST_SIDE = 1600  # pixels: sharp on paper at 12 cm, a few hundred kilobytes
+PHOTO_WIDTH_CM = 12.0
+PHOTO_HEIGHT_CM = 9.0
 
 PERIOD_LABELS = {
     7: N_("the last 7 days"),
@@ -193,8 +193,7 @@ def _report(document: Any, entry: DossierEntry, dossier: Dossier, tr: Tr, budget
     if incident.urgent:
         heading += " (" + tr.label(N_("urgent")) + ")"
     documents.heading(document, heading, 1)
-    for name, value in _fields(entry, dossier, tr):
-        documents.labelled(document, tr.label(name), value)
+    documents.fields(document, [(tr.label(n), v) for n, v in _fields(entry, dossier, tr)])
     if incident.notes:
         documents.heading(document, tr.label(N_("Description")), 2)
         for paragraph in incident.notes.split("\n\n"):

@@ -125,7 +125,7 @@ class MediaRules:
             log.exception("downloading a submission's files failed")
 
     async def fetch_due(self, now: datetime | None = None) -> int:
-        """The job: delete trashed files, then download what is due; how many were stored."""
+        """The job: remove trashed files, then download what is due; how many were stored."""
         await self._sweep()
         return await self._fetch(ids=None, now=now or self.kernel.clock.now())
 
@@ -217,7 +217,7 @@ class MediaRules:
     # ------------------------------------------------------------------ letting go
 
     async def sweep(self) -> None:
-        """Delete from the folder the files whose rows are gone (committed)."""
+        """Remove the files whose rows are gone (committed) from the media folder."""
         await self._sweep()
 
     async def _sweep(self) -> int:
