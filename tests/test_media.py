@@ -245,3 +245,31 @@ async def test_the_daily_backup_holds_the_media_folder(
     # The media copy leaves with its database after AYILBOT_BACKUP_KEEP days.
     removed = prune_backups(backups, now=T0 + timedelta(days=7, minutes=1), keep_days=7)
     assert first in removed and not first.exists() and second.exists()
+
+
+async def test_a_file_over_the_limit_keeps_only_its_telegram_id(
+    tmp_path: Path, server: LocalBotApi, person: PersonFactory
+) -> None:
+    settings = make_settings(tmp_path / "ayilbot.db", server, AYILBOT_MEDIA_MAX_MB="1")
+    async with running_bot(settings) as app:
+        aigul = await reporter(person, 806, "ru", first_name="Айгүл")
+        await walk_to_description(aigul, "ru", Report())
+        await aigul.say("Two groups argued over the pasture.")
+        # Getfile says how large the file is: a voice note over the limit is never downloaded.
+        await server.send_voice(aigul.user, b"OggS" + b"\x00" * (1024 * 1024))
+        await aigul.reply()
+        await aigul.press(button("ru", "Done"))
+        await aigul.press(button("ru", "Skip"))
+        for msgid in ("Ayil okmotu mediation", "Still going on", "I saw it myself"):
+            await aigul.press(label("ru", msgid))
+        await aigul.press(label("ru", "Show my name to coordinators"))
+        await submit(aigul, "ru")
+
+        async def given_up() -> bool:
+            rows = await media_rows(app)
+            return len(rows) == 1 and rows[0].state == "too_large"
+
+        await until(given_up)
+        (kept,) = await media_rows(app)
+        assert kept.path is None and kept.last_error and "over 1 MB" in kept.last_error
+        assert not settings.media_dir.exists() or not any(settings.media_dir.rglob("*.ogg"))
