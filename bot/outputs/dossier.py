@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -368,8 +367,3 @@ def _printable(data: bytes) -> tuple[bytes, int, int] | None:
             return out.getvalue(), image.width, image.height
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
         return None
-
-
-def photo_count(entries: Sequence[DossierEntry]) -> int:
-    """How many photos the reports of a dossier have."""
-    return sum(len(e.photos) for e in entries)
