@@ -26,7 +26,7 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links /wheels "ayilbot[replication]"
 USER ayilbot
 WORKDIR /data
-# The database, its WAL, the daily backups and (from a later release) the media folder.
+# The database, its WAL, the daily backups and the media folder.
 VOLUME ["/data"]
 # Webhook mode only: `run --webhook URL --port 8443`, published to the reverse proxy.
 EXPOSE 8443

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,6 +55,12 @@ class Settings(BaseSettings):
     min_free_mb: int = Field(default=200, ge=0, alias="AYILBOT_MIN_FREE_MB")
     replica_url: str | None = Field(default=None, alias="AYILBOT_REPLICA_URL")
     offsite_copy: str | None = Field(default=None, alias="AYILBOT_OFFSITE_COPY")
+    # Outputs (#19): the media folder, the largest file kept, the organisation's documents.
+    media_folder: Path | None = Field(default=None, alias="AYILBOT_MEDIA_DIR")
+    # Telegram lets a bot download files up to 20 MB (getFile); a local Bot API server more.
+    media_max_mb: int = Field(default=20, ge=1, le=2000, alias="AYILBOT_MEDIA_MAX_MB")
+    organisation: str = Field(default="", max_length=200, alias="AYILBOT_ORGANISATION")
+    letterhead_path: Path | None = Field(default=None, alias="AYILBOT_LETTERHEAD")
 
     @field_validator(
         "backup_dir",
@@ -61,6 +68,8 @@ class Settings(BaseSettings):
         "severity_path",
         "replica_url",
         "offsite_copy",
+        "media_folder",
+        "letterhead_path",
         mode="before",
     )
     @classmethod
@@ -93,6 +102,25 @@ class Settings(BaseSettings):
                 "the command must contain {src}, e.g. rclone copy {src} b2:ayilbot/{name}"
             )
         return value
+
+    @field_validator("letterhead_path")
+    @classmethod
+    def _check_letterhead(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return value
+        if not value.is_file():
+            raise ValueError(f"{value} is not a file: give a .docx or .dotx letterhead")
+        if not zipfile.is_zipfile(value):
+            raise ValueError(f"{value} is not a Word file (.docx or .dotx)")
+        with zipfile.ZipFile(value) as archive:
+            if "word/document.xml" not in archive.namelist():
+                raise ValueError(f"{value} is not a Word file (.docx or .dotx)")
+        return value
+
+    @field_validator("organisation")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -141,8 +169,13 @@ class Settings(BaseSettings):
 
     @property
     def media_dir(self) -> Path:
-        """The folder for photos and voice notes, beside the database (filled in a later issue)."""
-        return self.db_path.parent / "media"
+        """The folder for photos and voice notes: AYILBOT_MEDIA_DIR, else beside the database."""
+        return self.media_folder or self.db_path.parent / "media"
+
+    @property
+    def media_max_bytes(self) -> int:
+        """The largest photo or voice note downloaded (AYILBOT_MEDIA_MAX_MB)."""
+        return self.media_max_mb * 1024 * 1024
 
     @property
     def base_file_url(self) -> str:

@@ -9,7 +9,8 @@ database works across processes and containers that share the volume. The checks
 - bot: the heartbeat is recent (the process and its scheduler are alive);
 - telegram: the last successful call to Telegram is recent;
 - scheduler: it runs and no job is overdue;
-- disk: free space where the database lives is above AYILBOT_MIN_FREE_MB.
+- disk: free space where the database lives is above AYILBOT_MIN_FREE_MB;
+- media: no photo or voice note has been failing to download for more than an hour.
 """
 
 from __future__ import annotations
@@ -27,12 +28,16 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.sdnotify import watchdog_seconds
 from storage.health import Beat, JobRun, probe_write, read_beat
+from storage.media import read_counts
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY_S = 30.0
 HEARTBEAT_JOB = "heartbeat"  # its own runs are not news in the scheduler check
 MB = 1024 * 1024
+# A download that fails once is retried within minutes; failing for an hour is a problem
+# (Telegram unreachable from the server, a full disk) that someone should look at.
+MEDIA_ALARM = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +184,33 @@ def check_disk(path: Path, min_free_mb: int) -> Check:
     return Check("disk", ok, f"{free_mb} MB free in {folder} (minimum {min_free_mb} MB)")
 
 
+def check_media(settings: Settings, now: datetime) -> Check:
+    """Photos and voice notes: stored, waiting, and failing for longer than MEDIA_ALARM."""
+    try:
+        counts = read_counts(settings.db_path)
+    except sqlite3.Error as exc:
+        return Check("media", False, f"cannot read the media table: {exc}")
+    parts = [
+        f"{counts.stored} files ({counts.stored_bytes // MB} MB) in {settings.media_dir}",
+    ]
+    if counts.waiting:
+        parts.append(f"{counts.waiting} to download")
+    if counts.too_large or counts.lost:
+        parts.append(
+            f"{counts.lost} lost and {counts.too_large} over {settings.media_max_mb} MB, "
+            "kept as Telegram ids only"
+        )
+    failing = counts.oldest_retrying is not None and now - counts.oldest_retrying > MEDIA_ALARM
+    if counts.retrying:
+        parts.insert(
+            0,
+            f"{counts.retrying} failing to download"
+            + (f" for over {MEDIA_ALARM.total_seconds() / 3600:.0f} h" if failing else "")
+            + f", retried later (last error: {counts.last_error})",
+        )
+    return Check("media", not failing, "; ".join(parts))
+
+
 def check_all(settings: Settings, now: datetime) -> list[Check]:
     """Every check, in order; the bot is healthy when all are ok."""
     path = settings.db_path
@@ -191,4 +223,6 @@ def check_all(settings: Settings, now: datetime) -> list[Check]:
     else:
         checks += check_beat(beat_row, now, max_age)
     checks.append(check_disk(path, settings.min_free_mb))
+    if path.exists():
+        checks.append(check_media(settings, now))
     return checks

@@ -38,11 +38,13 @@ from handlers.admin.feature import FEATURE as ADMIN
 from handlers.assessments.feature import FEATURE as ASSESSMENTS
 from handlers.common.feature import FEATURE as COMMON
 from handlers.digests.feature import FEATURE as DIGESTS
+from handlers.dossier.feature import FEATURE as DOSSIER
 from handlers.early_warning.feature import FEATURE as EARLY_WARNING
 from handlers.exports.feature import FEATURE as EXPORTS
 from handlers.forms.feature import FEATURE as FORMS
 from handlers.groups.feature import FEATURE as GROUPS
 from handlers.incidents.feature import FEATURE as INCIDENTS
+from handlers.media.feature import FEATURE as MEDIA
 from handlers.needs.feature import FEATURE as NEEDS
 from handlers.plumbing import errors
 from handlers.plumbing.context import AppContext, BotData
@@ -50,6 +52,7 @@ from handlers.plumbing.feature import Feature, Surface
 from handlers.plumbing.guards import admit, flood_gate
 from handlers.plumbing.http import AiohttpRequest
 from handlers.plumbing.install import install, schedule
+from handlers.plumbing.media import TelegramMediaFetcher
 from handlers.plumbing.menu import on_menu_button
 from handlers.plumbing.notify import TelegramNotifier
 from handlers.plumbing.processor import PerChatUpdateProcessor
@@ -81,6 +84,8 @@ FEATURES: tuple[Feature, ...] = (
     DIGESTS,
     STATS,
     EXPORTS,
+    DOSSIER,
+    MEDIA,  # after every feature that stores files: its eraser sees theirs done
 )
 
 
@@ -121,6 +126,7 @@ def _assemble(
         gazetteer=gazetteer,
         access=Access(gazetteer),
         notifier=TelegramNotifier(app.bot, app.bot_data.surface),
+        media=TelegramMediaFetcher(app.bot),
         bot_username=app.bot.username,
     )
 

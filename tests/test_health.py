@@ -195,6 +195,7 @@ async def test_healthy_bot_then_read_only_database_then_a_hung_bot(
             "telegram": False,
             "scheduler": False,
             "disk": True,
+            "media": True,
         }
     finally:
         if bot.returncode is None:

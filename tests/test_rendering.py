@@ -54,6 +54,7 @@ def _periods(tr: Tr) -> list[str]:
         tr.label(N_("since {date}")).format(date=tr.date(DAY)),
         tr.label(N_("all time")),
         tr.label(N_("This week")),
+        tr.label(N_("the last 30 days")),  # a dossier's period
     ]
 
 
@@ -101,6 +102,7 @@ SAMPLES: dict[str, Sample] = {
     "digits": _counts(2),
     "elected": _counts(1, 12),
     "files": lambda tr: ["/home/aigul/ayilbot/sandbox-files"],
+    "error": _words("NetworkError: Bad Gateway", "disk full: 150 MB free in /var/lib/ayilbot"),
     "group": _words("Баткен чек ара"),
     "groups": _words("Баткен чек ара, Лейлек"),
     "high": _counts(10_000),
@@ -109,6 +111,7 @@ SAMPLES: dict[str, Sample] = {
     "id": lambda tr: ["7"],
     "implemented": _counts(2, 10_000),
     "in_plan": _counts(4, 10_000),
+    "index": _counts(1, 12),
     "injured": _counts(0, 3),
     "kind": _labels("Women candidates"),
     "km": _counts(1.1),
@@ -140,10 +143,11 @@ SAMPLES: dict[str, Sample] = {
     "raised": _counts(5, 10_000),
     "reason": _words("Маалымат аз"),
     "region": _names("BA"),
+    "resource": _labels("🐑 Pasture", "all resources"),
     "role": lambda tr: ["boss"],
     "scope": lambda tr: ["BA-XYZ"],
     "score": _counts(13, 0.5),
-    "shown": _counts(6),
+    "shown": _counts(6, 100),
     "stage": _labels("included in the local plan"),
     "status": _labels("✅ Verified", "published"),
     "text": _words("Мектепке суу"),

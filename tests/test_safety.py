@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.i18n import translator
 from bot.localapi import BotMessage, LocalBotApi
 from bot.records.practices import PracticeFile
-from bot.rules.backups import purge_old_media
+from bot.rules.media import purge_old_media
 from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.db import Database

@@ -11,8 +11,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.core.access import Access
 from bot.core.actors import Actors
+from bot.core.media import MediaFetcher, NoMediaFetcher
 from bot.core.notices import Notifier
 from bot.gazetteer import Gazetteer
+from bot.records.documents import DocumentSetup
 from storage.db import Database
 
 T = TypeVar("T")
@@ -20,7 +22,7 @@ T = TypeVar("T")
 
 @dataclass(eq=False)
 class Kernel:
-    """Settings, storage, time, places, access and the notifier port; plus the features' rules.
+    """Settings, storage, time, places, access, the notifier and media ports; the rules.
 
     Rules objects are registered by their class as the features are installed, so a rule that
     needs another asks `kernel.get(GroupRules)` instead of taking it as one more argument.
@@ -33,12 +35,20 @@ class Kernel:
     access: Access
     notifier: Notifier
     bot_username: str = ""  # for links that open the bot (peer-group invitations)
+    media: MediaFetcher = field(default_factory=NoMediaFetcher)  # downloads people's files
     _parts: dict[type, object] = field(default_factory=dict)
 
     @cached_property
     def actors(self) -> Actors:
         """Resolves who is behind a request."""
         return Actors(self.db, self.settings, self.gazetteer)
+
+    @cached_property
+    def documents(self) -> DocumentSetup:
+        """The organisation's name and letterhead, for every Word document."""
+        return DocumentSetup(
+            organisation=self.settings.organisation, letterhead=self.settings.letterhead_path
+        )
 
     def add(self, part: T) -> T:
         """Register a feature's rules object under its class."""

@@ -93,6 +93,10 @@ class Submitted:
 
 
 SubmitFn = Callable[[Connection, Draft, Actor, Env], Awaitable[Submitted]]
+AfterCommit = Callable[[], Awaitable[None]]
+# Work every form's submit shares, in its transaction (the media store records the files a
+# submission carries); it may return work for after commit, run after the form's own.
+SubmitHook = Callable[[Connection, Draft, Actor], Awaitable[AfterCommit | None]]
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,19 @@ def _numbers(tr: Tr, params: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _in_turn(works: Sequence[AfterCommit | None]) -> AfterCommit | None:
+    """One after-commit work running each of `works` in order (None when there is none)."""
+    present = [w for w in works if w is not None]
+    if len(present) <= 1:
+        return present[0] if present else None
+
+    async def run() -> None:
+        for work in present:
+            await work()
+
+    return run
+
+
 def press(draft_id: str, where: str, action: str) -> FormPress:
     """A press on a draft, named by its first 8 hex (unique enough per person)."""
     return FormPress(draft_id[:8], where, action)
@@ -165,6 +182,7 @@ class FormEngine:
         self.specs = specs
         self._env_for = env_for
         self._clock = clock
+        self.on_submit: list[SubmitHook] = []
 
     # entry points -------------------------------------------------------------------------
 
@@ -355,6 +373,8 @@ class FormEngine:
                 # Without a summary the last answer was never saved: ask that question again.
                 shown = outcome.asked if outcome.asked is not None else draft
                 return self._view(form, shown, actor, error=exc.message, params=exc.params)
+            afters = [submitted.after_commit]
+            afters += [await hook(conn, draft, actor) for hook in self.on_submit]
             result = {
                 "message": submitted.message,
                 "params": dict(submitted.params),
@@ -363,7 +383,7 @@ class FormEngine:
             # The receipt stays without the answers, which now live in their own record.
             done = replace(draft, status="submitted", answers={}, context={}, result=result)
             await drafts.save(done, now=self._clock())
-        return replace(self._receipt(form, done, actor), then=submitted.after_commit)
+        return replace(self._receipt(form, done, actor), then=_in_turn(afters))
 
     # transitions: decided on the draft as read, written by _apply ---------------------------
 

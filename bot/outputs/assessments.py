@@ -8,17 +8,14 @@ Staff contacts never appear here: the documents are shared beyond the coordinato
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from docx import Document
-
 from bot.forms.assessment import BORDER, MECHANISMS, RESOURCES, STATES
 from bot.i18n import N_, Tr
+from bot.outputs import documents
 from bot.records.assessments import Assessment
 from bot.rules.assessments import ROW_KEYS, Comparison, History
-from bot.typed_text import xml_safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,28 +161,25 @@ def markdown(found: Comparison | History, tr: Tr) -> bytes:
 def word(found: Comparison | History, tr: Tr) -> bytes:
     """The comparison as a Word document with one table; a changed value is bold and marked."""
     shown = table(found, tr)
-    document = Document()
-    document.core_properties.title = xml_safe(shown.title)
-    document.core_properties.language = tr.locale
-    document.add_heading(xml_safe(shown.title), level=1)
+    heads = ", ".join(shown.heads)
+    document = documents.new_document(found.setup, tr, title=shown.title, subject=heads)
+    documents.heading(document, shown.title, 1)
     grid = document.add_table(rows=len(shown.rows) + 1, cols=len(shown.heads) + 1)
     grid.style = "Table Grid"
     for c, head in enumerate(shown.heads, start=1):
-        grid.cell(0, c).text = xml_safe(head)
+        grid.cell(0, c).text = documents.text(head)
     for r, (label, cells) in enumerate(shown.rows, start=1):
-        grid.cell(r, 0).text = xml_safe(label)
+        grid.cell(r, 0).text = documents.text(label)
         for c, found_cell in enumerate(cells, start=1):
             # Rows stored before text was cleaned may hold characters XML forbids.
-            text = xml_safe(found_cell.text)
+            text = documents.text(found_cell.text)
             if found_cell.changed:
                 run = grid.cell(r, c).paragraphs[0].add_run(f"{text} {CHANGED_MARK}")
                 run.bold = True
             else:
                 grid.cell(r, c).text = text
     if shown.marked:
-        document.add_paragraph(changed_note(tr))
+        document.add_paragraph(documents.text(changed_note(tr)))
     for note in shown.notes:
-        document.add_paragraph(xml_safe(note))
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+        document.add_paragraph(documents.text(note))
+    return documents.to_bytes(document)

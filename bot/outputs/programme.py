@@ -7,17 +7,15 @@ with the amount, implemented with the date). Her proposals follow, by topic.
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-from docx import Document
-from docx.document import Document as WordDocument
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.forms.need import OTHER, TOPICS
-from bot.i18n import N_, Tr
+from bot.i18n import N_, Tr, translator
+from bot.outputs import documents
+from bot.records.documents import DocumentSetup
 from bot.rules.needs import NeedItem, ProgrammeReady
-from bot.typed_text import xml_safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +46,7 @@ def sections(items: Sequence[NeedItem], tr: Tr) -> list[ProgrammeSection]:
 
 def _plain_label(tr: Tr, msgid: str) -> str:
     """A topic label without its leading emoji (documents are printed)."""
-    label = tr.label(msgid)
-    head, _, rest = label.partition(" ")
-    return rest if rest and not head.isalnum() else label
+    return documents.plain(tr.label(msgid))
 
 
 Entry = tuple[str, tuple[str, ...]]  # a need's text and the lines below it
@@ -69,6 +65,7 @@ class ProgrammeText:
     proposals_title: str = ""
     author: str = ""
     locale: str = "en"
+    setup: DocumentSetup = field(default_factory=DocumentSetup)
 
 
 def programme_text(programme: ProgrammeReady, tr: Tr) -> ProgrammeText:
@@ -84,8 +81,7 @@ def programme_text(programme: ProgrammeReady, tr: Tr) -> ProgrammeText:
         items = tuple(_proposal(item, tr) for item in section.items)
         parts.append((section.title, _unescape(women), items))
     record = tuple(_achievement(item, programme, tr) for item in programme.achieved)
-    place = programme.place.name(tr.locale) if programme.place else programme.village
-    byline = programme.author if not place else f"{programme.author}, {place}"
+    byline = ", ".join(p for p in (programme.author, _home(programme, tr)) if p)
     return ProgrammeText(
         title=_unescape(tr.gettext(N_("Electoral programme (draft)"))),
         byline=byline,
@@ -96,7 +92,15 @@ def programme_text(programme: ProgrammeReady, tr: Tr) -> ProgrammeText:
         proposals_title=tr.label(N_("My proposals")),
         author=programme.author,
         locale=tr.locale,
+        setup=programme.setup,
     )
+
+
+def _home(programme: ProgrammeReady, tr: Tr) -> str:
+    """Her place as she gave it: the village she typed (with the unit she chose above it),
+    else the aiyl aimak, rayon or oblast she chose; never widened to a rayon."""
+    chosen = programme.place.name(tr.locale) if programme.place else None
+    return ", ".join(p for p in (programme.village, chosen) if p)
 
 
 def _text(item: NeedItem, tr: Tr) -> str:
@@ -207,33 +211,33 @@ def _markdown_entries(entries: Sequence[Entry]) -> list[str]:
 
 
 def word(programme: ProgrammeText) -> bytes:
-    """The programme as a Word document, its title, author and language set."""
-    # Needs stored before typed text was cleaned may hold characters XML forbids.
-    document = Document()
-    properties = document.core_properties
-    properties.title = xml_safe(programme.title)
-    properties.author = xml_safe(programme.author)
-    properties.language = programme.locale
-    document.add_heading(xml_safe(programme.title), level=0)
-    document.add_paragraph().add_run(xml_safe(programme.byline)).bold = True
+    """The programme as a Word document: A4, page numbers, its title, author and language."""
+    tr = translator(programme.locale)
+    document = documents.new_document(
+        programme.setup,
+        tr,
+        title=programme.title,
+        subject=programme.byline,
+        author=programme.author,  # her own programme, not the organisation's
+    )
+    documents.heading(document, programme.title, 0)
+    document.add_paragraph().add_run(documents.text(programme.byline)).bold = True
     if programme.intro:
-        document.add_paragraph(xml_safe(programme.intro))
+        document.add_paragraph(documents.text(programme.intro))
     if programme.record:
-        document.add_heading(xml_safe(programme.record_title), level=1)
+        documents.heading(document, programme.record_title, 1)
         _word_entries(document, programme.record)
     if programme.sections:
-        document.add_heading(xml_safe(programme.proposals_title), level=1)
+        documents.heading(document, programme.proposals_title, 1)
     for title, women, items in programme.sections:
-        document.add_heading(xml_safe(title), level=2)
-        document.add_paragraph().add_run(xml_safe(women)).italic = True
+        documents.heading(document, title, 2)
+        document.add_paragraph().add_run(documents.text(women)).italic = True
         _word_entries(document, items)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return documents.to_bytes(document)
 
 
-def _word_entries(document: WordDocument, entries: Sequence[Entry]) -> None:
+def _word_entries(document: Any, entries: Sequence[Entry]) -> None:
     for text, details in entries:
-        document.add_paragraph(xml_safe(text), style="List Bullet")
+        documents.bullet(document, text)
         for detail in details:
-            document.add_paragraph(xml_safe(detail), style="List Bullet 2")
+            documents.bullet(document, detail, level=2)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import html
-import io
 import re
-
-from docx import Document
 
 from bot.forms.practice import PLAN_BUDGET_LABELS, TOPIC_LABELS
 from bot.i18n import N_, Tr
+from bot.outputs import documents
 from bot.rules.recommendations import FORMATS, Compiled, Entry, Section
-from bot.typed_text import xml_safe
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
 
@@ -51,7 +48,7 @@ def _meta(c: Compiled, tr: Tr) -> list[str]:
         if c.since
         else tr.label(N_("all time"))
     )
-    return [
+    lines = [
         tr.label(
             N_(
                 "Approved practices that ayil okmotu and women candidates shared with their "
@@ -63,6 +60,8 @@ def _meta(c: Compiled, tr: Tr) -> list[str]:
         + " · "
         + tr.label(N_("Compiled on {date}.")).format(date=tr.date(c.made_on)),
     ]
+    # A Russian date ends with "г.": "Составлено: 7 декабря 2026 г." takes no second stop.
+    return [documents.sentence(line) for line in lines]
 
 
 def _to_authorities(tr: Tr) -> tuple[str, str]:
@@ -210,31 +209,27 @@ def _markdown(c: Compiled, tr: Tr) -> str:
 
 
 def _docx(c: Compiled, tr: Tr) -> bytes:
-    document = Document()
-    document.core_properties.title = _title(tr)
-    document.core_properties.language = tr.locale
-    document.add_heading(_title(tr), level=0)
+    document = documents.new_document(
+        c.setup, tr, title=_title(tr), subject=_meta(c, tr)[1], now=None
+    )
+    documents.heading(document, _title(tr), 0)
     for line in _meta(c, tr):
         document.add_paragraph(line)
-    # Practices stored before typed text was cleaned may hold what XML forbids.
+    # What the practices recommend, addressed to the authorities, before the practices.
     if c.sections:
         heading, opening = _to_authorities(tr)
-        document.add_heading(heading, level=1)
-        document.add_paragraph(opening)
+        documents.heading(document, heading, 1)
+        document.add_paragraph(documents.text(opening))
         for section in c.sections:
-            document.add_heading(_topic(tr, section.topic), level=2)
-            document.add_paragraph(_summary(section, tr))
+            documents.heading(document, documents.plain(_topic(tr, section.topic)), 2)
+            document.add_paragraph(documents.text(_summary(section, tr)))
             for entry in section.advice:
-                document.add_paragraph(xml_safe(_advice(entry, tr)), style="List Bullet")
-        document.add_heading(_practices(tr), level=1)
+                documents.bullet(document, _advice(entry, tr))
+        documents.heading(document, _practices(tr), 1)
     for section in c.sections:
-        document.add_heading(_topic(tr, section.topic), level=2)
+        documents.heading(document, documents.plain(_topic(tr, section.topic)), 2)
         for entry in section.entries:
-            document.add_heading(xml_safe(entry.practice.title), level=3)
+            documents.heading(document, entry.practice.title, 3)
             for label, text in _parts(entry, tr):
-                paragraph = document.add_paragraph()
-                paragraph.add_run(f"{label}: ").bold = True
-                paragraph.add_run(xml_safe(text))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+                documents.labelled(document, label, text)
+    return documents.to_bytes(document)

@@ -7,7 +7,7 @@ A coordinator assesses and reads the aiyl aimaks her reach covers; a reach of ev
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot.forms.view import FormView
 from bot.gazetteer import Place
 from bot.records.assessments import Assessment
 from bot.records.core import Draft
+from bot.records.documents import DocumentSetup
 from storage.assessments import AssessmentRepository
 from storage.connection import Connection
 from storage.drafts import DraftRepository
@@ -88,6 +89,7 @@ class Comparison:
     latest: Mapping[str, Assessment | None]
     as_of: date | None = None
     with_history: tuple[Place, ...] = ()
+    setup: DocumentSetup = field(default_factory=DocumentSetup)  # organisation, letterhead
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ class History:
     assessments: tuple[Assessment, ...]
     changed: tuple[tuple[str, ...], ...]
     total: int
+    setup: DocumentSetup = field(default_factory=DocumentSetup)
 
 
 def changed_rows(previous: Assessment | None, latest: Assessment | None) -> tuple[str, ...]:
@@ -246,6 +249,7 @@ class AssessmentRules:
             {p.code: known[p.code][0] if known[p.code] else None for p in places},
             as_of,
             tuple(p for p in places if len(known[p.code]) > 1),
+            self.kernel.documents,
         )
 
     async def over_time(self, actor: Actor, code: str) -> History:
@@ -263,7 +267,7 @@ class AssessmentRules:
             changed_rows(earlier, later)
             for earlier, later in zip((before, *shown[:-1]), shown, strict=True)
         )
-        return History(place, tuple(shown), changed, len(newest_first))
+        return History(place, tuple(shown), changed, len(newest_first), self.kernel.documents)
 
     async def compare_asked(
         self, actor: Actor, codes: Sequence[str], as_of: date | None = None

@@ -1,26 +1,25 @@
-"""What is kept, and how long: backups, their pruning, restore checks, media retention.
+"""What is kept, and how long: backups with the media folder, their pruning, restore checks.
 
 Backups use SQLite's online backup API (safe while the bot writes). The privacy notice
 promises that what a person erased leaves every scheduled backup after AYILBOT_BACKUP_KEEP
-days, and that photo and voice file ids are forgotten after AYILBOT_MEDIA_RETENTION_DAYS
-(0: kept). The module's functions serve the command line (`ayilbot backup`, `restore`);
-`BackupRules` runs the daily jobs with the kernel's settings and clock.
+days. Media retention (AYILBOT_MEDIA_RETENTION_DAYS) is the media rules' (bot/rules/media.py).
+The module's functions serve the command line (`ayilbot backup`, `restore`); `BackupRules`
+runs the daily jobs with the kernel's settings and clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.core.kernel import Kernel
-from bot.records.core import Purged
 from bot.replication import copy_folders_offsite
-from storage.audit import AuditRepository
 from storage.db import Database, copy_file, inspect_file, latest_version
-from storage.retention import RetentionRepository
+from storage.media_files import MediaFolder
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +58,34 @@ def _check_target(target: Path) -> None:
                 raise BackupFailed(f"{target} exists and is not a database: not overwriting it")
 
 
-async def scheduled_backup(db: Database, folder: Path, *, now: datetime, keep: int) -> Path:
-    """A timestamped snapshot in `folder`; snapshots older than `keep` days are deleted."""
+async def scheduled_backup(
+    db: Database, folder: Path, *, now: datetime, keep: int, media: Path | None = None
+) -> Path:
+    """A timestamped snapshot in `folder`, with the media folder beside it (`.media`, files
+    unchanged since the last one hard-linked); snapshots older than `keep` days are deleted."""
     target = folder / f"{PREFIX}{now.astimezone(UTC).strftime(STAMP)}.db"
     await backup_to(db, target)
+    if media is not None:
+        # After the database: the copy holds every file the snapshot's rows name.
+        await asyncio.to_thread(_copy_media, media, target.with_suffix(MEDIA_SUFFIX), folder)
     await asyncio.to_thread(prune_backups, folder, now=now, keep_days=keep)
     return target
 
 
+MEDIA_SUFFIX = ".media"
+
+
+def _copy_media(media: Path, target: Path, folder: Path) -> None:
+    if not media.is_dir():
+        return  # nothing received yet
+    earlier = sorted(
+        p for p in folder.glob(f"{PREFIX}*{MEDIA_SUFFIX}") if p.is_dir() and p != target
+    )
+    MediaFolder(media).snapshot(target, previous=earlier[-1] if earlier else None)
+
+
 def prune_backups(folder: Path, *, now: datetime, keep_days: int) -> list[Path]:
-    """Delete the scheduled snapshots taken `keep_days` days or more before `now`.
+    """Delete the scheduled snapshots (and their media copies) `keep_days` days old or more.
 
     The privacy notice promises that what a person erased is gone from every backup after
     that many days; the age comes from the name, which is the time the snapshot was taken.
@@ -76,13 +93,16 @@ def prune_backups(folder: Path, *, now: datetime, keep_days: int) -> list[Path]:
     removed: list[Path] = []
     if not folder.is_dir():
         return removed
-    for path in sorted(folder.glob(f"{PREFIX}*.db")):
+    for path in sorted(folder.glob(f"{PREFIX}*.db")) + sorted(folder.glob(f"{PREFIX}*.media")):
         try:
             taken = datetime.strptime(path.stem.removeprefix(PREFIX), STAMP).replace(tzinfo=UTC)
         except ValueError:
             continue  # not one of ours
         if now - taken >= timedelta(days=keep_days):
-            path.unlink(missing_ok=True)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
             removed.append(path)
     return removed
 
@@ -113,28 +133,6 @@ def restore_from(source: Path, target: Path) -> int:
     return version
 
 
-async def purge_old_media(db: Database, *, now: datetime, days: int) -> Purged:
-    """Remove photo and voice file ids older than `days` (0: keep them); texts stay."""
-    if days <= 0:
-        return Purged()
-    cutoff = now - timedelta(days=days)
-    async with db.transaction() as conn:
-        purged = await RetentionRepository(conn).purge_before(cutoff=cutoff)
-        if purged.total:
-            await AuditRepository(conn).record(
-                actor_id=None,
-                entity="media",
-                entity_id="retention",
-                action="purge",
-                from_value=None,
-                to_value=str(purged.total),
-                reason=f"older than {days} days",
-                now=now,
-            )
-    log.info("media retention: %d file ids older than %d days removed", purged.total, days)
-    return purged
-
-
 class BackupRules:
     """The scheduled work behind the privacy notice's promises about keeping data."""
 
@@ -142,7 +140,8 @@ class BackupRules:
         self.kernel = kernel
 
     async def daily_backup(self) -> Path | None:
-        """A snapshot in AYILBOT_BACKUP_DIR (None when unset); media folders copied off-site."""
+        """A snapshot with the media folder in AYILBOT_BACKUP_DIR (None when unset); media
+        folders copied off-site."""
         settings = self.kernel.settings
         target = None
         if settings.backup_dir is not None:
@@ -151,6 +150,7 @@ class BackupRules:
                 settings.backup_dir,
                 now=self.kernel.clock.now(),
                 keep=settings.backup_keep,
+                media=settings.media_dir,
             )
         # The database itself goes off the machine continuously (`ayilbot replicate`).
         await copy_folders_offsite(settings)
@@ -166,12 +166,4 @@ class BackupRules:
             settings.backup_dir,
             now=self.kernel.clock.now(),
             keep_days=settings.backup_keep,
-        )
-
-    async def forget_old_media(self) -> Purged:
-        """Forget photo and voice file ids older than AYILBOT_MEDIA_RETENTION_DAYS (0: never)."""
-        return await purge_old_media(
-            self.kernel.db,
-            now=self.kernel.clock.now(),
-            days=self.kernel.settings.media_retention_days,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -36,6 +36,7 @@ from bot.forms.need import (
 from bot.forms.view import FormView
 from bot.gazetteer import Place
 from bot.records.core import Draft, User
+from bot.records.documents import DocumentSetup
 from bot.records.needs import ElectionResult, Need, NeedStage
 from storage.connection import Connection
 from storage.drafts import DraftRepository
@@ -172,6 +173,8 @@ class ProgrammeReady:
     def items(self) -> tuple[NeedItem, ...]:
         """Every chosen need."""
         return (*self.achieved, *self.proposed)
+
+    setup: DocumentSetup = field(default_factory=DocumentSetup)  # organisation, letterhead
 
 
 @dataclass(frozen=True, slots=True)
@@ -609,6 +612,7 @@ class NeedRules:
             intro=intro,
             village=village,
             theirs=frozenset(n.id for n in chosen if n.author_id != actor.user_id),
+            setup=self.kernel.documents,
         )
 
         async def send() -> None:

@@ -43,6 +43,8 @@ class PrivacyRules:
         self.kernel = kernel
         self._exporters: dict[str, Exporter] = {}
         self._erasers: list[Eraser] = []
+        # Run after the erasure commits: work outside the database (the media folder's files).
+        self.after_erase: list[Callable[[], Awaitable[None]]] = []
 
     def register(self, name: str, *, export: Exporter, erase: Eraser) -> None:
         """Add a feature's part (reports, practices, ...) under its name."""
@@ -74,6 +76,11 @@ class PrivacyRules:
             for erase in self._erasers:
                 await erase(conn, actor.user_id, user.pseudonym)
             await PrivacyRepository(conn).erase_core(actor.user_id)
+        for work in self.after_erase:
+            try:
+                await work()
+            except Exception:  # the erasure is committed; the work is retried by its job
+                log.exception("work after an erasure failed")
         # With secure_delete the file holds zeros where her rows were; the WAL still holds
         # the pages as they were before, until it is copied back and emptied.
         if not await db.checkpoint():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.core.access import Actor, Permission
 from bot.core.errors import StaleButton
 from bot.core.kernel import Kernel
 from bot.forms.practice import TOPIC_LABELS, TOPICS
+from bot.records.documents import DocumentSetup
 from bot.records.practices import Filter, Practice, Viewer
 from bot.rules.practices import Where, display_name, viewer_of, where_of
 from storage.practices import PracticeRepository
@@ -57,6 +58,7 @@ class Compiled:
     since: date | None
     made_on: date
     sections: tuple[Section, ...]
+    setup: DocumentSetup = field(default_factory=DocumentSetup)  # organisation, letterhead
 
     @property
     def count(self) -> int:
@@ -122,6 +124,7 @@ class RecommendationRules:
             since=since.astimezone(zone).date() if since else None,
             made_on=self.kernel.clock.now().astimezone(zone).date(),
             sections=sections,
+            setup=self.kernel.documents,
         )
 
     def choices(self, actor: Actor) -> Choices:

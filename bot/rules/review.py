@@ -43,6 +43,7 @@ class ReviewCard:
 
     report: ReportCard
     may_decide: bool  # still waiting: verify, duplicate and reject are offered
+    may_export: bool = False  # a dossier of it may be made (bot/rules/dossier.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,11 @@ class ReviewRules:
         """A report in the reviewer's reach, with what may be decided about it."""
         loaded = await self._reviewable(actor, number)
         report = await self.incidents.card(loaded, actor, reviewer=True)
-        return ReviewCard(report, may_decide=loaded.incident.review_status in REVIEWABLE)
+        return ReviewCard(
+            report,
+            may_decide=loaded.incident.review_status in REVIEWABLE,
+            may_export=self.kernel.access.allows(actor, Permission.EXPORT),
+        )
 
     async def _reviewable(self, actor: Actor, number: int) -> Loaded:
         """A report in reach; one out of reach is answered as a missing one."""

@@ -47,10 +47,7 @@ FEATURE = Feature(
         # After the commands meant for group chats (/linkgroup): any other one there.
         MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, h.on_group_start),
     ),
-    jobs=(
-        Job("daily-backup", lambda k: k.get(BackupRules).daily_backup(), Daily(time(3, 30))),
-        Job("media-retention", lambda k: k.get(BackupRules).forget_old_media(), Daily(time(4, 0))),
-    ),
+    jobs=(Job("daily-backup", lambda k: k.get(BackupRules).daily_backup(), Daily(time(3, 30))),),
     fallbacks=(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, h.on_unknown_command),),
     # Personas: stranger reporter candidate outsider admin deactivated
     access=(

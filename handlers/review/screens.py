@@ -18,6 +18,7 @@ from bot.rules.review import (
     ReviewQueue,
 )
 from bot.screen import Button, Screen
+from handlers.dossier.screens import report_button
 from handlers.incidents.buttons import (
     CODEC,
     AskReporter,
@@ -64,6 +65,8 @@ def _buttons(card: ReviewCard, tr: Tr) -> tuple[tuple[Button, ...], ...]:
     if card.report.attachments:
         media = "📎 " + tr.pgettext("button", "Photos and voice")
         rows.append((Button(media, CODEC.encode(ShowMedia(n))),))
+    if card.may_export:
+        rows.append((report_button(n, tr),))
     rows.append((next_button(n, tr),))
     return tuple(rows)
 

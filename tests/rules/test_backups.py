@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.rules.backups import PREFIX, BackupRules
+from bot.rules.media import MediaRules
 from storage.audit import AuditRepository
 from storage.incidents import IncidentAttachmentRepository
 from tests.coordinator_steps import add_incident, add_person
@@ -47,7 +48,7 @@ async def test_media_retention_follows_the_setting_and_is_audited(tmp_path: Path
             new = await add_incident(
                 kernel.db, reporter_id=1, received_at=NOW - timedelta(days=5), photos=1
             )
-            assert (await kernel.get(BackupRules).forget_old_media()).total == purged
+            assert (await MediaRules(kernel).apply_retention()).total == purged
             async with kernel.db.reading() as conn:
                 files = IncidentAttachmentRepository(conn)
                 left = [len(await files.for_incident(incident_id=i)) for i in (old, new)]
