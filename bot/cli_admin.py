@@ -7,11 +7,18 @@ import argparse
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core.access import Access, Actor
+from bot.core.kernel import Kernel
+from bot.core.notices import Delivery, Recipient
+from bot.forms.kinds import Invalid
 from bot.gazetteer import Gazetteer
 from bot.records.groups import PeerGroup
+from bot.rules.places import PlaceRules
 from bot.services.users import BadScope, UserService, role_text
 from storage.db import Database
 from storage.groups import GroupRepository
+
+# The command line acts as an administrator of everything.
+SYSTEM = Actor(user_id=0, locale="en", user=None, is_admin=True)
 
 
 async def _groups(db: Database) -> list[tuple[PeerGroup, int]]:
@@ -21,6 +28,47 @@ async def _groups(db: Database) -> list[tuple[PeerGroup, int]]:
         return [(g, await repo.count_members(g.id)) for g in await repo.all_active()]
 
 
+class _NoNotices:
+    """A notifier for the command line: nobody is messaged from here."""
+
+    async def notify(self, recipient: Recipient, notice: object) -> Delivery:
+        return Delivery.FAILED
+
+
+async def _places(
+    settings: Settings, db: Database, gazetteer: Gazetteer, args: argparse.Namespace
+) -> int:
+    """`admin places`: list the names typed by hand; `admin places attach NAME CODE`."""
+    kernel = Kernel(settings, db, Clock(), gazetteer, Access(gazetteer), _NoNotices())
+    rules = PlaceRules(kernel)
+    if args.places_command == "attach":
+        try:
+            done = await rules.attach(SYSTEM, typed=args.name, code=args.code, within=args.within)
+        except Invalid as exc:
+            print(f"ayilbot admin places: {args.code}: {exc.message}")
+            return 1
+        where = gazetteer.path_name(done.place.code, "en")
+        print(
+            f"attached {len(done.records)} record(s) typed {args.name!r} to {done.place.code}"
+            f" ({where}): {done.reports} report(s), {done.people} person(s),"
+            f" {done.needs} need(s)"
+        )
+        for record in done.skipped:
+            print(
+                f"left {record.holder} {record.id} ({record.typed!r}): typed under"
+                f" {record.within}, which does not hold {done.place.code}"
+            )
+        return 0 if done.records else 1
+    found = await rules.typed_names(SYSTEM, within=args.within, limit=None)
+    for name in found.names:
+        within = f"{name.within.code} ({name.within.name('en')})" if name.within else "-"
+        print(
+            f"{len(name.records)}\t{name.typed}\t{within}\t"
+            f"reports:{name.reports} people:{name.people} needs:{name.needs}"
+        )
+    return 0
+
+
 async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
     """Carry out one admin action; prints one line per result."""
     db = await Database.open(settings.db_path)
@@ -28,6 +76,8 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
     users = UserService(db, settings, Clock(), gazetteer, Access(gazetteer))
     try:
         action = args.admin_command
+        if action == "places":
+            return await _places(settings, db, gazetteer, args)
         if action == "users":
             for user, roles in await users.list_users():
                 scopes = ", ".join(f"{r.role}:{r.scope_kind}:{r.scope_value}" for r in roles)
@@ -75,8 +125,7 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
             print(f"revoked {removed} role(s)")
         elif action == "invite":
             assert scope is not None
-            system = Actor(user_id=0, locale="en", user=None, is_admin=True)
-            code = await users.create_invite(system, args.role, scope)
+            code = await users.create_invite(SYSTEM, args.role, scope)
             print(f"https://t.me/{args.bot_username}?start={code}")
         return 0
     except (BadScope, LookupError, ValueError) as exc:

@@ -44,6 +44,7 @@ from handlers.forms.feature import FEATURE as FORMS
 from handlers.groups.feature import FEATURE as GROUPS
 from handlers.incidents.feature import FEATURE as INCIDENTS
 from handlers.needs.feature import FEATURE as NEEDS
+from handlers.places.feature import FEATURE as PLACES
 from handlers.plumbing import errors
 from handlers.plumbing.context import AppContext, BotData
 from handlers.plumbing.feature import Feature, Surface
@@ -79,6 +80,7 @@ FEATURES: tuple[Feature, ...] = (
     GROUPS,
     DIGESTS,
     EXPORTS,
+    PLACES,
 )
 
 

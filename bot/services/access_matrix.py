@@ -6,7 +6,8 @@ Bot API server and asserts exactly this outcome, and that a refusal changed no r
 `matrix_markdown()` renders the same rows for the README, so the documentation cannot drift from
 what the bot does. Placeholders in braces (`{incident}`) are records of Batken's Ak-Say made
 fresh for each row: a report by the reporter, a practice, a need and a peer group of the
-candidate's, a group created by the Batken coordinator who is then deactivated.
+candidate's, a group created by the Batken coordinator who is then deactivated, a report whose
+aiyl aimak was typed by hand ("not listed").
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ NO_RESULTS = N_("No election results have been recorded yet.")
 NOT_IN_SCOPE = N_("None of these aiyl aimaks is within your scope.")
 NOTHING_WAITS = N_("Nothing waits for approval.")
 NO_REPORTS = N_("📝 Incident reports: {week} · {total}")
+NO_TYPED = N_("No places typed by hand in your area: every answer is on the list.")
 
 # Personas:   stranger reporter candidate outsider admin deactivated
 MATRIX: tuple[Entry, ...] = (
@@ -229,6 +231,10 @@ MATRIX: tuple[Entry, ...] = (
     E("exp:r:n:x:a:{region}", "export and view_needs, region in scope", "R N N N Y N"),
     E("exp:r:u:c:a:-", "export; people in scope", "R N N 0 Y N", NO_RECORDS),
     E("exp:k:zz", "unknown data", "R N N S S N"),
+    # Places typed by hand ("not listed"), attached to the gazetteer
+    E("/places", "attach_places; typed places in scope", "R N N 0 Y N", NO_TYPED),
+    E("pl:l", "attach_places; typed places in scope", "R N N 0 Y N", NO_TYPED),
+    E("pl:o:i:{typed}", "attach_places, typed place in scope", "R N N S Y N"),
 )
 
 
