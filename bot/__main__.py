@@ -70,6 +70,30 @@ def _parser() -> argparse.ArgumentParser:
         "reactivate", help="undo a deactivation (roles are granted again by hand)"
     )
     reactivate.add_argument("user_id", type=int)
+    places = admin_sub.add_parser(
+        "places",
+        help="list the places typed by hand ('not listed'); places attach NAME CODE",
+        description="Without an action: one line per name typed instead of a listed place "
+        "(count, name, the place chosen before typing, records). `attach` attaches every "
+        "record with that name (any spelling) to a gazetteer place: its codes are written "
+        "into the records' place columns, the typed text is kept, the audit log keeps the "
+        "codes before.",
+    )
+    places.add_argument(
+        "--within", metavar="CODE", help="only names typed under this oblast or rayon"
+    )
+    places_sub = places.add_subparsers(dest="places_command", metavar="ACTION")
+    attach = places_sub.add_parser(
+        "attach", help='attach a typed name: attach "TYPED NAME" CODE [--within CODE]'
+    )
+    attach.add_argument("name", help="the name as typed (any spelling finds it)")
+    attach.add_argument("code", help="the gazetteer code of the place it names")
+    attach.add_argument(
+        "--within",
+        metavar="CODE",
+        default=argparse.SUPPRESS,  # keeps `places --within CODE attach ...` too
+        help="only records typed under this oblast or rayon",
+    )
     invite = admin_sub.add_parser("invite", help="make a one-time invite link")
     invite.add_argument("role", choices=("coordinator", "admin"))
     invite.add_argument("scope")

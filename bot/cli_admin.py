@@ -7,12 +7,49 @@ import argparse
 from bot.cli_export import command_line_kernel
 from bot.config import Settings
 from bot.core.access import Actor
+from bot.core.kernel import Kernel
+from bot.forms.kinds import Invalid
 from bot.rules.groups import GroupRules
+from bot.rules.places import PlaceRules
 from bot.rules.users import BadScope, UserRules, role_text
 from storage.db import Database
 
 # The command line runs with the operator's full rights.
 OPERATOR = Actor(user_id=0, locale="en", user=None, is_admin=True)
+
+
+async def _places(kernel: Kernel, args: argparse.Namespace) -> int:
+    """`admin places`: list the names typed by hand; `admin places attach NAME CODE`."""
+    rules = PlaceRules(kernel)
+    gazetteer = kernel.gazetteer
+    if args.places_command == "attach":
+        try:
+            done = await rules.attach(
+                OPERATOR, typed=args.name, code=args.code, within=args.within
+            )
+        except Invalid as exc:
+            print(f"ayilbot admin places: {args.code}: {exc.message}")
+            return 1
+        where = gazetteer.path_name(done.place.code, "en")
+        print(
+            f"attached {len(done.records)} record(s) typed {args.name!r} to {done.place.code}"
+            f" ({where}): {done.reports} report(s), {done.people} person(s),"
+            f" {done.needs} need(s)"
+        )
+        for record in done.skipped:
+            print(
+                f"left {record.holder} {record.id} ({record.typed!r}): typed under"
+                f" {record.within}, which does not hold {done.place.code}"
+            )
+        return 0 if done.records else 1
+    found = await rules.typed_names(OPERATOR, within=args.within, limit=None)
+    for name in found.names:
+        within = f"{name.within.code} ({name.within.name('en')})" if name.within else "-"
+        print(
+            f"{len(name.records)}\t{name.typed}\t{within}\t"
+            f"reports:{name.reports} people:{name.people} needs:{name.needs}"
+        )
+    return 0
 
 
 async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
@@ -22,6 +59,8 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
     users = UserRules(kernel)
     try:
         action = args.admin_command
+        if action == "places":
+            return await _places(kernel, args)
         if action == "users":
             for user, roles in await users.list_users():
                 scopes = ", ".join(f"{r.role}:{r.scope_kind}:{r.scope_value}" for r in roles)

@@ -46,6 +46,7 @@ from handlers.groups.feature import FEATURE as GROUPS
 from handlers.incidents.feature import FEATURE as INCIDENTS
 from handlers.media.feature import FEATURE as MEDIA
 from handlers.needs.feature import FEATURE as NEEDS
+from handlers.places.feature import FEATURE as PLACES
 from handlers.plumbing import errors
 from handlers.plumbing.context import AppContext, BotData
 from handlers.plumbing.feature import Feature, Surface
@@ -85,6 +86,7 @@ FEATURES: tuple[Feature, ...] = (
     STATS,
     EXPORTS,
     DOSSIER,
+    PLACES,
     MEDIA,  # after every feature that stores files: its eraser sees theirs done
 )
 

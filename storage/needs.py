@@ -43,6 +43,7 @@ def _need(row: Any) -> Need:
         reminded_at=from_db_time(row["reminded_at"]),
         created_at=_time(row["created_at"]),
         shared_with=tuple(sorted(int(g) for g in shared.split(",") if g)),
+        village_code=row["village_code"],
     )
 
 
@@ -92,11 +93,13 @@ class NeedRepository(Repository):
         photos: Sequence[Mapping[str, Any]],
         proposal: str | None,
         now: datetime,
+        village_code: str | None = None,
     ) -> int:
         return await self._insert(
             "INSERT INTO needs (draft_id, form_version, author_id, topic, topic_other,"
-            " place_code, village, heard, women, description, voice, photos, proposal,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " place_code, village, village_code, heard, women, description, voice, photos,"
+            " proposal, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 draft_id,
                 form_version,
@@ -105,6 +108,7 @@ class NeedRepository(Repository):
                 topic_other,
                 place_code,
                 village,
+                village_code,
                 heard,
                 women,
                 description,

@@ -78,6 +78,9 @@ class UserRepository(Repository):
         if unknown:
             raise ValueError(f"unknown user fields {sorted(unknown)}")
         assignments = ", ".join(f"{name} = ?" for name in fields)
+        if "place_other" in fields:
+            # A place typed anew is not attached yet, whatever the one before was.
+            assignments += ", place_attached_at = NULL"
         await self._run(
             f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
             (*fields.values(), to_db_time(now), user_id),

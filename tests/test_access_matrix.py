@@ -127,6 +127,8 @@ class World:
                 now=T0,
             )
         await add_need(db, author_id=IDS[Persona.CANDIDATE])
+        # A Batken report whose aiyl aimak was typed by hand: /places has one to show.
+        await add_incident(db, reporter_id=IDS[Persona.REPORTER], place="BA-BAT", place_other="X")
         for persona in PERSONAS:
             await server.send_text(people[persona].user, "/help", chat=world.group_chat)
         await server.wait_idle()
@@ -147,6 +149,11 @@ class World:
         db = self.services.db
         reporter, candidate = IDS[Persona.REPORTER], IDS[Persona.CANDIDATE]
         found: dict[str, str] = {"place": AKSAY, "region": "BA-BAT", "member": str(candidate)}
+        if "typed" in fields:
+            typed = await add_incident(
+                db, reporter_id=reporter, place="BA-BAT", place_other="Kyzyl-Bairak"
+            )
+            found["typed"] = str(typed)
         if fields & {"incident", "incident2", "question"}:
             original = await add_incident(db, reporter_id=reporter, pseudonym="P-R")
             number = await add_incident(
@@ -300,6 +307,7 @@ EXAMPLE_VALUES = {
     "code": "abcdef",
     "place": AKSAY,
     "region": "BA-BAT",
+    "typed": "12",
 }
 
 

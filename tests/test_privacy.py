@@ -9,7 +9,8 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ from openpyxl import load_workbook
 
 from bot.forms.engine import FormEngine
 from bot.localapi import LocalBotApi
+from bot.records.incidents import NewIncident
 from bot.rules.exports import ExportRequest
 from bot.rules.groups import GroupRules
 from bot.rules.incidents import IncidentRules
 from bot.wiring import AyilApp
+from storage.base import to_db_time
 from storage.connection import Connection
 from storage.db import READERS, Database, apply_migrations
 from storage.incidents import IncidentRepository
@@ -106,6 +109,27 @@ async def test_after_erasure_her_named_and_anonymous_reports_share_no_label(
         assert pseudonym not in " ".join(cells[named.id]), fmt
 
 
+async def _add_at_schema_7(conn: Connection, incident: NewIncident) -> int:
+    """A report as stored at schema 7: today's repository writes columns added since."""
+    values = {k: v for k, v in asdict(incident).items() if k not in ADDED_AFTER_7}
+    values["last_update_at"] = incident.received_at
+    for key, value in values.items():
+        if isinstance(value, datetime):
+            values[key] = to_db_time(value)
+        elif isinstance(value, date):
+            values[key] = value.isoformat()
+        elif isinstance(value, bool):
+            values[key] = int(value)
+    marks = ", ".join("?" for _ in values)
+    outcome = await conn.execute(
+        f"INSERT INTO incidents ({', '.join(values)}) VALUES ({marks})", tuple(values.values())
+    )
+    return outcome.lastrowid or 0
+
+
+ADDED_AFTER_7 = frozenset({"village_code"})  # migration 0011
+
+
 async def test_migration_unties_named_reports_and_gives_the_erased_a_new_pseudonym(
     tmp_path: Path,
 ) -> None:
@@ -122,7 +146,7 @@ async def test_migration_unties_named_reports_and_gives_the_erased_a_new_pseudon
             pseudonym="P-KEPT",
             now=SEED.received_at,
         )
-        numbers = {}
+        numbers: dict[str, int] = {}
         for key, reporter_id, pseudonym, anonymous in (
             ("kept_named", 1, "P-KEPT", False),
             ("kept_anon", 1, "P-KEPT", True),
@@ -130,14 +154,15 @@ async def test_migration_unties_named_reports_and_gives_the_erased_a_new_pseudon
             ("erased_anon", None, "P-GONE", True),
             ("erased_anon_2", None, "P-GONE", True),
         ):
-            numbers[key], _ = await IncidentRepository(conn).add(
-                incident=replace(
+            numbers[key] = await _add_at_schema_7(
+                conn,
+                replace(
                     SEED,
                     draft_id=key,
                     reporter_id=reporter_id,
                     reporter_pseudonym=pseudonym,
                     anonymous=anonymous,
-                )
+                ),
             )
         await conn.execute("COMMIT")
     db = await Database.open(path)

@@ -100,6 +100,7 @@ SAMPLES: dict[str, Sample] = {
     "dead": _counts(0, 2),
     "declined": _counts(1, 10_000),
     "digits": _counts(2),
+    "former": _words("Ырдык"),  # a place's former name, as the gazetteer writes it
     "elected": _counts(1, 12),
     "files": lambda tr: ["/home/aigul/ayilbot/sandbox-files"],
     "error": _words("NetworkError: Bad Gateway", "disk full: 150 MB free in /var/lib/ayilbot"),
@@ -155,6 +156,7 @@ SAMPLES: dict[str, Sample] = {
     "title": _words("Коңшулар менен суу графиги"),
     "topic": _labels("💧 Water and sanitation"),
     "total": _counts(24, 10_000),
+    "typed": _words("Кара-Шоро", "ак с"),  # a place name, or the first letters of one
     "waiting": _counts(1),
     "week": _counts(3, 10_000),
     "weekday": lambda tr: ["дүйшөмбү" if tr.locale == "ky" else "понедельник"],

@@ -54,6 +54,7 @@ class Permission(StrEnum):
     ASSESS = "assess"
     VIEW_NEEDS = "view_needs"
     VIEW_ELECTION_RESULTS = "view_election_results"
+    ATTACH_PLACES = "attach_places"  # a place typed by hand, to a gazetteer place
 
 
 GRANTS: dict[Permission, frozenset[RoleName]] = {
@@ -72,6 +73,7 @@ GRANTS: dict[Permission, frozenset[RoleName]] = {
     Permission.ASSESS: frozenset({RoleName.COORDINATOR, RoleName.ADMIN}),
     Permission.VIEW_NEEDS: frozenset({RoleName.COORDINATOR, RoleName.ADMIN}),
     Permission.VIEW_ELECTION_RESULTS: frozenset({RoleName.COORDINATOR, RoleName.ADMIN}),
+    Permission.ATTACH_PLACES: frozenset({RoleName.COORDINATOR, RoleName.ADMIN}),
 }
 
 
@@ -111,8 +113,7 @@ class Reach:
         groups: set[int] = set()
         for scope in scopes:
             if scope.kind == "place":
-                places.add(scope.value)
-                places.update(p.code for p in gazetteer.descendants(scope.value))
+                places.update(codes_within(gazetteer, scope.value))
             elif scope.kind == "group" and scope.value.isdigit():
                 groups.add(int(scope.value))
         if scopes:
@@ -145,6 +146,23 @@ class Reach:
     def covers(self, *, place: str | None = None, groups: Iterable[int] = ()) -> bool:
         """Whether a record of this place, or shared in any of these groups, is within reach."""
         return self.covers_place(place) or any(self.covers_group(g) for g in groups)
+
+
+def codes_within(gazetteer: Gazetteer, code: str) -> frozenset[str]:
+    """Every code a record of `code` or of a place below it may be stored with.
+
+    A code the reform retired stands for the place it joined, and the retired codes of every
+    place below are included, so records stored before the reform still match. A code the
+    gazetteer no longer knows at all (an edited file) matches only itself.
+    """
+    codes = {code}
+    place = gazetteer.resolve(code)
+    if place is not None:
+        codes.add(place.code)
+        codes.update(p.code for p in gazetteer.descendants(place.code))
+        codes.update(f.old_code for f in gazetteer.former_names() if f.code in codes)
+    codes.discard("")
+    return frozenset(codes)
 
 
 NOWHERE = Reach()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from bot.forms.engine import Form, Step, option_list
 from bot.forms.kinds import (
@@ -12,9 +12,9 @@ from bot.forms.kinds import (
     Env,
     MultiChoice,
     Number,
-    Option,
+    PlaceChoice,
+    PlaceScope,
     Text,
-    place_options,
 )
 from bot.gazetteer import Place
 from bot.i18n import N_
@@ -72,27 +72,48 @@ def _oblast_places(env: Env) -> list[Place]:
     return sorted(found, key=lambda p: p.code != home)
 
 
-def _oblasts(answers: Answers, env: Env) -> Sequence[Option]:
-    return place_options(_oblast_places(env), env)
+def _oblasts(answers: Answers, env: Env) -> list[Place]:
+    return _oblast_places(env)
 
 
 def _asks_oblast(answers: Answers, env: Env) -> bool:
-    # The gazetteer lists aiyl aimaks for Batken only so far: one choice is no question.
+    # With aiyl aimaks in one oblast only, one choice would be no question.
     return _wide(answers, env) and len(_oblast_places(env)) > 1
 
 
-def _rayons(answers: Answers, env: Env) -> Sequence[Option]:
-    oblast = answers.get("oblast") or _oblast_places(env)[0].code
-    found = env.gazetteer.children(str(oblast))
-    return place_options([p for p in found if _aimaks_under(p.code, env)], env)
+def _oblast(answers: Answers, env: Env) -> str:
+    return str(answers.get("oblast") or _oblast_places(env)[0].code)
 
 
-def _places(answers: Answers, env: Env) -> Sequence[Option]:
+def _rayons(answers: Answers, env: Env) -> list[Place]:
+    found = env.gazetteer.children(_oblast(answers, env))
+    return [p for p in found if _aimaks_under(p.code, env)]
+
+
+def _places(answers: Answers, env: Env) -> list[Place]:
     """The aiyl aimaks of the chosen rayon, or those listed when the form was opened."""
     if _wide(answers, env):
-        return place_options(_aimaks_under(str(answers["rayon"]), env), env)
-    found = (env.gazetteer.get(str(code)) for code in env.context.get("places", ()))
-    return place_options([p for p in found if p is not None], env)
+        return _aimaks_under(str(answers["rayon"]), env)
+    found = (env.gazetteer.resolve(str(code)) for code in env.context.get("places", ()))
+    return [p for p in found if p is not None]
+
+
+AIMAK_LEVELS = frozenset({"aiyl_aimak"})
+
+
+def _anywhere(answers: Answers, env: Env) -> PlaceScope:
+    return PlaceScope(None, frozenset({"oblast", "rayon", "city", "aiyl_aimak"}))
+
+
+def _in_the_oblast(answers: Answers, env: Env) -> PlaceScope:
+    return PlaceScope(_oblast(answers, env), frozenset({"rayon", "city", "aiyl_aimak"}))
+
+
+def _among_places(answers: Answers, env: Env) -> PlaceScope:
+    """In the chosen rayon, or among the aiyl aimaks listed when the form was opened."""
+    if _wide(answers, env):
+        return PlaceScope(str(answers["rayon"]), AIMAK_LEVELS)
+    return PlaceScope(None, AIMAK_LEVELS, among=frozenset(p.code for p in _places(answers, env)))
 
 
 def _resource_step(key: str, label: str, prompt: str) -> Step:
@@ -111,7 +132,7 @@ ASSESSMENT = Form(
     steps=(
         Step(
             "oblast",
-            Choice(options_for=_oblasts, columns=2),
+            PlaceChoice(_oblasts, rank=0, search=_anywhere, fills={1: "rayon", 2: "aiyl_aimak"}),
             N_("In which oblast is the aiyl aimak?"),
             label=N_("Oblast"),
             when=_asks_oblast,
@@ -119,7 +140,7 @@ ASSESSMENT = Form(
         ),
         Step(
             "rayon",
-            Choice(options_for=_rayons, columns=2),
+            PlaceChoice(_rayons, rank=1, search=_in_the_oblast, fills={2: "aiyl_aimak"}),
             N_("In which rayon?"),
             label=N_("Rayon"),
             when=_wide,
@@ -127,7 +148,7 @@ ASSESSMENT = Form(
         ),
         Step(
             "aiyl_aimak",
-            Choice(options_for=_places, columns=2),
+            PlaceChoice(_places, rank=2, search=_among_places),
             N_("Which aiyl aimak do you assess?"),
             label=N_("Aiyl aimak"),
             # Opened from an aiyl aimak's profile, the place is already known.

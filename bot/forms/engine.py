@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from bot.core.access import Actor
 from bot.core.errors import StaleButton, StorageUnavailable
-from bot.forms.kinds import Answers, Choice, Env, Input, Invalid, Kind, Option
+from bot.forms.kinds import Answers, Browse, Choice, Env, Input, Invalid, Kind, Option, Pick
 from bot.forms.view import FormPress, FormView, Offer
 from bot.i18n import N_, Safe, Tr, translator
 from bot.records.core import Draft
@@ -81,6 +81,11 @@ class Form:
 
     def index(self, key: str) -> int:
         return next(i for i, s in enumerate(self.steps) if s.key == key)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """Every step's key."""
+        return frozenset(s.key for s in self.steps)
 
 
 @dataclass(frozen=True)
@@ -407,6 +412,18 @@ class FormEngine:
             value = step.kind.parse(given, draft.answers, env)
         except Invalid as exc:
             return _Write(self._view(form, draft, actor, error=exc.message, params=exc.params))
+        return self._decided(form, draft, actor, step, value)
+
+    def _decided(
+        self, form: Form, draft: Draft, actor: Actor, step: Step, value: Any
+    ) -> _Write | _Submit:
+        """An answer is accepted; a `Browse` only changes what the question shows."""
+        if isinstance(value, Browse):
+            draft = self._with_browse(draft, step.key, value.state)
+            view = self._view(form, draft, actor, error=value.message, params=value.params)
+            return _Write(view, save=draft)
+        if isinstance(value, Pick):
+            return self._accept(form, draft, actor, step, value.value, more=value.more)
         return self._accept(form, draft, actor, step, value)
 
     def _split_part(
@@ -486,19 +503,33 @@ class FormEngine:
                     draft = self._toggle(draft, step, options[index].value)
                     return _Write(self._view(form, draft, actor), save=draft)
                 return self._accept(form, draft, actor, step, options[index].value)
-            raise StaleButton
+            own = step.kind.press(action, draft.answers, env, self._browsed(draft, step.key))
+            if own is None:
+                raise StaleButton
+            return self._decided(form, draft, actor, step, own)
         draft = self._advance(form, draft, actor)
         return _Write(self._view(form, draft, actor), save=draft)
 
     def _accept(
-        self, form: Form, draft: Draft, actor: Actor, step: Step, value: Any
+        self,
+        form: Form,
+        draft: Draft,
+        actor: Actor,
+        step: Step,
+        value: Any,
+        *,
+        more: Mapping[str, Any] | None = None,
     ) -> _Write | _Submit:
         asked = draft
         answers = dict(draft.answers)
-        if answers.get(step.key, object()) != value:
-            for key in step.clears:
-                answers.pop(key, None)
+        # `more`: answers of later steps this one settles (a place found by typing).
+        settled = {k: v for k, v in (more or {}).items() if k != step.key and k in form.keys}
+        for key, new in ((step.key, value), *settled.items()):
+            if answers.get(key, object()) != new:
+                for cleared in form.steps[form.index(key)].clears:
+                    answers.pop(cleared, None)
         answers[step.key] = value
+        answers.update(settled)
         pending = {k: v for k, v in draft.context.get("pending", {}).items() if k != step.key}
         draft = replace(draft, answers=answers, context={**draft.context, "pending": pending})
         draft = self._advance(form, draft, actor)
@@ -520,10 +551,19 @@ class FormEngine:
 
     def _advance(self, form: Form, draft: Draft, actor: Actor) -> Draft:
         env = self._env(draft, actor)
-        for step in form.steps:
-            if step.relevant(draft.answers, env) and step.key not in draft.answers:
-                return replace(draft, step=step.key)
-        return replace(draft, step=SUMMARY)
+        current = next(
+            (
+                step.key
+                for step in form.steps
+                if step.relevant(draft.answers, env) and step.key not in draft.answers
+            ),
+            SUMMARY,
+        )
+        # What a question showed (letters typed, a page) lasts while it is the question.
+        browse = {k: v for k, v in draft.context.get("browse", {}).items() if k == current}
+        if browse != draft.context.get("browse", {}):
+            draft = replace(draft, context={**draft.context, "browse": browse})
+        return replace(draft, step=current)
 
     def _back(self, form: Form, draft: Draft, env: Env) -> Draft:
         end = len(form.steps) if draft.step == SUMMARY else form.index(draft.step)
@@ -548,6 +588,17 @@ class FormEngine:
             if limit is None or len(chosen) < limit:
                 chosen.append(value)
         return self._with_pending(draft, step.key, chosen)
+
+    @staticmethod
+    def _browsed(draft: Draft, key: str) -> Mapping[str, Any]:
+        """What the question `key` shows now: letters typed, a page (see `Browse`)."""
+        state = draft.context.get("browse", {}).get(key)
+        return state if isinstance(state, Mapping) else {}
+
+    @staticmethod
+    def _with_browse(draft: Draft, key: str, state: Mapping[str, Any]) -> Draft:
+        browse = {**draft.context.get("browse", {}), key: dict(state)}
+        return replace(draft, context={**draft.context, "browse": browse})
 
     @staticmethod
     def _with_pending(draft: Draft, key: str, value: Any) -> Draft:
@@ -603,19 +654,16 @@ class FormEngine:
         prompt = (step.prompt_for(draft.answers, env) if step.prompt_for else None) or step.prompt
         text = f"<b>{tr.gettext(form.title)}</b>\n{tr.gettext(prompt, **params)}"
         pending = draft.context.get("pending", {}).get(step.key)
-        options = step.kind.options(draft.answers, env)
-        chosen = set(pending or ()) if isinstance(step.kind, Choice) and step.kind.collects else ()
-        option_buttons = [
-            Offer(
-                ("✅ " if o.value in chosen else "") + o.text(tr),
-                press(draft.id, where, f"o{i}"),
-            )
-            for i, o in enumerate(options)
-        ]
-        rows = [
-            tuple(option_buttons[i : i + step.kind.columns])
-            for i in range(0, len(option_buttons), step.kind.columns)
-        ]
+        shown = step.kind.shown(draft.answers, env, self._browsed(draft, step.key))
+        if shown is not None:
+            if shown.note:
+                text += "\n" + shown.note
+            rows = [
+                tuple(Offer(label, press(draft.id, where, action)) for label, action in row)
+                for row in shown.rows
+            ]
+        else:
+            rows = self._option_rows(step, draft, env, where, pending)
         if step.kind.collects:
             if pending and not isinstance(step.kind, Choice):
                 text += "\n\n" + tr.gettext(
@@ -630,6 +678,24 @@ class FormEngine:
                 rows.append((Offer("🗑 " + clear, press(draft.id, where, "c")),))
         rows.append(self._nav(form, draft, step, tr, where, has_pending=bool(pending)))
         return text, tuple(rows)
+
+    def _option_rows(
+        self, step: Step, draft: Draft, env: Env, where: str, pending: Any
+    ) -> list[tuple[Offer, ...]]:
+        """One button per option (`o<index>`), `columns` to a row; ✅ on chosen ones."""
+        options = step.kind.options(draft.answers, env)
+        chosen = set(pending or ()) if isinstance(step.kind, Choice) and step.kind.collects else ()
+        option_buttons = [
+            Offer(
+                ("✅ " if o.value in chosen else "") + o.text(env.tr),
+                press(draft.id, where, f"o{i}"),
+            )
+            for i, o in enumerate(options)
+        ]
+        return [
+            tuple(option_buttons[i : i + step.kind.columns])
+            for i in range(0, len(option_buttons), step.kind.columns)
+        ]
 
     def _nav(
         self, form: Form, draft: Draft, step: Step, tr: Tr, where: str, *, has_pending: bool

@@ -10,8 +10,22 @@ from datetime import timedelta
 from typing import Any
 
 from bot.forms.engine import Form, Step, option_list
-from bot.forms.kinds import Answers, Choice, Date, Env, Location, Media, Note, Number, Option, Text
-from bot.forms.onboarding import NOT_LISTED, places
+from bot.forms.kinds import (
+    Answers,
+    Choice,
+    Date,
+    Env,
+    Location,
+    Media,
+    Note,
+    Number,
+    Option,
+    PlaceChoice,
+    PlaceScope,
+    Text,
+)
+from bot.forms.onboarding import NOT_LISTED, WALK, walk_step
+from bot.gazetteer import Place
 from bot.i18n import N_, Safe
 
 OTHER = "other"
@@ -132,19 +146,31 @@ FOLLOWUP_OUTCOMES = option_list(
 )
 
 
+# A report's place walked down the gazetteer, to the village.
+REPORT_WALK = {**WALK, 3: "village_code"}
+REPORT_LEVELS = ("oblast", "rayon", "city", "aiyl_aimak", "village")
+
+
 def home_aimak(env: Env) -> str | None:
     """The reporter's own aiyl aimak from their profile, when the gazetteer knows it."""
     code = env.user.place_code if env.user is not None else None
-    place = env.gazetteer.get(code) if code else None
+    # A code the reform retired still names the aiyl aimak it joined.
+    place = env.gazetteer.resolve(code) if code else None
     return place.code if place is not None and place.level == "aiyl_aimak" else None
 
 
-def _own_place(answers: Answers, env: Env) -> Sequence[Option]:
+def _own_place(answers: Answers, env: Env) -> list[Place]:
     code = home_aimak(env)
-    listed = (
-        [Option(code, env.gazetteer[code].name(env.tr.locale), translate=False)] if code else []
+    return [env.gazetteer[code]] if code else []
+
+
+def _anywhere(answers: Answers, env: Env) -> PlaceScope:
+    """The whole country, the reporter's own rayon first."""
+    code = home_aimak(env)
+    rayon = env.gazetteer.rayon_of(code) if code else None
+    return PlaceScope(
+        None, frozenset({"aiyl_aimak", "village"}), near=rayon.code if rayon else None
     )
-    return (*listed, Option(PICK_PLACE, N_("📍 Another place")))
 
 
 def _walks(answers: Answers, env: Env) -> bool:
@@ -180,6 +206,64 @@ def _answer_is(key: str, value: str) -> Callable[[Answers, Env], bool]:
     return check
 
 
+def _report_aimak(answers: Answers, env: Env) -> Place | None:
+    code = report_place(answers, env)
+    place = env.gazetteer.resolve(code) if code else None
+    return place if place is not None and place.level == "aiyl_aimak" else None
+
+
+def _villages(answers: Answers, env: Env) -> list[Place]:
+    """The listed villages of the report's aiyl aimak."""
+    aimak = _report_aimak(answers, env)
+    return env.gazetteer.villages(aimak.code) if aimak is not None else []
+
+
+def _in_the_aimak(answers: Answers, env: Env) -> PlaceScope | None:
+    aimak = _report_aimak(answers, env)
+    return PlaceScope(aimak.code, frozenset({"village"})) if aimak is not None else None
+
+
+def _village_listed(answers: Answers, env: Env) -> bool:
+    # A draft that had the village typed before villages were listed keeps that answer.
+    return bool(_villages(answers, env)) and (
+        "village" not in answers or "village_code" in answers
+    )
+
+
+def _village_typed(answers: Answers, env: Env) -> bool:
+    return not _village_listed(answers, env) or answers.get("village_code") == NOT_LISTED
+
+
+def picked_village(answers: Answers, env: Env) -> Place | None:
+    """The village picked from the gazetteer (not typed), if any."""
+    value = answers.get("village_code")
+    place = env.gazetteer.resolve(str(value)) if value not in (None, NOT_LISTED) else None
+    return place if place is not None and place.level == "village" else None
+
+
+VILLAGE_NOT_LISTED = Option(NOT_LISTED, N_("✏️ Not on the list"))
+
+
+def village_step(
+    villages: Callable[[Answers, Env], Sequence[Place]],
+    scope: Callable[[Answers, Env], PlaceScope | None],
+    *,
+    typed_max: int,
+) -> PlaceChoice:
+    """The villages of the chosen aiyl aimak; a name typed that none starts with is kept as
+    typed in the `village` answer, as before villages were listed."""
+    return PlaceChoice(
+        villages,
+        rank=3,
+        search=scope,
+        after=(VILLAGE_NOT_LISTED,),
+        typed="village",
+        unlisted=NOT_LISTED,
+        typed_max=typed_max,
+        keep_unmatched=True,
+    )
+
+
 def report_place(answers: Answers, env: Env) -> str | None:
     """The most precise gazetteer code among the place answers."""
     chosen = answers.get("place")
@@ -187,7 +271,7 @@ def report_place(answers: Answers, env: Env) -> str | None:
         return str(chosen)
     for key in ("aiyl_aimak", "rayon", "oblast"):
         value = answers.get(key)
-        if value not in (None, NOT_LISTED) and str(value) in env.gazetteer:
+        if value not in (None, NOT_LISTED) and env.gazetteer.resolve(str(value)) is not None:
             return str(value)
     return None
 
@@ -249,35 +333,49 @@ INCIDENT = Form(
         ),
         Step(
             "place",
-            Choice(options_for=_own_place),
+            PlaceChoice(
+                _own_place,
+                rank=2,
+                search=_anywhere,
+                after=(Option(PICK_PLACE, N_("📍 Another place")),),
+                fills=REPORT_WALK,
+                columns=1,
+            ),
             N_("Where did it happen?"),
             label=N_("Place"),
             when=lambda a, env: home_aimak(env) is not None,
-            clears=("oblast", "rayon", "aiyl_aimak", "place_other"),
+            clears=(
+                "oblast",
+                "rayon",
+                "aiyl_aimak",
+                "place_other",
+                "village_code",
+                "village",
+            ),
         ),
         Step(
             "oblast",
-            Choice(options_for=places(None), columns=2),
+            walk_step(None, rank=0, levels=REPORT_LEVELS, fills=REPORT_WALK),
             N_("Where did it happen? Choose the oblast."),
             label=N_("Oblast"),
             when=_walks,
-            clears=("rayon", "aiyl_aimak", "place_other"),
+            clears=("rayon", "aiyl_aimak", "place_other", "village_code", "village"),
         ),
         Step(
             "rayon",
-            Choice(options_for=places("oblast"), columns=2),
+            walk_step("oblast", rank=1, levels=REPORT_LEVELS[1:], fills=REPORT_WALK),
             N_("Choose the rayon."),
             label=N_("Rayon"),
             when=_rayon_listed,
-            clears=("aiyl_aimak", "place_other"),
+            clears=("aiyl_aimak", "place_other", "village_code", "village"),
         ),
         Step(
             "aiyl_aimak",
-            Choice(options_for=places("rayon"), columns=2),
+            walk_step("rayon", rank=2, levels=REPORT_LEVELS[3:], fills=REPORT_WALK),
             N_("Choose the aiyl aimak."),
             label=N_("Aiyl aimak"),
             when=_aimak_listed,
-            clears=("place_other",),
+            clears=("place_other", "village_code", "village"),
         ),
         Step(
             "place_other",
@@ -287,11 +385,21 @@ INCIDENT = Form(
             when=_not_listed,
         ),
         Step(
+            "village_code",
+            village_step(_villages, _in_the_aimak, typed_max=120),
+            N_("Which village? Choose it or type its name, or press Skip."),
+            label=N_("Village"),
+            optional=True,
+            when=_village_listed,
+            clears=("village",),
+        ),
+        Step(
             "village",
             Text(max_len=120),
             N_("Which village? Type its name, or press Skip."),
             label=N_("Village"),
             optional=True,
+            when=_village_typed,
         ),
         Step(
             "location",

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.forms.engine import Form, Step, option_list
+from bot.forms.incident import village_step
 from bot.forms.kinds import (
     Answers,
     Choice,
@@ -19,9 +20,11 @@ from bot.forms.kinds import (
     Note,
     Number,
     Option,
+    PlaceChoice,
+    PlaceScope,
     Text,
-    place_options,
 )
+from bot.gazetteer import Place
 from bot.i18n import N_, Tr
 
 OTHER = "other"
@@ -78,27 +81,59 @@ OUTCOMES: Mapping[str, str] = {
 }
 
 
-def _nearby(answers: Answers, env: Env) -> Sequence[Option]:
-    """The author's own aiyl aimak first, then the others of her rayon, then Other."""
-    place = env.user.place_code if env.user else None
+def _nearby(answers: Answers, env: Env) -> list[Place]:
+    """The author's own aiyl aimak first, then the others of her rayon."""
+    code = env.user.place_code if env.user else None
     gazetteer = env.gazetteer
-    if not place or gazetteer.get(place) is None:
-        return ()
-    rayon = gazetteer.rayon_of(place)
-    if rayon is None:
-        return ()
+    # A code the reform retired still names the aiyl aimak it joined.
+    place = gazetteer.resolve(code) if code else None
+    rayon = gazetteer.rayon_of(place.code) if place is not None else None
+    if place is None or rayon is None:
+        return []
     siblings = [p for p in gazetteer.children(rayon.code) if p.level == "aiyl_aimak"]
-    siblings.sort(key=lambda p: p.code != place)
-    listed = place_options(siblings, env)
-    return (*listed, Option(OTHER, N_("Other / not listed"))) if listed else ()
+    siblings.sort(key=lambda p: p.code != place.code)
+    return siblings
 
 
-def _has_nearby(answers: Answers, env: Env) -> bool:
-    return bool(_nearby(answers, env))
+def _anywhere(answers: Answers, env: Env) -> PlaceScope:
+    """The whole country, her own rayon first."""
+    listed = _nearby(answers, env)
+    return PlaceScope(
+        None, frozenset({"aiyl_aimak", "village"}), near=listed[0].parent if listed else None
+    )
+
+
+def _aimak(answers: Answers, env: Env) -> Place | None:
+    value = answers.get("aiyl_aimak")
+    place = env.gazetteer.resolve(str(value)) if value not in (None, OTHER) else None
+    return place if place is not None and place.level == "aiyl_aimak" else None
+
+
+def _villages(answers: Answers, env: Env) -> list[Place]:
+    aimak = _aimak(answers, env)
+    return env.gazetteer.villages(aimak.code) if aimak is not None else []
+
+
+def _in_the_aimak(answers: Answers, env: Env) -> PlaceScope | None:
+    aimak = _aimak(answers, env)
+    return PlaceScope(aimak.code, frozenset({"village"})) if aimak is not None else None
+
+
+def _village_listed(answers: Answers, env: Env) -> bool:
+    # A draft that had the village typed before villages were listed keeps that answer.
+    return bool(_villages(answers, env)) and (
+        "village" not in answers or "village_code" in answers
+    )
+
+
+def _village_typed(answers: Answers, env: Env) -> bool:
+    if answers.get("aiyl_aimak") in (None, OTHER):
+        return False
+    return not _village_listed(answers, env) or answers.get("village_code") == OTHER
 
 
 def _place_unknown(answers: Answers, env: Env) -> bool:
-    return answers.get("aiyl_aimak") == OTHER or not _has_nearby(answers, env)
+    return answers.get("aiyl_aimak") in (None, OTHER)
 
 
 NEED = Form(
@@ -122,11 +157,27 @@ NEED = Form(
         ),
         Step(
             "aiyl_aimak",
-            Choice(options_for=_nearby, columns=2),
+            PlaceChoice(
+                _nearby,
+                rank=2,
+                search=_anywhere,
+                after=(Option(OTHER, N_("Other / not listed")),),
+                fills={3: "village_code"},
+                typed="village_other",
+                unlisted=OTHER,
+            ),
             N_("In which aiyl aimak?"),
             label=N_("Aiyl aimak"),
-            when=_has_nearby,
-            clears=("village", "village_other"),
+            clears=("village_code", "village", "village_other"),
+        ),
+        Step(
+            "village_code",
+            village_step(_villages, _in_the_aimak, typed_max=80),
+            N_("Which village? Choose it or type its name, or press Skip."),
+            label=N_("Village"),
+            optional=True,
+            when=_village_listed,
+            clears=("village",),
         ),
         Step(
             "village",
@@ -134,7 +185,7 @@ NEED = Form(
             N_("Which village? Type its name, or press Skip."),
             label=N_("Village"),
             optional=True,
-            when=lambda a, env: not _place_unknown(a, env),
+            when=_village_typed,
         ),
         Step(
             "village_other",

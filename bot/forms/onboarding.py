@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from bot.forms.engine import Form, Step
-from bot.forms.kinds import Answers, Choice, Env, Option, Text, place_options
+from bot.forms.kinds import Answers, Choice, Env, Option, PlaceChoice, PlaceScope, Text
+from bot.gazetteer import Place
 from bot.i18n import N_
 
 NOT_LISTED = "other"
+NOT_LISTED_OPTION = Option(NOT_LISTED, N_("Other / not listed"))
+# The answer keys of a place walked down the gazetteer, by level rank (a city is rayon rank).
+WALK = {0: "oblast", 1: "rayon", 2: "aiyl_aimak"}
 
 LANGUAGE_OPTIONS = (
     Option("ky", "Кыргызча", translate=False),
@@ -32,20 +36,55 @@ WHERE: Mapping[str, str] = {
 }
 
 
-def places(level_key: str | None) -> Callable[[Answers, Env], Sequence[Option]]:
-    """Options for the next level of the gazetteer below the answer at `level_key`."""
+def _answered_place(answers: Answers, key: str | None, env: Env) -> Place | None:
+    value = answers.get(key) if key is not None else None
+    return env.gazetteer.resolve(str(value)) if value not in (None, NOT_LISTED) else None
 
-    def options(answers: Answers, env: Env) -> Sequence[Option]:
-        gazetteer = env.gazetteer
-        found = (
-            gazetteer.oblasts()
-            if level_key is None
-            else gazetteer.children(str(answers.get(level_key)))
-        )
-        listed = place_options(found, env)
-        return (*listed, Option(NOT_LISTED, N_("Other / not listed")))
 
-    return options
+def below(key: str | None) -> Callable[[Answers, Env], list[Place]]:
+    """The places directly under the answer at `key`; the oblasts when `key` is None."""
+
+    def listed(answers: Answers, env: Env) -> list[Place]:
+        if key is None:
+            return env.gazetteer.oblasts()
+        place = _answered_place(answers, key, env)
+        return env.gazetteer.children(place.code) if place is not None else []
+
+    return listed
+
+
+def typed_under(key: str | None, levels: Collection[str]) -> Callable[[Answers, Env], PlaceScope]:
+    """Typed letters look under the answer at `key`; in the whole country when `key` is None."""
+
+    def scope(answers: Answers, env: Env) -> PlaceScope:
+        place = _answered_place(answers, key, env)
+        return PlaceScope(place.code if place is not None else None, frozenset(levels))
+
+    return scope
+
+
+def walk_step(
+    key: str | None,
+    *,
+    rank: int,
+    levels: Collection[str],
+    fills: Mapping[int, str],
+    typed: str = "place_other",
+) -> PlaceChoice:
+    """One level of a place walked down the gazetteer: the places under the answer at `key`,
+    or any found by typing below it; "Other / not listed" keeps a name in `typed`."""
+    return PlaceChoice(
+        below(key),
+        rank=rank,
+        search=typed_under(key, levels),
+        after=(NOT_LISTED_OPTION,),
+        fills={r: k for r, k in fills.items() if r > rank},
+        typed=typed,
+        unlisted=NOT_LISTED,
+    )
+
+
+ONBOARDING_LEVELS = ("oblast", "rayon", "city", "aiyl_aimak")
 
 
 def _backups(answers: Answers, env: Env) -> Mapping[str, Any]:
@@ -61,8 +100,7 @@ def _backups(answers: Answers, env: Env) -> Mapping[str, Any]:
 
 
 def _rayon_has_villages(answers: Answers, env: Env) -> bool:
-    rayon = answers.get("rayon")
-    return rayon not in (None, NOT_LISTED) and bool(env.gazetteer.children(str(rayon)))
+    return bool(below("rayon")(answers, env))
 
 
 ONBOARDING = Form(
@@ -78,26 +116,27 @@ ONBOARDING = Form(
         Step("kind", Choice(KIND_OPTIONS), N_("Who are you?"), label=N_("Role")),
         Step(
             "oblast",
-            Choice(options_for=places(None), columns=2),
+            walk_step(None, rank=0, levels=ONBOARDING_LEVELS, fills=WALK),
             N_("Where do you work? Choose the oblast."),
             label=N_("Oblast"),
             prompt_for=lambda a, env: WHERE.get(str(a.get("kind"))),
-            clears=("rayon", "aiyl_aimak"),
+            clears=("rayon", "aiyl_aimak", "place_other"),
         ),
         Step(
             "rayon",
-            Choice(options_for=places("oblast"), columns=2),
+            walk_step("oblast", rank=1, levels=ONBOARDING_LEVELS[1:], fills=WALK),
             N_("Choose the rayon."),
             label=N_("Rayon"),
             when=lambda a, env: a.get("oblast") != NOT_LISTED,
-            clears=("aiyl_aimak",),
+            clears=("aiyl_aimak", "place_other"),
         ),
         Step(
             "aiyl_aimak",
-            Choice(options_for=places("rayon"), columns=2),
+            walk_step("rayon", rank=2, levels=("aiyl_aimak",), fills=WALK),
             N_("Choose the aiyl aimak."),
             label=N_("Aiyl aimak"),
             when=_rayon_has_villages,
+            clears=("place_other",),
         ),
         Step(
             "place_other",

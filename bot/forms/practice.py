@@ -14,10 +14,12 @@ from bot.forms.kinds import (
     MultiChoice,
     Number,
     Option,
+    PlaceChoice,
+    PlaceScope,
     Text,
-    place_options,
     yes_no,
 )
+from bot.gazetteer import Place
 
 # Topic codes are stored and exported; never renamed once shipped.
 LEADER_TOPICS = (
@@ -192,15 +194,23 @@ PRACTICE = Form(id="practice", version=1, title=N_("Share a practice"), steps=_s
 PRACTICE_EDIT = Form(id="practice_edit", version=1, title=N_("Edit your practice"), steps=_steps())
 
 
-def _oblasts(answers: Answers, env: Env) -> Sequence[Option]:
-    found = place_options(env.gazetteer.oblasts(), env)
-    return (*found, Option(NO_REGION, N_("All of Kyrgyzstan")))
+REGION_LEVELS = frozenset({"oblast", "rayon", "city"})
 
 
-def _rayons(answers: Answers, env: Env) -> Sequence[Option]:
-    oblast = str(answers.get("oblast"))
-    found = place_options(env.gazetteer.children(oblast), env)
-    return (Option(WHOLE, N_("The whole oblast")), *found)
+def _oblasts(answers: Answers, env: Env) -> list[Place]:
+    return env.gazetteer.oblasts()
+
+
+def _rayons(answers: Answers, env: Env) -> list[Place]:
+    return env.gazetteer.children(str(answers.get("oblast")))
+
+
+def _anywhere(answers: Answers, env: Env) -> PlaceScope:
+    return PlaceScope(None, REGION_LEVELS)
+
+
+def _in_the_oblast(answers: Answers, env: Env) -> PlaceScope:
+    return PlaceScope(str(answers.get("oblast")), REGION_LEVELS - {"oblast"})
 
 
 NEW_GROUP = Form(
@@ -217,14 +227,25 @@ NEW_GROUP = Form(
         Step("kind", Choice(GROUP_KINDS), N_("Who is the group for?"), label=N_("For whom")),
         Step(
             "oblast",
-            Choice(options_for=_oblasts, columns=2),
+            PlaceChoice(
+                _oblasts,
+                rank=0,
+                search=_anywhere,
+                after=(Option(NO_REGION, N_("All of Kyrgyzstan")),),
+                fills={1: "rayon"},
+            ),
             N_("Which region does it cover? Choose the oblast."),
             label=N_("Oblast"),
             clears=("rayon",),
         ),
         Step(
             "rayon",
-            Choice(options_for=_rayons, columns=2),
+            PlaceChoice(
+                _rayons,
+                rank=1,
+                search=_in_the_oblast,
+                before=(Option(WHOLE, N_("The whole oblast")),),
+            ),
             N_("Choose the rayon, or the whole oblast."),
             label=N_("Rayon"),
             when=lambda a, env: a.get("oblast") not in (None, NO_REGION),

@@ -47,6 +47,7 @@ class NewIncident:
     urgent: bool
     status: str
     possible_duplicate_of: int | None
+    village_code: str | None = None  # the village picked from the gazetteer; `location` names it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,6 +30,7 @@ class Need:
     reminded_at: datetime | None
     created_at: datetime
     shared_with: tuple[int, ...] = ()
+    village_code: str | None = None  # the village picked from the gazetteer; `village` names it
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,7 +141,7 @@ class AssessmentRules:
         """/assessment: fill in a new assessment, for a given aiyl aimak or one to choose."""
         self._require(actor, place)
         if place is not None:
-            if self.kernel.gazetteer.get(place) is None:
+            if self.kernel.gazetteer.resolve(place) is None:
                 raise StaleButton
             context: dict[str, Any] = {"place": place}
         elif actor.reach.everything:
@@ -165,7 +165,7 @@ class AssessmentRules:
         """Add the assessment to the aiyl aimak's history; earlier ones stay as they were."""
         answers = draft.answers
         code = str(draft.context.get("place") or answers["aiyl_aimak"])
-        place = self.kernel.gazetteer.get(code)
+        place = self.kernel.gazetteer.resolve(code)
         if (
             place is None
             or not self.kernel.access.allows(actor, Permission.ASSESS)
@@ -214,12 +214,12 @@ class AssessmentRules:
         codes.sort(key=_target_order)
         gazetteer = self.kernel.gazetteer
         return AssessmentHome(
-            tuple(AssessedPlace(c, gazetteer.get(c), latest.get(c)) for c in codes)
+            tuple(AssessedPlace(c, gazetteer.resolve(c), latest.get(c)) for c in codes)
         )
 
     async def profile(self, actor: Actor, code: str) -> Profile:
         """The latest assessment of an aiyl aimak, the one before it, and what changed."""
-        place = self.kernel.gazetteer.get(code)
+        place = self.kernel.gazetteer.resolve(code)
         if place is None:
             raise StaleButton
         self._require(actor, code)
@@ -235,7 +235,7 @@ class AssessmentRules:
         """Several aiyl aimaks at one time (the five targets by default), as of a day."""
         self.kernel.access.require(actor, Permission.ASSESS)
         gazetteer = self.kernel.gazetteer
-        wanted = (gazetteer.get(c) for c in dict.fromkeys(codes or TARGETS))
+        wanted = (gazetteer.resolve(c) for c in dict.fromkeys(codes or TARGETS))
         places = tuple(p for p in wanted if p is not None and actor.reach.covers_place(p.code))
         async with self.kernel.db.reading() as conn:
             repo = AssessmentRepository(conn)

@@ -165,7 +165,7 @@ class GroupRules:
 
     def card(self, group: PeerGroup) -> GroupCard:
         """The group with its region."""
-        region = self.kernel.gazetteer.get(group.region) if group.region else None
+        region = self.kernel.gazetteer.resolve(group.region) if group.region else None
         return GroupCard(group, region)
 
     def manages(self, actor: Actor, group: PeerGroup) -> bool:

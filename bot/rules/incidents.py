@@ -28,6 +28,7 @@ from bot.forms.incident import (
     INCIDENT,
     OTHER,
     REPORT_UPDATE,
+    picked_village,
     report_place,
 )
 from bot.forms.incident_labels import report_number
@@ -270,6 +271,9 @@ class IncidentRules:
         answers = draft.answers
         chain = self._admin_codes(report_place(answers, env))
         location = answers.get("location")
+        village = picked_village(answers, env)
+        # A village picked from the list is stored by code, and named as the reporter reads it.
+        village_name = village.name(env.tr.locale) if village else answers.get("village")
         description = answers.get("description") or {}
         injuries = int(answers.get("injuries") or 0)
         fatalities = int(answers.get("fatalities") or 0)
@@ -304,10 +308,10 @@ class IncidentRules:
             admin2=chain.get("rayon") or chain.get("city"),
             admin3=chain.get("aiyl_aimak"),
             place_other=answers.get("place_other"),
-            location=answers.get("village"),
+            location=village_name,
             latitude=location["lat"] if location else None,
             longitude=location["lon"] if location else None,
-            geo_precision=1 if location else 2 if answers.get("village") else 3,
+            geo_precision=1 if location else 2 if village_name else 3,
             border=str(answers["border"]),
             notes=description.get("text"),
             response=answers.get("response"),
@@ -316,11 +320,13 @@ class IncidentRules:
             urgent=is_urgent(sub_event, injuries, fatalities),
             status=str(answers.get("status") or "open"),
             possible_duplicate_of=None,
+            village_code=village.code if village else None,
         )
 
     def _admin_codes(self, code: str | None) -> dict[str, str]:
         gazetteer = self.kernel.gazetteer
-        if code is None or code not in gazetteer:
+        # A code the reform retired still names the place it joined (`resolve`).
+        if code is None or gazetteer.resolve(code) is None:
             return {}
         return {place.level: place.code for place in gazetteer.ancestors(code)}
 
@@ -430,7 +436,7 @@ class IncidentRules:
         notice = UncoveredArea(
             incident,
             self.places(incident),
-            region=self.kernel.gazetteer.get(region) if region else None,
+            region=self.kernel.gazetteer.resolve(region) if region else None,
             region_code=region or "all",
         )
         for user in await self.people(admins):
@@ -451,7 +457,9 @@ class IncidentRules:
         """The report's place and those above it, most precise first (none when unknown)."""
         code = incident.place_code
         gazetteer = self.kernel.gazetteer
-        return tuple(gazetteer.ancestors(code)) if code and code in gazetteer else ()
+        # A code the reform retired names the place it joined (`ancestors` follows it).
+        known = code is not None and gazetteer.resolve(code) is not None
+        return tuple(gazetteer.ancestors(code)) if code and known else ()
 
     def may_review(self, actor: Actor, incident: NewIncident) -> bool:
         """Whether the actor reviews this report: review_incidents, and it is within reach."""

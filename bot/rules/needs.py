@@ -21,6 +21,7 @@ from bot.core.kernel import Kernel
 from bot.core.notices import Delivery, Recipient
 from bot.core.text import N_
 from bot.forms.engine import FormEngine, FormSpec, Submitted
+from bot.forms.incident import picked_village
 from bot.forms.kinds import Env, Invalid
 from bot.forms.need import (
     ELECTION,
@@ -329,6 +330,7 @@ class NeedRules:
         answers = draft.answers
         place = answers.get("aiyl_aimak")
         note = answers.get("description") or {}
+        village = picked_village(answers, env)
         need_id = await NeedRepository(conn).create(
             draft_id=draft.id,
             form_version=draft.form_version,
@@ -336,7 +338,13 @@ class NeedRules:
             topic=str(answers["topic"]),
             topic_other=answers.get("topic_other"),
             place_code=None if place in (None, OTHER) else str(place),
-            village=answers.get("village") or answers.get("village_other"),
+            # A village picked from the list is stored by code, and named as she reads it.
+            village=(
+                village.name(env.tr.locale)
+                if village
+                else answers.get("village") or answers.get("village_other")
+            ),
+            village_code=village.code if village else None,
             heard=str(answers["heard"]),
             women=int(answers.get("women") or 1),
             description=note.get("text"),
@@ -759,7 +767,7 @@ class NeedRules:
         return self.kernel.clock.now()
 
     def _place(self, code: str | None) -> Place | None:
-        return self.kernel.gazetteer.get(code) if code else None
+        return self.kernel.gazetteer.resolve(code) if code else None
 
     def _items(self, needs: Iterable[Need]) -> tuple[NeedItem, ...]:
         return tuple(NeedItem(n, self._place(n.place_code)) for n in needs)

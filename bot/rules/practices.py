@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.core.access import Actor, Permission, Reach, scopes_from_roles
+from bot.core.access import Actor, Permission, Reach, codes_within, scopes_from_roles
 from bot.core.errors import StaleButton
 from bot.core.kernel import Kernel
 from bot.core.notices import Recipient
@@ -280,7 +280,7 @@ def viewer_of(actor: Actor) -> Viewer:
 
 def where_of(gazetteer: Gazetteer, code: str | None) -> Where:
     """A stored place code as a place to name (empty when none or unknown)."""
-    if code is None or gazetteer.get(code) is None:
+    if code is None or gazetteer.resolve(code) is None:
         return Where()
     return Where(tuple(gazetteer.ancestors(code)))
 
@@ -597,9 +597,9 @@ class PracticeRules:
         gazetteer = self.kernel.gazetteer
         if topic is not None and topic not in TOPIC_LABELS:
             raise StaleButton
-        if region is not None and gazetteer.get(region) is None:
+        if region is not None and gazetteer.resolve(region) is None:
             raise StaleButton
-        places = (region, *(p.code for p in gazetteer.descendants(region))) if region else None
+        places = tuple(sorted(codes_within(gazetteer, region))) if region else None
         where = Filter(topic=topic, places=places)
         async with self.kernel.db.reading() as conn:
             repo = PracticeRepository(conn)
@@ -634,7 +634,7 @@ class PracticeRules:
             codes = await PracticeRepository(conn).visible_places(viewer)
         regions: dict[str, Place] = {}
         for code in codes:
-            if gazetteer.get(code) is None:
+            if gazetteer.resolve(code) is None:
                 continue
             rayon = gazetteer.rayon_of(code) or gazetteer[code]
             regions[rayon.code] = rayon

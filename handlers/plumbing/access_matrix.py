@@ -103,6 +103,7 @@ class Entry:
 INCIDENT, INCIDENT2, QUESTION = 9_000_000_001, 9_000_000_002, 9_000_000_003
 NEED, NEED2, GROUP, MEMBER = 9_000_000_004, 9_000_000_005, 9_000_000_006, 9_000_000_007
 LINKREQ, PRACTICE, PENDING, PQUESTION = 9_000_000_008, 9_000_000_009, 9_000_000_010, 9_000_000_011
+TYPED = 9_000_000_012  # a report whose aiyl aimak was typed by hand
 PLACE, REGION, CODE = "_place_", "_region_", "_code_"
 PLACEHOLDERS = {
     str(INCIDENT): "incident",
@@ -116,6 +117,7 @@ PLACEHOLDERS = {
     str(PRACTICE): "practice",
     str(PENDING): "pending",
     str(PQUESTION): "pquestion",
+    str(TYPED): "typed",
     PLACE: "place",
     REGION: "region",
     CODE: "code",
