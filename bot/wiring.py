@@ -31,7 +31,7 @@ from bot.forms.engine import FormEngine, FormSpec
 from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, check_compiled, translator
-from bot.services.early_warning import SEVERITY_PATH, SignalConfig
+from bot.rules.early_warning import SEVERITY_PATH, SignalConfig
 from bot.services.privacy import PrivacyService
 from bot.services.users import sole_reporter_places
 from handlers.admin.feature import FEATURE as ADMIN

@@ -12,6 +12,7 @@ from bot.rules.practices import (
     PracticeApproved,
     PracticeDeclined,
     PracticeRules,
+    PracticesDigest,
     QuestionRelayed,
     SearchPage,
 )
@@ -89,4 +90,5 @@ FEATURE = Feature(
         # The first page of a search made with the search form comes after its receipt.
         SearchPage: screens.search_page,
     },
+    digest_sections={PracticesDigest: screens.digest_section},
 )
