@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TypeVar, get_args, get_type_hints
 
 from bot.clock import FrozenClock
 from bot.config import Settings
@@ -17,19 +17,26 @@ from bot.forms.incident_labels import label
 from bot.i18n import Tr, translator
 from bot.localapi import LocalBotApi, html_error
 from bot.records.digests import Count, Period
+from bot.records.practices import PracticeLine
 from bot.rules.digests import (
     CoordinatorDigest,
     DigestRules,
     IncidentsSection,
     RayonCount,
     ReviewSection,
+    SectionSource,
     period_for,
 )
+from bot.rules.early_warning import WatchSection
+from bot.rules.needs import ElectionSummary, Funnel, NeedsDigest
+from bot.rules.practices import PracticesDigest
 from bot.screen import Screen
 from bot.services.privacy import PrivacyService
 from bot.wiring import AyilApp
 from handlers.digests import screens
+from handlers.needs import screens as need_screens
 from handlers.plumbing.render import split_text
+from handlers.practices import screens as practice_screens
 from storage.users import UserRepository
 from tests.conftest import PersonFactory
 from tests.digest_steps import (
@@ -426,3 +433,41 @@ async def test_preview_and_settings_for_members_and_others(
         await server.press(other.user, off.message_id, "dg:u:w:3")
         assert "permission" in (await other.reply()).text
         assert await delivery_rows(db) == []
+
+
+async def test_every_section_a_feature_offers_is_drawn_by_a_feature(
+    settings: Settings, server: LocalBotApi
+) -> None:
+    """A rules class with `digest_section` needs its record in some feature's digest_sections."""
+    async with running_bot(settings) as app:
+        kernel = services_of(app)
+        sources = [p for p in kernel.parts() if isinstance(p, SectionSource)]
+        drawn_kinds = app.bot_data.surface.digest_sections
+    offered = set()
+    for source in sources:
+        returned = get_type_hints(type(source).digest_section)["return"]
+        offered |= {kind for kind in get_args(returned) if kind is not type(None)}
+    assert offered == {WatchSection, PracticesDigest, NeedsDigest}
+    assert offered | {IncidentsSection, ReviewSection} == set(drawn_kinds)
+
+
+def test_the_needs_and_practices_sections_read_as_before() -> None:
+    ru = translator("ru")
+    funnel = Funnel(
+        total=5, raised=4, in_plan=3, budgeted=2, implemented=1, declined=0, som_allocated=15000
+    )
+    needs = need_screens.digest_section(NeedsDigest(funnel, ElectionSummary(2, 3, 1)), ru)
+    assert needs.text.startswith("<b>👩")
+    elected = ru.ngettext(
+        "🗳 {elected} of {n} candidate elected",
+        "🗳 {elected} of {n} candidates elected",
+        3,
+        elected=ru.number(2),
+    )
+    assert "15\xa0000" in needs.text and needs.text.endswith(elected)
+    line = PracticeLine(1, "Canal <rota>", "water", None, 4)
+    practices = practice_screens.digest_section(PracticesDigest((line,) * 5, 7, (line,)), ru)
+    text = practices.text
+    assert text.count("«Canal &lt;rota&gt;»") == 6
+    assert ru.ngettext("…and {n} more.", "…and {n} more.", 2) in text
+    assert ru.ngettext("{n} person says it helped", "{n} people say it helped", 4) in text
