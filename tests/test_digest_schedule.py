@@ -139,9 +139,7 @@ async def test_missed_period_is_caught_up_once_at_start_up_and_marked_late(
         await server.wait_idle()
     clock.at = local(2026, 5, 12, 13)
     async with running_bot(settings, clock=clock) as app:
-        await (
-            services_of(app).get(DigestRules).run_due(clock.now())
-        )  # after the start-up catch-up
+        await services_of(app).get(DigestRules).run_due(clock.now())  # after the start-up catch-up
         await server.wait_idle()
     assert delivered(server)[503] == 1
 
