@@ -142,7 +142,7 @@ async def main(quick: bool, only: Sequence[tuple[float, int]] = ()) -> str:
         builds.append(f"| {size:,} | {data_s * 1000:.0f} ms | {full_s * 1000:.0f} ms |")
     sections.append(
         "## Building one coordinator digest (oblast scope)\n\n"
-        "| reports stored | counts (SQL) | whole digest with chart and heat table |\n"
+        "| reports stored | data (SQL, every section) | whole digest with chart and heat table |\n"
         "|---|---|---|\n" + "\n".join(builds)
     )
     rate, sent, rejected = await digests.fanout(300 if quick else 1_000, 80)

@@ -3,7 +3,7 @@
     python -m bench.early_warning [--rows 1000000]
 
 Reports go into a temporary SQLite file with the real migrations, in one executemany; the
-timing covers `EarlyWarningService.flags()`: the aggregate SQL over every aiyl aimak and
+timing covers `EarlyWarningRules.flags()`: the aggregate SQL over every aiyl aimak and
 resource, the rayon baselines and the Poisson tests. Two spreads are measured: reports over
 three years (the realistic case: the SQL still reads every row of the index) and every
 report inside the signal's nine weeks (the worst case: every row is aggregated).
@@ -26,12 +26,10 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.core.access import Access
 from bot.core.kernel import Kernel
-from bot.core.notices import Silent
+from bot.core.notices import Delivery, Recipient
 from bot.forms.incident import EVENT_TYPES, RESOURCES
 from bot.gazetteer import Gazetteer
-from bot.rules.users import UserRules
-from bot.screen import Screen
-from bot.services.early_warning import EarlyWarningService
+from bot.rules.early_warning import EarlyWarningRules
 from storage.db import Database
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -60,8 +58,8 @@ _COLUMNS = (
 
 
 class _NoNotifier:
-    async def send(self, chat_id: int, screen: Screen) -> bool:
-        return True
+    async def notify(self, recipient: Recipient, notice: object) -> Delivery:
+        return Delivery.SENT
 
 
 def _rows(count: int, days: int, seed: int = 11) -> Iterator[tuple[Any, ...]]:
@@ -154,11 +152,8 @@ async def run(rows: int, *, days: int = REALISTIC_DAYS) -> float:
         try:
             clock = FrozenClock(NOW)
             gazetteer = Gazetteer.default()
-            access = Access(gazetteer)
-            users = UserRules(Kernel(settings, db, clock, gazetteer, access, Silent()))
-            service = EarlyWarningService(
-                db, settings, clock, gazetteer, access, users, _NoNotifier()
-            )
+            kernel = Kernel(settings, db, clock, gazetteer, Access(gazetteer), _NoNotifier())
+            service = EarlyWarningRules(kernel)
             best = float("inf")
             for _ in range(REPEATS):
                 started = time.perf_counter()

@@ -60,7 +60,7 @@ async def run_digest(
 ) -> int:
     """Send the digest of the current period through the bot; exit code 0 when done."""
     # Imported here so that other commands do not load the application and matplotlib.
-    from bot.services.digests import DigestService
+    from bot.rules.digests import DigestRules
     from bot.wiring import build_application, initialize_application, shutdown_application
 
     if not args.now:
@@ -80,7 +80,7 @@ async def run_digest(
     bar = ProgressBar(out)
     try:
         services = app.bot_data.kernel
-        report = await services.get(DigestService).run_now(
+        report = await services.get(DigestRules).run_now(
             services.clock.now(), user=user, group=group, progress=bar.update
         )
     finally:

@@ -29,8 +29,8 @@ from bot.config import Settings
 from bot.gazetteer import Gazetteer, GazetteerError, use_file
 from bot.health import HEARTBEAT_JOB, Heartbeat, heartbeat_interval
 from bot.i18n import CatalogsNotCompiled, check_compiled
+from bot.rules.early_warning import SEVERITY_PATH, SeverityFileError, SignalConfig
 from bot.sdnotify import notify
-from bot.services.early_warning import SEVERITY_PATH, SeverityFileError, SignalConfig
 from bot.wiring import ALLOWED_UPDATES, AyilApp, build_application, tune_gc, webhook_secret
 from storage.db import Database, SchemaMismatch
 from storage.health import JobRun, record_beat

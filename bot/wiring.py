@@ -31,9 +31,9 @@ from bot.forms.engine import FormEngine, FormSpec
 from bot.forms.kinds import Env
 from bot.gazetteer import Gazetteer
 from bot.i18n import Tr, check_compiled, translator
+from bot.rules.early_warning import SEVERITY_PATH, SignalConfig
 from bot.rules.privacy import HoldsPersonalData, PrivacyRules
 from bot.rules.users import sole_reporter_places
-from bot.services.early_warning import SEVERITY_PATH, SignalConfig
 from handlers.admin.feature import FEATURE as ADMIN
 from handlers.assessments.feature import FEATURE as ASSESSMENTS
 from handlers.common.feature import FEATURE as COMMON

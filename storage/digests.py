@@ -7,154 +7,28 @@ aggregate SQL only: a digest over a million reports must not pull rows into Pyth
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.records.digests import (
+    Count,
+    DeliveryKey,
+    DigestDelivery,
+    GroupActivity,
+    GroupRecipient,
+    MemberRecipient,
+    OpenIncidents,
+    Schedule,
+    UrgentIncident,
+    UserRecipient,
+    WeekCount,
+)
+from bot.records.practices import PracticeLine
 from storage.base import Repository, from_db_time, to_db_time
-from storage.practices import HELPFUL
+from storage.practices import HELPFUL, practice_line, practice_reach
 
-DEFAULT_WEEKDAY = 0  # Monday
-DEFAULT_HOUR = 9
 # Reports that are not counted: the same event told twice, or not accepted.
 _NOT_COUNTED = "review_status NOT IN ('duplicate', 'rejected')"
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """When a person or a group gets the weekly digest."""
-
-    recipient_kind: str  # user | group
-    recipient_id: int
-    weekday: int = DEFAULT_WEEKDAY  # 0 = Monday
-    hour: int = DEFAULT_HOUR  # local time
-    enabled: bool = True
-    language: str | None = None  # a group chat's language; None: the bot's default
-
-
-@dataclass(frozen=True, slots=True)
-class UserRecipient:
-    """A coordinator or administrator who gets the coordinator digest."""
-
-    user_id: int
-    language: str
-    schedule: Schedule
-
-
-@dataclass(frozen=True, slots=True)
-class GroupRecipient:
-    """An active peer group and where its digest goes."""
-
-    group_id: int
-    name: str
-    chat_id: int | None
-    deliver_to: str  # members | chat | both
-    schedule: Schedule
-
-
-@dataclass(frozen=True, slots=True)
-class MemberRecipient:
-    """A group member who gets the group's digest privately."""
-
-    group_id: int
-    user_id: int
-    language: str
-
-
-# Recipient kind, recipient id, chat id, and the local day the digest is due (`period_start`;
-# rows written before issue #15 hold the Monday of its week: one digest per key either way).
-DeliveryKey = tuple[str, int, int, date]
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    recipient_kind: str
-    recipient_id: int
-    chat_id: int
-    period_start: date
-    due_at: datetime
-    status: str  # claimed | sent | failed | skipped
-    reason: str | None
-    late: bool
-    attempts: int
-    claimed_at: datetime | None
-    sent_at: datetime | None
-
-    @property
-    def key(self) -> DeliveryKey:
-        return (self.recipient_kind, self.recipient_id, self.chat_id, self.period_start)
-
-
-@dataclass(frozen=True, slots=True)
-class DigestScope:
-    """What a coordinator's digest covers; None means everywhere."""
-
-    user_id: int
-    codes: tuple[str, ...] | None  # scope codes matched to a report's oblast, rayon or aimak
-    places: tuple[str, ...] | None  # those codes and every place under them (practices)
-    groups: tuple[int, ...] = ()  # peer groups the coordinator is scoped to
-
-
-@dataclass(frozen=True, slots=True)
-class Count:
-    """Reports with one value of a column, this week and the week before."""
-
-    key: str | None
-    this_week: int
-    last_week: int
-
-
-@dataclass(frozen=True, slots=True)
-class UrgentIncident:
-    """An urgent report as a digest lists it: never who sent it."""
-
-    id: int
-    resource: str
-    resource_other: str | None
-    sub_event_type: str
-    place_code: str | None
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class OpenIncidents:
-    """Reports still open, by how long they have been."""
-
-    total: int
-    under_week: int
-    weeks: int  # one to four weeks
-    older: int  # over four weeks
-    oldest_id: int | None
-    oldest_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class WeekCount:
-    """Reports about one resource in one of the last weeks (0 = the oldest)."""
-
-    resource: str
-    week: int
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class PracticeLine:
-    id: int
-    title: str
-    topic: str
-    topic_other: str | None
-    helpful: int  # "helped me" marks: in the week for the most helpful, else in all
-
-
-@dataclass(frozen=True, slots=True)
-class GroupActivity:
-    new_members: int
-    practices_shared: int
-    helpful_marks: int
-
-    @property
-    def empty(self) -> bool:
-        return not (self.new_members or self.practices_shared or self.helpful_marks)
 
 
 def _marks(values: Sequence[object]) -> str:
@@ -169,8 +43,8 @@ def _schedule(kind: str, recipient_id: int, row: Any, offset: int) -> Schedule:
     return Schedule(kind, recipient_id, int(weekday), int(hour), bool(enabled), language)
 
 
-def _delivery(row: Any) -> Delivery:
-    return Delivery(
+def _delivery(row: Any) -> DigestDelivery:
+    return DigestDelivery(
         recipient_kind=row["recipient_kind"],
         recipient_id=row["recipient_id"],
         chat_id=row["chat_id"],
@@ -297,7 +171,9 @@ class ScheduleRepository(Repository):
 class DeliveryRepository(Repository):
     """The `digest_deliveries` table: a row is claimed before its digest is sent."""
 
-    async def existing(self, *, period_starts: Iterable[date]) -> dict[DeliveryKey, Delivery]:
+    async def existing(
+        self, *, period_starts: Iterable[date]
+    ) -> dict[DeliveryKey, DigestDelivery]:
         """Every delivery row of these periods, by key."""
         periods = sorted({p.isoformat() for p in period_starts})
         if not periods:
@@ -361,7 +237,7 @@ class DeliveryRepository(Repository):
             (to_db_time(claimed_before),),
         )
 
-    async def retryable(self, *, due_since: datetime, max_attempts: int) -> list[Delivery]:
+    async def retryable(self, *, due_since: datetime, max_attempts: int) -> list[DigestDelivery]:
         """Failed deliveries with attempts left, due since `due_since`."""
         rows = await self._all(
             "SELECT * FROM digest_deliveries WHERE status = 'failed' AND reason = 'error'"
@@ -381,7 +257,7 @@ class DeliveryRepository(Repository):
         )
         return from_db_time(row[0]) if row else None
 
-    async def get(self, key: DeliveryKey) -> Delivery | None:
+    async def get(self, key: DeliveryKey) -> DigestDelivery | None:
         kind, recipient, chat, period = key
         row = await self._one(
             "SELECT * FROM digest_deliveries WHERE recipient_kind = ? AND recipient_id = ?"
@@ -390,7 +266,7 @@ class DeliveryRepository(Repository):
         )
         return _delivery(row) if row else None
 
-    async def for_chat(self, chat_id: int) -> list[Delivery]:
+    async def for_chat(self, chat_id: int) -> list[DigestDelivery]:
         rows = await self._all(
             "SELECT * FROM digest_deliveries WHERE chat_id = ? ORDER BY id", (chat_id,)
         )
@@ -416,30 +292,17 @@ class DeliveryRepository(Repository):
         )
 
 
-def _incident_scope(scope: DigestScope) -> tuple[str, tuple[str, ...]]:
-    """Reports whose oblast, rayon or aiyl aimak is in the scope."""
-    if scope.codes is None:
+def _incident_scope(places: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
+    """Reports whose oblast, rayon or aiyl aimak is one of `places` (None: everywhere)."""
+    if places is None:
         return "1", ()
-    if not scope.codes:
+    if not places:
         return "0", ()
-    marks = _marks(scope.codes)
+    marks = _marks(places)
     # Unary + keeps SQLite off the per-place indexes (a multi-index OR with row lookups):
     # the digest's covering indexes on time, status or review answer from the index alone.
     sql = f"(+admin1 IN ({marks}) OR +admin2 IN ({marks}) OR +admin3 IN ({marks}))"
-    return sql, (*scope.codes, *scope.codes, *scope.codes)
-
-
-def _practice_scope(scope: DigestScope) -> tuple[str, tuple[Any, ...]]:
-    """Practices a coordinator looks after: from her places, or shared with her groups."""
-    if scope.places is None:
-        return "1", ()
-    groups = f" OR g.id IN ({_marks(scope.groups)})" if scope.groups else ""
-    places = f"p.place_code IN ({_marks(scope.places)}) OR " if scope.places else ""
-    sql = (
-        f"({places}EXISTS (SELECT 1 FROM practice_visibility v JOIN peer_groups g"
-        f" ON g.id = v.group_id WHERE v.practice_id = p.id AND (g.created_by = ?{groups})))"
-    )
-    return sql, (*scope.places, scope.user_id, *scope.groups)
+    return sql, (*places, *places, *places)
 
 
 _GROUP_AUDIENCE = (
@@ -448,20 +311,26 @@ _GROUP_AUDIENCE = (
 )
 
 
-def _practice_line(row: Any) -> PracticeLine:
-    return PracticeLine(row[0], row[1], row[2], row[3], int(row[4]))
-
-
 class DigestDataRepository(Repository):
-    """Aggregates for the digests: read-only SQL over incidents, practices and groups."""
+    """Aggregates for the digests: read-only SQL over incidents, practices and groups.
+
+    `places` are the places a coordinator's reach covers (None: everywhere), as
+    `Reach.place_codes` gives them; `groups` likewise the groups (`Reach.group_ids`).
+    """
 
     async def incident_counts(
-        self, *, scope: DigestScope, column: str, since: datetime, split: datetime, until: datetime
+        self,
+        *,
+        places: Sequence[str] | None,
+        column: str,
+        since: datetime,
+        split: datetime,
+        until: datetime,
     ) -> list[Count]:
         """Reports by `column` (resource, sub_event_type or admin2): [split, until) and before."""
         if column not in ("resource", "sub_event_type", "admin2"):
             raise ValueError(f"cannot count by {column}")
-        where, params = _incident_scope(scope)
+        where, params = _incident_scope(places)
         rows = await self._all(
             f"SELECT {column}, coalesce(sum(received_at >= ?), 0) AS this,"
             f" coalesce(sum(received_at < ?), 0) AS last FROM incidents"
@@ -478,10 +347,10 @@ class DigestDataRepository(Repository):
         return [Count(r[0], int(r[1]), int(r[2])) for r in rows]
 
     async def urgent(
-        self, *, scope: DigestScope, since: datetime, until: datetime, limit: int
+        self, *, places: Sequence[str] | None, since: datetime, until: datetime, limit: int
     ) -> tuple[list[UrgentIncident], int]:
         """Urgent reports received in [since, until), oldest first, and how many in all."""
-        where, params = _incident_scope(scope)
+        where, params = _incident_scope(places)
         clause = (
             f"FROM incidents WHERE urgent = 1 AND received_at >= ? AND received_at < ?"
             f" AND {_NOT_COUNTED} AND {where}"
@@ -496,10 +365,15 @@ class DigestDataRepository(Repository):
         return [UrgentIncident(*tuple(r)) for r in rows], int(total[0])
 
     async def open_incidents(
-        self, *, scope: DigestScope, until: datetime, week_ago: datetime, month_ago: datetime
+        self,
+        *,
+        places: Sequence[str] | None,
+        until: datetime,
+        week_ago: datetime,
+        month_ago: datetime,
     ) -> OpenIncidents:
         """Reports still open (received before `until`), by age."""
-        where, params = _incident_scope(scope)
+        where, params = _incident_scope(places)
         clause = f"FROM incidents WHERE status = 'open' AND {_NOT_COUNTED} AND {where}"
         clause += " AND received_at < ?"
         scoped = (*params, to_db_time(until))
@@ -527,9 +401,11 @@ class DigestDataRepository(Repository):
             oldest_at=from_db_time(oldest[1]) if oldest else None,
         )
 
-    async def resolved(self, *, scope: DigestScope, since: datetime, until: datetime) -> int:
+    async def resolved(
+        self, *, places: Sequence[str] | None, since: datetime, until: datetime
+    ) -> int:
         """Reports resolved now whose last news came in [since, until): resolved that week."""
-        where, params = _incident_scope(scope)
+        where, params = _incident_scope(places)
         row = await self._one(
             "SELECT count(*) FROM incidents WHERE status = 'resolved' AND last_update_at >= ?"
             f" AND last_update_at < ? AND {_NOT_COUNTED} AND {where}",
@@ -538,10 +414,10 @@ class DigestDataRepository(Repository):
         return int(row[0])
 
     async def pending_review(
-        self, *, scope: DigestScope, until: datetime
+        self, *, places: Sequence[str] | None, until: datetime
     ) -> tuple[int, datetime | None]:
         """Reports received before `until` waiting for review, and when the oldest came."""
-        where, params = _incident_scope(scope)
+        where, params = _incident_scope(places)
         row = await self._one(
             "SELECT count(*), min(received_at) FROM incidents WHERE review_status = 'pending'"
             f" AND received_at < ? AND {where}",
@@ -550,10 +426,10 @@ class DigestDataRepository(Repository):
         return int(row[0]), from_db_time(row[1])
 
     async def weekly_by_resource(
-        self, *, scope: DigestScope, starts: Sequence[datetime], until: datetime
+        self, *, places: Sequence[str] | None, starts: Sequence[datetime], until: datetime
     ) -> list[WeekCount]:
         """Reports per resource in each week; `starts` are the weeks' starts, oldest first."""
-        where, params = _incident_scope(scope)
+        where, params = _incident_scope(places)
         cases = " ".join(f"WHEN received_at >= ? THEN {i}" for i in reversed(range(len(starts))))
         rows = await self._all(
             f"SELECT resource, CASE {cases} END AS week, count(*) FROM incidents"
@@ -568,47 +444,17 @@ class DigestDataRepository(Repository):
         )
         return [WeekCount(r[0], int(r[1]), int(r[2])) for r in rows]
 
-    async def practices_pending(self, *, scope: DigestScope) -> int:
+    async def practices_pending(
+        self, *, places: Sequence[str] | None, groups: Sequence[int], user_id: int
+    ) -> int:
         """Practices waiting for this coordinator's approval (not her own: others review it)."""
-        where, params = _practice_scope(scope)
-        own = "" if scope.places is None else " AND coalesce(p.author_id, 0) != ?"
+        where, params = practice_reach(places, groups)
+        own = "" if places is None else " AND coalesce(p.author_id, 0) != ?"
         row = await self._one(
             f"SELECT count(*) FROM practices p WHERE p.status = 'pending' AND {where}{own}",
-            (*params, scope.user_id) if own else params,
+            (*params, user_id) if own else params,
         )
         return int(row[0])
-
-    async def practices_approved(
-        self, *, scope: DigestScope, since: datetime, until: datetime, limit: int
-    ) -> tuple[list[PracticeLine], int]:
-        """Practices approved in [since, until) in the scope, newest first, and how many."""
-        where, params = _practice_scope(scope)
-        clause = (
-            f"FROM practices p WHERE p.status = 'approved' AND p.approved_at >= ?"
-            f" AND p.approved_at < ? AND {where}"
-        )
-        window = (to_db_time(since), to_db_time(until), *params)
-        rows = await self._all(
-            f"SELECT p.id, p.title, p.topic, p.topic_other, {HELPFUL} {clause}"
-            " ORDER BY p.approved_at DESC, p.id DESC LIMIT ?",
-            (*window, limit),
-        )
-        total = await self._one(f"SELECT count(*) {clause}", window)
-        return [_practice_line(r) for r in rows], int(total[0])
-
-    async def most_helpful(
-        self, *, scope: DigestScope, since: datetime, until: datetime, limit: int
-    ) -> list[PracticeLine]:
-        """Approved practices in the scope with the most "helped me" marks in [since, until)."""
-        where, params = _practice_scope(scope)
-        rows = await self._all(
-            "SELECT p.id, p.title, p.topic, p.topic_other, count(*) AS marks"
-            " FROM practice_helpful h JOIN practices p ON p.id = h.practice_id"
-            f" WHERE h.at >= ? AND h.at < ? AND p.status = 'approved' AND {where}"
-            " GROUP BY p.id ORDER BY marks DESC, p.id LIMIT ?",
-            (to_db_time(since), to_db_time(until), *params, limit),
-        )
-        return [_practice_line(r) for r in rows]
 
     async def group_approved(
         self, *, group_id: int, since: datetime, until: datetime, limit: int
@@ -625,7 +471,7 @@ class DigestDataRepository(Repository):
             {**params, "limit": limit},
         )
         total = await self._one(f"SELECT count(*) {clause}", params)
-        return [_practice_line(r) for r in rows], int(total[0])
+        return [practice_line(r) for r in rows], int(total[0])
 
     async def group_most_helpful(
         self, *, group_id: int, since: datetime, until: datetime, limit: int
@@ -644,7 +490,7 @@ class DigestDataRepository(Repository):
                 "limit": limit,
             },
         )
-        return [_practice_line(r) for r in rows]
+        return [practice_line(r) for r in rows]
 
     async def group_activity(
         self, *, group_id: int, since: datetime, until: datetime

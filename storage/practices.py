@@ -13,6 +13,7 @@ from bot.records.practices import (
     Practice,
     PracticeContent,
     PracticeFile,
+    PracticeLine,
     Question,
     Viewer,
 )
@@ -123,6 +124,32 @@ def _visible_to(viewer: Viewer) -> tuple[str, list[Any]]:
     )
     params: list[Any] = [viewer.user_id, viewer.user_id]
     return sql, [*params, *viewer.groups, *viewer.places]
+
+
+def practice_reach(
+    places: Sequence[str] | None, groups: Sequence[int]
+) -> tuple[str, tuple[Any, ...]]:
+    """Practices a coordinator looks after: from a place or shared with a group in her reach.
+
+    `places` and `groups` are her reach's (`Reach.place_codes`, `Reach.group_ids`); None
+    places is a reach of everything.
+    """
+    if places is None:
+        return "1", ()
+    parts = []
+    if places:
+        parts.append(f"p.place_code IN ({','.join('?' * len(places))})")
+    if groups:
+        parts.append(
+            "EXISTS (SELECT 1 FROM practice_visibility v WHERE v.practice_id = p.id"
+            f" AND v.group_id IN ({','.join('?' * len(groups))}))"
+        )
+    return (f"({' OR '.join(parts)})" if parts else "0"), (*places, *groups)
+
+
+def practice_line(row: Any) -> PracticeLine:
+    """A digest's line from (id, title, topic, topic_other, marks)."""
+    return PracticeLine(row[0], row[1], row[2], row[3], int(row[4]))
 
 
 class PracticeRepository(Repository):
@@ -339,6 +366,50 @@ class PracticeRepository(Repository):
     async def count_by_author(self, author_id: int) -> int:
         row = await self._one("SELECT count(*) FROM practices WHERE author_id = ?", (author_id,))
         return int(row[0])
+
+    async def approved_between(
+        self,
+        *,
+        places: Sequence[str] | None,
+        groups: Sequence[int],
+        since: datetime,
+        until: datetime,
+        limit: int,
+    ) -> tuple[list[PracticeLine], int]:
+        """Practices in reach approved in [since, until), newest first, and how many."""
+        where, params = practice_reach(places, groups)
+        clause = (
+            f"FROM practices p WHERE p.status = 'approved' AND p.approved_at >= ?"
+            f" AND p.approved_at < ? AND {where}"
+        )
+        window = (to_db_time(since), to_db_time(until), *params)
+        rows = await self._all(
+            f"SELECT p.id, p.title, p.topic, p.topic_other, {HELPFUL} {clause}"
+            " ORDER BY p.approved_at DESC, p.id DESC LIMIT ?",
+            (*window, limit),
+        )
+        total = await self._one(f"SELECT count(*) {clause}", window)
+        return [practice_line(r) for r in rows], int(total[0])
+
+    async def most_helpful_between(
+        self,
+        *,
+        places: Sequence[str] | None,
+        groups: Sequence[int],
+        since: datetime,
+        until: datetime,
+        limit: int,
+    ) -> list[PracticeLine]:
+        """Approved practices in reach with the most "helped me" marks in [since, until)."""
+        where, params = practice_reach(places, groups)
+        rows = await self._all(
+            "SELECT p.id, p.title, p.topic, p.topic_other, count(*) AS marks"
+            " FROM practice_helpful h JOIN practices p ON p.id = h.practice_id"
+            f" WHERE h.at >= ? AND h.at < ? AND p.status = 'approved' AND {where}"
+            " GROUP BY p.id ORDER BY marks DESC, p.id LIMIT ?",
+            (to_db_time(since), to_db_time(until), *params, limit),
+        )
+        return [practice_line(r) for r in rows]
 
     async def waiting(self) -> list[Practice]:
         """Practices waiting for a coordinator, oldest first."""

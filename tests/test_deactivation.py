@@ -13,8 +13,8 @@ from bot.config import Settings
 from bot.core.access import Actor, Scope
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
+from bot.rules.digests import DigestRules
 from bot.rules.users import UserRules
-from bot.services.digests import DigestService
 from storage.audit import AuditRepository
 from storage.users import UserRepository
 from tests.conftest import PersonFactory
@@ -67,7 +67,7 @@ async def test_a_deactivated_coordinator_keeps_no_right_until_an_admin_reactivat
     clock = FrozenClock(local(2026, 5, 3, 20))  # Sunday evening
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         gulnara = person(GULNARA, "ru", first_name="Гульнара")
         await onboard(gulnara, language="Русский")
         await services.get(UserRules).grant(
@@ -102,7 +102,7 @@ async def test_a_deactivated_coordinator_keeps_no_right_until_an_admin_reactivat
             user = await UserRepository(conn).get(GULNARA)
         assert user is not None and user.deactivated and not user.active and not user.blocked
         clock.at = MONDAY_9
-        assert (await services.get(DigestService).run_due(clock.now())).total == 0
+        assert (await services.get(DigestRules).run_due(clock.now())).total == 0
 
         # Neither an invitation link nor a grant brings a role back while she is deactivated.
         system = Actor(user_id=0, locale="en", user=None, is_admin=True)

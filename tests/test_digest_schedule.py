@@ -7,15 +7,15 @@ from datetime import date, timedelta
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.localapi import LocalBotApi
-from bot.services.digests import (
+from bot.records.digests import Schedule
+from bot.rules.digests import (
     MAX_PERIOD,
-    DigestService,
+    DigestRules,
     first_tick_delay,
     latest_slot,
     period_for,
     since_last_delivered,
 )
-from storage.digests import Schedule
 from tests.conftest import PersonFactory
 from tests.digest_steps import (
     BISHKEK,
@@ -63,22 +63,22 @@ async def test_weekly_digest_arrives_at_nine_local_time_once(
     clock = FrozenClock(SUNDAY_EVENING)
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         await add_person(services.db, server, 501, "en", scope="BA-BAT")
         await add_incident(services.db, received_at=MONDAY_9 - timedelta(days=1))
 
         clock.at = MONDAY_9 - timedelta(minutes=1)
-        report = await services.get(DigestService).run_due(clock.now())
+        report = await services.get(DigestRules).run_due(clock.now())
         assert report.total == 0 and not texts(server, 501)
 
         clock.at = MONDAY_9
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         await server.wait_for(lambda: delivered(server)[501] == 1)
         assert "Weekly digest" in texts(server, 501)[0]
         assert "1 new report this week (the week before: 0)." in texts(server, 501)[0]
 
         clock.at = MONDAY_9 + timedelta(hours=1)
-        again = await services.get(DigestService).run_due(clock.now())
+        again = await services.get(DigestRules).run_due(clock.now())
         assert again.total == 0
         assert await delivery_rows(services.db) == [("user", 501, 501, "2026-05-04", "sent", 0)]
     assert delivered(server)[501] == 1
@@ -90,7 +90,7 @@ async def test_changed_schedule_applies_without_restart(
     clock = FrozenClock(SUNDAY_EVENING)
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        digests = services.get(DigestService)
+        digests = services.get(DigestRules)
         await digests.run_due(clock.now())
         await add_person(services.db, server, 502, "ru", scope="BA-BAT", first_name="Гульнара")
         gulnara = person(502, "ru", first_name="Гульнара")
@@ -126,7 +126,7 @@ async def test_missed_period_is_caught_up_once_at_start_up_and_marked_late(
     clock = FrozenClock(SUNDAY_EVENING)
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         await add_person(services.db, server, 503, "ky", scope="BA")
         await add_incident(services.db, received_at=SUNDAY_EVENING - timedelta(days=2))
     # Down over Monday 09:00 and for a week more: one digest, the latest period, late.
@@ -139,9 +139,7 @@ async def test_missed_period_is_caught_up_once_at_start_up_and_marked_late(
         await server.wait_idle()
     clock.at = local(2026, 5, 12, 13)
     async with running_bot(settings, clock=clock) as app:
-        await (
-            services_of(app).get(DigestService).run_due(clock.now())
-        )  # after the start-up catch-up
+        await services_of(app).get(DigestRules).run_due(clock.now())  # after the start-up catch-up
         await server.wait_idle()
     assert delivered(server)[503] == 1
 
@@ -153,7 +151,7 @@ async def test_group_schedule_and_language_set_by_its_coordinator(
     chat = server.group(-100501, "Batken candidates")
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         await add_person(services.db, server, 504, "en", scope="BA-BAT", first_name="Coordinator")
         await add_person(services.db, server, 505, "ky", first_name="Айгүл")
         await add_person(services.db, server, 506, "ru", first_name="Асель")
@@ -175,10 +173,10 @@ async def test_group_schedule_and_language_set_by_its_coordinator(
         assert "Language in the group chat: Русский" in changed.text
 
         clock.at = MONDAY_9
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         assert not texts(server, chat.id) and not texts(server, 505)
         clock.at = local(2026, 5, 5, 9)
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         await server.wait_for(lambda: delivered(server)[chat.id] == 1)
     # The chat in Russian, each member in her own language; the name escaped.
     assert "Batken &lt;candidates&gt;" in texts(server, chat.id)[0]
@@ -194,7 +192,7 @@ async def test_moving_the_digest_day_mid_week_skips_no_report_and_repeats_none(
     clock = FrozenClock(SUNDAY_EVENING)
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        digests = services.get(DigestService)
+        digests = services.get(DigestRules)
         await digests.run_due(clock.now())
         await add_person(services.db, server, 507, "en", scope="BA-BAT", first_name="Nurgul")
         nurgul = person(507, "en", first_name="Nurgul")

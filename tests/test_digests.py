@@ -7,20 +7,36 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar, get_args, get_type_hints
 
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.core.actors import Person
+from bot.core.access import Actor
 from bot.forms.incident import EVENTS, RESOURCES
 from bot.forms.incident_labels import label
-from bot.i18n import translator
+from bot.i18n import Tr, translator
 from bot.localapi import LocalBotApi, html_error
+from bot.records.digests import Count, Period
+from bot.records.practices import PracticeLine
+from bot.rules.digests import (
+    CoordinatorDigest,
+    DigestRules,
+    IncidentsSection,
+    RayonCount,
+    ReviewSection,
+    SectionSource,
+    period_for,
+)
+from bot.rules.early_warning import WatchSection
+from bot.rules.needs import ElectionSummary, Funnel, NeedsDigest
+from bot.rules.practices import PracticesDigest
 from bot.rules.privacy import PrivacyRules
-from bot.rules.users import UserRules
-from bot.services.digest_sections import RenderedSection, SectionContext
-from bot.services.digests import DigestService, period_for
+from bot.wiring import AyilApp
+from handlers.digests import screens
+from handlers.needs import screens as need_screens
 from handlers.plumbing.render import split_text
-from storage.digests import Count
+from handlers.plumbing.screen import Screen
+from handlers.practices import screens as practice_screens
 from storage.users import UserRepository
 from tests.conftest import PersonFactory
 from tests.digest_steps import (
@@ -37,6 +53,7 @@ from tests.digest_steps import (
 )
 from tests.harness import running_bot, services_of
 
+T = TypeVar("T")
 SUNDAY_EVENING = local(2026, 5, 3, 20)
 WEEK = timedelta(days=7)
 IN_SCOPE = ("BA-BAT-AKS", "BA-BAT-AKT", "BA-BAT-DAR")  # Batken rayon
@@ -58,6 +75,18 @@ class Row:
     review_status: str
     urgent: bool
     last_update_at: datetime
+
+
+def section_of(digest: CoordinatorDigest, kind: type[T]) -> T:
+    """The digest's one section of a kind."""
+    (found,) = [s for s in digest.sections if isinstance(s, kind)]
+    return found
+
+
+def drawn(app: AyilApp, digest: CoordinatorDigest, tr: Tr) -> Screen:
+    """The digest as the chat shows it, each section drawn by its feature."""
+    sections = app.bot_data.surface.digest_sections
+    return screens.coordinator_digest(digest, tr, sections=sections)
 
 
 def random_row(rng: random.Random) -> Row:
@@ -93,11 +122,12 @@ async def test_numbers_equal_an_independent_count_and_reporters_stay_anonymous(
             await add_incident(db, reporter_id=602, anonymous=True, **asdict(row))
         # One report after the period's end is not counted.
         await add_incident(db, received_at=MONDAY_9 + timedelta(minutes=5))
-        actor = await services.get(UserRules).resolve(_person(601))
-        data = await services.get(DigestService).coordinator_data(
+        actor = await services.actors.of_user(601)
+        digest = await services.get(DigestRules).coordinator_digest(
             actor, period_for(MONDAY_9, BISHKEK)
         )
-        screen = await services.get(DigestService).render_coordinator(actor, data)
+        screen = drawn(app, digest, translator("en"))
+    data = section_of(digest, IncidentsSection)
 
     counted = [r for r in rows if r.rayon == "BA-BAT" and r.review_status != "duplicate"]
     this = [r for r in counted if MONDAY_9 - WEEK <= r.received_at < MONDAY_9]
@@ -113,9 +143,11 @@ async def test_numbers_equal_an_independent_count_and_reporters_stay_anonymous(
     assert {c.key: (c.this_week, c.last_week) for c in data.by_event} == by(
         lambda r: r.sub_event_type
     )
-    assert {c.key: (c.this_week, c.last_week) for c in data.by_rayon} == by(lambda r: r.rayon)
+    rayons = {r.count.key: (r.count.this_week, r.count.last_week) for r in data.by_rayon}
+    assert rayons == by(lambda r: r.rayon)
     assert data.urgent_total == sum(r.urgent for r in this)
-    assert [u.id for u in data.urgent] == sorted(u.id for u in data.urgent)
+    urgent = [u.incident.id for u in data.urgent]
+    assert urgent == sorted(urgent)
     open_ = [r for r in counted if r.status == "open"]
     assert data.open.total == len(open_)
     assert data.open.under_week == sum(r.received_at >= MONDAY_9 - WEEK for r in open_)
@@ -125,7 +157,8 @@ async def test_numbers_equal_an_independent_count_and_reporters_stay_anonymous(
         r.status == "resolved" and MONDAY_9 - WEEK <= r.last_update_at < MONDAY_9 for r in counted
     )
     pending = [r for r in rows if r.rayon == "BA-BAT" and r.review_status == "pending"]
-    assert data.pending_review == len(pending)  # not the report after the period's end
+    review = section_of(digest, ReviewSection)
+    assert review.pending_review == len(pending)  # not the report after the period's end
     starts = [MONDAY_9 - WEEK * (8 - i) for i in range(8)]
     weekly: Counter[tuple[str, int]] = Counter()
     for r in counted:
@@ -148,17 +181,13 @@ async def test_numbers_equal_an_independent_count_and_reporters_stay_anonymous(
     assert screen.attachments[0].data.startswith(b"\x89PNG")
 
 
-def _person(user_id: int) -> Person:
-    return Person(id=user_id, first_name="")
-
-
 async def test_digest_in_kyrgyz_russian_and_english_with_the_chart(
     settings: Settings, server: LocalBotApi
 ) -> None:
     clock = FrozenClock(SUNDAY_EVENING)
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         for user_id, language in ((611, "ky"), (612, "ru"), (613, "en")):
             await add_person(services.db, server, user_id, language, scope="BA-BAT")
         for days in (1, 2, 3, 4, 5):
@@ -173,7 +202,7 @@ async def test_digest_in_kyrgyz_russian_and_english_with_the_chart(
             location="<script>",
         )
         clock.at = MONDAY_9
-        report = await services.get(DigestService).run_due(clock.now())
+        report = await services.get(DigestRules).run_due(clock.now())
         assert report.sent == 3
     ky, ru, en = (texts(server, chat)[0] for chat in (611, 612, 613))
     assert "Апталык баяндама" in ky and "6 жаңы билдирүү" in ky
@@ -196,7 +225,7 @@ async def test_quiet_week_is_one_line_and_preview_is_not_a_delivery(
     clock = FrozenClock(MONDAY_9 - timedelta(hours=1))
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         await add_person(services.db, server, 621, "en", scope="BA-BAT", first_name="Coordinator")
         await add_incident(
             services.db, received_at=MONDAY_9 - timedelta(days=3), review_status="verified"
@@ -208,14 +237,14 @@ async def test_quiet_week_is_one_line_and_preview_is_not_a_delivery(
         assert (photo.document or b"").startswith(b"\x89PNG")
         assert await delivery_rows(services.db) == []
         clock.at = MONDAY_9
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         await server.wait_for(lambda: delivered(server)[621] == 2)
         await server.wait_idle()
         photos = len([m for m in server.messages(621) if m.kind == "photo"])
 
         # Next week nothing happened: one line.
         clock.at = MONDAY_9 + WEEK
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         quiet = texts(server, 621)[-1]
     assert "a quiet week" in quiet and "\n" not in quiet
     assert len([m for m in server.messages(621) if m.kind == "photo"]) == photos
@@ -228,7 +257,7 @@ async def test_group_digest_lists_the_weeks_practices_and_activity(
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
         db = services.db
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         await add_person(db, server, 631, "en", scope="BA-BAT", first_name="Coordinator")
         for user_id, language in ((632, "ky"), (633, "ru"), (634, "en")):
             await add_person(db, server, user_id, language)
@@ -260,7 +289,7 @@ async def test_group_digest_lists_the_weeks_practices_and_activity(
             db, author_id=634, title="Elsewhere", approved_at=None, place="BA-LEI-AKS"
         )
         clock.at = MONDAY_9
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         await server.wait_for(lambda: delivered(server)[633] == 1)
     # The coordinator: practices of her rayon approved and waiting, and the most helpful.
     coordinator = texts(server, 631)[0]
@@ -305,11 +334,11 @@ async def test_mydata_and_deleteme_cover_digest_records(
     clock = FrozenClock(SUNDAY_EVENING)
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        digests = services.get(DigestService)
+        digests = services.get(DigestRules)
         await digests.run_due(clock.now())
         await add_person(services.db, server, 651, "en", scope="BA-BAT")
-        actor = await services.get(UserRules).resolve(_person(651))
-        await digests.press(actor, "dg:u:h:7")
+        actor = await services.actors.of_user(651)
+        await digests.change_mine(actor, hour=7)
         clock.at = local(2026, 5, 4, 7)
         await digests.run_due(clock.now())
         exported = await services.get(PrivacyRules).export_for(actor)
@@ -325,28 +354,50 @@ async def test_mydata_and_deleteme_cover_digest_records(
         assert [tuple(r) for r in left] == [(0, 0)]
 
 
+@dataclass(frozen=True)
+class WatchNote:
+    """A section another feature might add."""
+
+    day: str
+    news: bool = True
+
+
+class WatchRules:
+    """A feature's rules that offer a digest section, between the incidents and review."""
+
+    digest_position = 25
+
+    async def digest_section(self, reader: Actor, period: Period) -> WatchNote:
+        return WatchNote(str(period.start))
+
+
+def watch_note(section: WatchNote, tr: Tr) -> Screen:
+    return Screen("Test section" + f": {section.day}")
+
+
 async def test_added_section_is_rendered_and_a_long_digest_splits_cleanly(
     settings: Settings, server: LocalBotApi
 ) -> None:
-    class Watch:
-        name = "watch"
-
-        async def render(self, ctx: SectionContext) -> RenderedSection | None:
-            return RenderedSection("Test section" + f": {ctx.period.start}")
-
     async with running_bot(settings, clock=FrozenClock(MONDAY_9)) as app:
-        digests = services_of(app).get(DigestService)
-        digests.add_section(Watch(), before="review")
-        await add_person(services_of(app).db, server, 661, "ru", scope="all")
-        await add_incident(services_of(app).db, received_at=MONDAY_9 - timedelta(days=1))
-        actor = await services_of(app).get(UserRules).resolve(_person(661))
-        data = await digests.coordinator_data(actor, period_for(MONDAY_9, BISHKEK))
-        screen = await digests.render_coordinator(actor, data)
+        services = services_of(app)
+        digests = services.get(DigestRules)
+        # A feature added later: its rules in the kernel, its screen among the sections.
+        services.add(WatchRules())
+        app.bot_data.surface.digest_sections[WatchNote] = watch_note
+        await add_person(services.db, server, 661, "ru", scope="all")
+        await add_incident(services.db, received_at=MONDAY_9 - timedelta(days=1))
+        actor = await services.actors.of_user(661)
+        digest = await digests.coordinator_digest(actor, period_for(MONDAY_9, BISHKEK))
+        screen = drawn(app, digest, translator("ru"))
         # Two hundred rayons with a long name each: more than one message can hold.
-        many = tuple(Count(f"X-{i}", i, i + 1) for i in range(200))
-        long = await digests.render_coordinator(actor, replace(data, by_rayon=many))
-    names = [s.name for s in digests.sections]
-    assert names.index("incidents") < names.index("watch") < names.index("review")
+        many = tuple(RayonCount(Count(f"X-{i}", i, i + 1), None) for i in range(200))
+        incidents = replace(section_of(digest, IncidentsSection), by_rayon=many)
+        sections = tuple(
+            incidents if isinstance(s, IncidentsSection) else s for s in digest.sections
+        )
+        long = drawn(app, replace(digest, sections=sections), translator("ru"))
+    kinds = [type(s) for s in digest.sections]
+    assert kinds.index(IncidentsSection) < kinds.index(WatchNote) < kinds.index(ReviewSection)
     text = screen.text
     assert (
         text.index("Инциденты") < text.index("Test section: 2026-05-04") < text.index("Ждут вас")
@@ -382,3 +433,41 @@ async def test_preview_and_settings_for_members_and_others(
         await server.press(other.user, off.message_id, "dg:u:w:3")
         assert "permission" in (await other.reply()).text
         assert await delivery_rows(db) == []
+
+
+async def test_every_section_a_feature_offers_is_drawn_by_a_feature(
+    settings: Settings, server: LocalBotApi
+) -> None:
+    """A rules class with `digest_section` needs its record in some feature's digest_sections."""
+    async with running_bot(settings) as app:
+        kernel = services_of(app)
+        sources = [p for p in kernel.parts() if isinstance(p, SectionSource)]
+        drawn_kinds = app.bot_data.surface.digest_sections
+    offered = set()
+    for source in sources:
+        returned = get_type_hints(type(source).digest_section)["return"]
+        offered |= {kind for kind in get_args(returned) if kind is not type(None)}
+    assert offered == {WatchSection, PracticesDigest, NeedsDigest}
+    assert offered | {IncidentsSection, ReviewSection} == set(drawn_kinds)
+
+
+def test_the_needs_and_practices_sections_read_as_before() -> None:
+    ru = translator("ru")
+    funnel = Funnel(
+        total=5, raised=4, in_plan=3, budgeted=2, implemented=1, declined=0, som_allocated=15000
+    )
+    needs = need_screens.digest_section(NeedsDigest(funnel, ElectionSummary(2, 3, 1)), ru)
+    assert needs.text.startswith("<b>👩")
+    elected = ru.ngettext(
+        "🗳 {elected} of {n} candidate elected",
+        "🗳 {elected} of {n} candidates elected",
+        3,
+        elected=ru.number(2),
+    )
+    assert "15\xa0000" in needs.text and needs.text.endswith(elected)
+    line = PracticeLine(1, "Canal <rota>", "water", None, 4)
+    practices = practice_screens.digest_section(PracticesDigest((line,) * 5, 7, (line,)), ru)
+    text = practices.text
+    assert text.count("«Canal &lt;rota&gt;»") == 6
+    assert ru.ngettext("…and {n} more.", "…and {n} more.", 2) in text
+    assert ru.ngettext("{n} person says it helped", "{n} people say it helped", 4) in text

@@ -20,28 +20,28 @@ import pytest
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.core.access import Access, Actor, NotAllowed
-from bot.core.actors import Person as PersonRef
 from bot.core.kernel import Kernel
-from bot.core.notices import Silent
+from bot.core.notices import Delivery, Recipient
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
 from bot.outputs.heat_table import HeatRow, heat_table_png
-from bot.rules.incidents import IncidentRules
-from bot.rules.users import UserRules
-from bot.screen import Screen
-from bot.services.early_warning import (
+from bot.rules.early_warning import (
     CALMING,
     RISING,
     SEVERITY_PATH,
-    EarlyWarningService,
+    EarlyWarningRules,
     Flag,
     Reason,
     SeverityFileError,
     SignalConfig,
+    TensionAlert,
     poisson_tail,
 )
-from bot.services.early_warning_views import reason_text
+from bot.rules.incidents import IncidentRules
+from handlers.early_warning import screens
+from handlers.early_warning.screens import reason_text
+from handlers.plumbing.screen import Screen
 from storage.db import Database
 from storage.early_warning import SignalRepository
 from storage.incidents import IncidentRepository
@@ -73,16 +73,20 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @dataclass
 class Outbox:
-    """A Notifier that keeps what it was asked to send."""
+    """The notifier port: keeps each notice it was handed, with whom it was for."""
 
-    sent: list[tuple[int, Screen]] = field(default_factory=list)
+    sent: list[tuple[Recipient, object]] = field(default_factory=list)
 
-    async def send(self, chat_id: int, screen: Screen) -> bool:
-        self.sent.append((chat_id, screen))
-        return True
+    async def notify(self, recipient: Recipient, notice: object) -> Delivery:
+        self.sent.append((recipient, notice))
+        return Delivery.SENT
 
     def take(self) -> dict[int, Screen]:
-        found = dict(self.sent)
+        """Each alert sent so far, drawn in its recipient's language; forgets them."""
+        found = {}
+        for recipient, notice in self.sent:
+            assert isinstance(notice, TensionAlert)
+            found[recipient.chat_id] = screens.alert(notice, translator(recipient.locale))
         self.sent.clear()
         return found
 
@@ -91,9 +95,9 @@ class Outbox:
 class World:
     db: Database
     clock: FrozenClock
-    service: EarlyWarningService
+    service: EarlyWarningRules
     outbox: Outbox
-    users: UserRules
+    kernel: Kernel
 
 
 @pytest.fixture
@@ -102,11 +106,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     settings = Settings(_env_file=None, AYILBOT_DB=tmp_path / "warning.db")  # type: ignore[call-arg]
     clock = FrozenClock(NOW)
     gazetteer = Gazetteer.default()
-    access = Access(gazetteer)
-    users = UserRules(Kernel(settings, db, clock, gazetteer, access, Silent()))
     outbox = Outbox()
-    service = EarlyWarningService(db, settings, clock, gazetteer, access, users, outbox)
-    yield World(db, clock, service, outbox, users)
+    kernel = Kernel(settings, db, clock, gazetteer, Access(gazetteer), outbox)
+    service = kernel.add(EarlyWarningRules(kernel))
+    yield World(db, clock, service, outbox, kernel)
     await db.close()
 
 
@@ -172,7 +175,7 @@ async def person_with_role(
                 granted_by=None,
                 now=NOW,
             )
-    return await world.users.resolve(PersonRef(id=user_id, first_name=""))
+    return await world.kernel.actors.of_user(user_id)
 
 
 def by_place(flags: list[Flag]) -> dict[str, Flag]:
@@ -427,12 +430,15 @@ async def test_the_watch_list_shows_only_places_in_scope(world: World) -> None:
         await add(world.db, days_ago=days_ago)
     for days_ago in range(3):
         await add(world.db, place=KATRAN, days_ago=days_ago)
-    seen = await world.service.watch(batken)
+    en = translator("en")
+    seen = screens.watch_list(await world.service.watch(batken), en)
     assert "Ak-Say" in seen.text and "Katran" not in seen.text
     assert [b.data for row in seen.buttons for b in row] == [f"ew:p:{AK_SAY}"]
-    other = await world.service.watch(leilek)
+    other = screens.watch_list(await world.service.watch(leilek), en)
     assert "Katran" in other.text and "Ak-Say" not in other.text
-    rows = await world.service.heat_rows(leilek, translator("en"), now=NOW)
+    grid = await world.service.heat(leilek, now=NOW)
+    assert grid is not None
+    rows = screens.heat_rows(grid, en)
     assert [r.label for r in rows] == ["Katran"]
     assert rows[0].reports == (0, 0, 0, 0, 0, 0, 0, 3)  # oldest week first
     with pytest.raises(NotAllowed):
@@ -550,7 +556,7 @@ async def test_a_fourth_report_alerts_the_coordinators_of_the_place_once(
         anonymous = await seed(bot, reporter_id=601, event_date=TODAY, anonymous=True)
         for days_ago in (1, 2):
             await seed(bot, reporter_id=601, event_date=TODAY - timedelta(days=days_ago))
-        assert await services_of(bot).get(EarlyWarningService).check() == 0
+        assert await services_of(bot).get(EarlyWarningRules).check() == 0
 
         await fill_report(
             aigul, "ky", Report(event="Tension or complaint", resource="💧 Water, irrigation")
@@ -573,7 +579,7 @@ async def test_a_fourth_report_alerts_the_coordinators_of_the_place_once(
         assert "Айгүл" not in card.text  # an anonymous reporter stays anonymous
 
         # Once a week: neither the daily check nor another report alerts again.
-        assert await services_of(bot).get(EarlyWarningService).check() == 0
+        assert await services_of(bot).get(EarlyWarningRules).check() == 0
         await seed(bot, reporter_id=601, event_date=TODAY)
         await services_of(bot).get(IncidentRules).on_incident_changed[0](13)
         assert await unread(batken) == []
@@ -637,13 +643,13 @@ async def test_the_coordinator_digest_has_the_watch_list_and_the_heat_table(
         assert "Ак-Сай (Баткен району)</b>: чыңалуу күчөп жатат" in digest.text
         photos = [m for m in await unread(batken) if m.kind == "photo"]
         services = services_of(bot)
-        actor = await services.get(UserRules).resolve(PersonRef(id=721, first_name=""))
-        expected = await services.get(EarlyWarningService).heat_table(
-            actor, translator("ky"), now=NOW
-        )
-        assert expected is not None and expected.startswith(PNG)
+        actor = await services.actors.of_user(721)
+        grid = await services.get(EarlyWarningRules).heat(actor, now=NOW)
+        assert grid is not None
+        expected = screens.heat_table(grid, translator("ky"))
+        assert expected.startswith(PNG)
         assert expected in [m.document for m in photos]
-        rows = await services.get(EarlyWarningService).heat_rows(actor, translator("ky"), now=NOW)
+        rows = screens.heat_rows(grid, translator("ky"))
         assert [r.label for r in rows] == ["Ак-Сай", "Дары"]
 
 

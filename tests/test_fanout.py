@@ -14,10 +14,10 @@ from bot.__main__ import _parser
 from bot.cli_digest import ProgressBar, parse_recipient, run_digest
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.core.notices import Delivery, Notifier, Recipient
 from bot.localapi import ApiCall, LocalBotApi
-from bot.screen import Deliverer, Delivery, Screen
-from bot.services.digests import DigestService
-from bot.services.fanout import FANOUT_CONCURRENCY
+from bot.rules.digests import DigestRules
+from bot.rules.fanout import FANOUT_CONCURRENCY
 from storage.users import UserRepository
 from tests.digest_steps import (
     MONDAY_9,
@@ -41,11 +41,11 @@ async def test_crash_half_way_through_200_recipients_resumes_without_duplicates(
     people = list(range(1001, 1201))
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         for user_id in people:
             await add_person(services.db, server, user_id, "ky", scope="BA-BAT")
         clock.at = MONDAY_9
-        fanout = asyncio.create_task(services.get(DigestService).run_due(clock.now()))
+        fanout = asyncio.create_task(services.get(DigestRules).run_due(clock.now()))
         await server.wait_for(lambda: sum(delivered(server).values()) >= 100, timeout=20)
         fanout.cancel()  # the crash: the process dies half-way
         with contextlib.suppress(asyncio.CancelledError):
@@ -73,7 +73,7 @@ async def test_crash_half_way_through_200_recipients_resumes_without_duplicates(
     # An hour later the unconfirmed claims are closed, not resent.
     clock.at = MONDAY_9 + timedelta(hours=2)
     async with running_bot(settings, clock=clock) as app:
-        await services_of(app).get(DigestService).run_due(clock.now())
+        await services_of(app).get(DigestRules).run_due(clock.now())
         rows = await delivery_rows(services_of(app).db)
         await server.wait_idle()
     assert not [r for r in rows if r[4] == "claimed"]
@@ -87,12 +87,12 @@ async def test_429_storm_is_weathered_and_every_digest_delivered(
     people = list(range(2001, 2031))
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        await services.get(DigestService).run_due(clock.now())
+        await services.get(DigestRules).run_due(clock.now())
         for user_id in people:
             await add_person(services.db, server, user_id, "ru", scope="BA")
         server.inject_fault(None, kind="429", count=12, retry_after=1)
         clock.at = MONDAY_9
-        report = await services.get(DigestService).run_due(clock.now())
+        report = await services.get(DigestRules).run_due(clock.now())
     assert server.faults_fired == 12
     assert report.sent == 30
     assert all(delivered(server)[p] == 1 for p in people)
@@ -106,17 +106,17 @@ def calls_to(server: LocalBotApi, chat: int) -> list[ApiCall]:
 class Failing:
     """A notifier that fails for some chats (a network error, or a bug), else sends."""
 
-    def __init__(self, real: Deliverer, *, network: set[int], bug: set[int]) -> None:
+    def __init__(self, real: Notifier, *, network: set[int], bug: set[int]) -> None:
         self.real = real
         self.network = network
         self.bug = bug
 
-    async def deliver(self, chat_id: int, screen: Screen) -> Delivery:
-        if chat_id in self.network:
+    async def notify(self, recipient: Recipient, notice: object) -> Delivery:
+        if recipient.chat_id in self.network:
             return Delivery.FAILED
-        if chat_id in self.bug:
+        if recipient.chat_id in self.bug:
             raise RuntimeError("a bug while sending")
-        return await self.real.deliver(chat_id, screen)
+        return await self.real.notify(recipient, notice)
 
 
 async def test_blocked_recipient_is_marked_inactive_and_a_failure_holds_up_nobody(
@@ -125,15 +125,15 @@ async def test_blocked_recipient_is_marked_inactive_and_a_failure_holds_up_nobod
     clock = FrozenClock(SUNDAY_EVENING)
     async with running_bot(settings, clock=clock) as app:
         services = services_of(app)
-        digests = services.get(DigestService)
+        digests = services.get(DigestRules)
         await digests.run_due(clock.now())
         for user_id in (3001, 3002, 3003, 3005):
             await add_person(services.db, server, user_id, "en", scope="all")
         await add_person(services.db, server, 3004, "en")
         await add_group(services.db, name="Peers", created_by=3001, members=[3002, 3004])
         server.block(3002)
-        real = digests.fanout.notifier
-        digests.fanout.notifier = Failing(real, network={3003}, bug={3005})
+        real = services.notifier
+        services.notifier = Failing(real, network={3003}, bug={3005})
 
         clock.at = MONDAY_9
         report = await digests.run_due(clock.now())
@@ -148,7 +148,7 @@ async def test_blocked_recipient_is_marked_inactive_and_a_failure_holds_up_nobod
 
         # The next tick retries the network failure, not the send that may have gone out;
         # the blocked person is not tried again.
-        digests.fanout.notifier = real
+        services.notifier = real
         calls_to_blocked = len(calls_to(server, 3002))
         clock.at = MONDAY_9 + timedelta(hours=1)
         retried = await digests.run_due(clock.now())
@@ -208,7 +208,7 @@ async def test_a_concurrent_fan_out_at_80_ms_keeps_telegrams_limits(tmp_path: Pa
     clock = FrozenClock(SUNDAY_EVENING)
     try:
         async with running_bot(make_settings(db_path, server), clock=clock) as app:
-            report = await services_of(app).get(DigestService).run_now(clock.now(), group=group_id)
+            report = await services_of(app).get(DigestRules).run_now(clock.now(), group=group_id)
             await server.wait_idle()
     finally:
         await server.stop()

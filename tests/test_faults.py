@@ -20,7 +20,7 @@ import pytest
 from bench.incident_driver import MENU, TYPED, answer, step_of
 from bench.seed import seed_group, seed_people
 from bot.localapi import FakeUser, LocalBotApi
-from bot.services.fanout import FANOUT_CONCURRENCY
+from bot.rules.fanout import FANOUT_CONCURRENCY
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG: dict[int, list[str]] = {}

@@ -96,9 +96,9 @@ def test_library_noise_is_lowered_to_warnings(out: io.StringIO) -> None:
     logging.getLogger("telegram.ext.Application").info("Application started")
     logging.getLogger("aiohttp.access").info("GET /healthz 200")
     logging.getLogger("apscheduler.executors").warning("Run time of job was missed")
-    logging.getLogger("bot.services.digests").info("digests due")
+    logging.getLogger("bot.rules.digests").info("digests due")
     loggers = [line.split(" logger=")[1].split(" ")[0] for line in out.getvalue().splitlines()]
-    assert loggers == ["apscheduler.executors", "bot.services.digests"]
+    assert loggers == ["apscheduler.executors", "bot.rules.digests"]
 
 
 @pytest.mark.timeout(90)

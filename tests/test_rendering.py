@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from babel.dates import format_interval
@@ -19,7 +19,8 @@ from babel.messages.catalog import Message
 from bot.catalogs import load_catalogs
 from bot.gazetteer import Gazetteer
 from bot.i18n import N_, Tr, translator
-from bot.services.early_warning_views import history
+from bot.rules.early_warning import Locality, PlaceWeeks, WeekLine
+from handlers.early_warning.screens import weeks
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 LANGUAGES = ("ky", "ru", "en")
@@ -318,9 +319,13 @@ def test_the_checks_find_what_the_review_found() -> None:
 def test_a_places_weeks_are_counted_with_plural_forms(
     language: str, count: int, title: str
 ) -> None:
-    screen = history(
-        "BA-BAT-AKS", [], None, DAY, translator(language), Gazetteer.default(), count=count
+    gazetteer = Gazetteer.default()
+    where = Locality("BA-BAT-AKS", gazetteer.get("BA-BAT-AKS"), gazetteer.get("BA-BAT"))
+    lines = tuple(
+        WeekLine(DAY - timedelta(days=7 * w + 6), DAY - timedelta(days=7 * w), 0, 0.0, 0, 0)
+        for w in range(count)
     )
+    screen = weeks(PlaceWeeks(where, None, lines), translator(language))
     assert screen.text.split("\n")[0].endswith(f"{title}</b>"), screen.text
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,8 +91,8 @@ def _cached(
     return _draw(title, y_label, weeks, series)
 
 
-async def incidents_chart(
+def incidents_chart(
     *, title: str, y_label: str, weeks: Sequence[str], series: Sequence[ChartSeries]
 ) -> bytes:
-    """A stacked bar chart (PNG) of reports per week by resource, drawn off the event loop."""
-    return await asyncio.to_thread(_cached, title, y_label, tuple(weeks), tuple(series))
+    """A stacked bar chart (PNG) of reports per week by resource (blocking: draw off the loop)."""
+    return _cached(title, y_label, tuple(weeks), tuple(series))

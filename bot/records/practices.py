@@ -92,3 +92,14 @@ class Filter:
     places: tuple[str, ...] | None = None  # None: anywhere
     match: str | None = None  # an FTS5 expression from `match_expression`
     since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeLine:
+    """A practice as a digest lists it: its title, topic and "helped me" marks."""
+
+    id: int
+    title: str
+    topic: str
+    topic_other: str | None
+    helpful: int  # "helped me" marks: in the week for the most helpful, else in all

@@ -37,6 +37,7 @@ from bot.forms.need import (
 from bot.forms.view import FormView
 from bot.gazetteer import Place
 from bot.records.core import Draft, User
+from bot.records.digests import Period
 from bot.records.documents import DocumentSetup
 from bot.records.needs import ElectionResult, Need, NeedStage
 from storage.connection import Connection
@@ -231,6 +232,19 @@ class NeedsOverview:
 
 
 @dataclass(frozen=True, slots=True)
+class NeedsDigest:
+    """The coordinator digest's needs: how far those in reach got, and elections."""
+
+    funnel: Funnel
+    elections: ElectionSummary
+
+    @property
+    def news(self) -> bool:
+        # Background, not news: the funnel alone does not make a quiet week worth a message.
+        return False
+
+
+@dataclass(frozen=True, slots=True)
 class CandidateResult:
     """A candidate's latest result with her name, for coordinators only."""
 
@@ -302,6 +316,8 @@ def sees(actor: Actor, need: Need, author_groups: Iterable[int]) -> bool:
 
 class NeedRules:
     """Every rule about needs, programmes and election results."""
+
+    digest_position = 50  # in the coordinator digest: its last section
 
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
@@ -725,6 +741,16 @@ class NeedRules:
         return NeedsOverview(
             tuple(by_topic), tuple(by_region), funnel_of(needs), elections, with_elections
         )
+
+    async def digest_section(self, reader: Actor, period: Period) -> NeedsDigest | None:
+        """The needs part of a coordinator's digest (all time, in reach), or None if empty."""
+        if not self.kernel.access.allows(reader, Permission.VIEW_NEEDS):
+            return None
+        overview = await self.overview(reader)
+        funnel, elections = overview.funnel, overview.elections
+        if not (funnel.total or elections.ran or elections.did_not_run):
+            return None
+        return NeedsDigest(funnel, elections)
 
     async def topic_needs(self, actor: Actor, topic: str) -> TopicNeeds:
         """The needs of one topic in the coordinator's reach."""

@@ -35,7 +35,15 @@ from bot.forms.practice import (
 from bot.forms.view import FormView
 from bot.gazetteer import Gazetteer, Place
 from bot.records.core import Draft, Role, User
-from bot.records.practices import Filter, Practice, PracticeContent, PracticeFile, Viewer
+from bot.records.digests import Period
+from bot.records.practices import (
+    Filter,
+    Practice,
+    PracticeContent,
+    PracticeFile,
+    PracticeLine,
+    Viewer,
+)
 from bot.rules.paging import Paging
 from bot.typed_text import clean_text
 from storage.audit import AuditRepository
@@ -45,6 +53,8 @@ from storage.practices import PracticeRepository, match_expression
 from storage.users import RoleRepository, UserRepository
 
 PER_PAGE = 5  # one screen on a small phone
+DIGEST_APPROVED = 5  # practices approved in the week, named in the coordinator digest
+DIGEST_HELPFUL = 3
 SEARCHES_KEPT = timedelta(days=2)
 EDITABLE = ("pending", "changes")
 
@@ -324,8 +334,23 @@ def _file_answers(files: Sequence[PracticeFile]) -> list[dict[str, Any]]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class PracticesDigest:
+    """The coordinator digest's practices: approved in her reach this week, the most helpful."""
+
+    approved: tuple[PracticeLine, ...]  # the newest DIGEST_APPROVED
+    approved_total: int
+    most_helpful: tuple[PracticeLine, ...]
+
+    @property
+    def news(self) -> bool:
+        return True
+
+
 class PracticeRules:
     """Every rule about practices."""
+
+    digest_position = 40  # in the coordinator digest: after what waits for review
 
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
@@ -1034,6 +1059,26 @@ class PracticeRules:
             notice=lambda p: PracticeDeclined(p.title, reason),
             done=N_("Declined. The author is told."),
         )
+
+    # the weekly digest ----------------------------------------------------------------------
+
+    async def digest_section(self, reader: Actor, period: Period) -> PracticesDigest | None:
+        """Practices of the reader's reach approved and marked helpful in the period, or None."""
+        if not self.kernel.access.allows(reader, Permission.VIEW_STATS):
+            return None
+        places, groups = reader.reach.place_codes, reader.reach.group_ids or ()
+        since, until = period.since, period.until
+        async with self.kernel.db.reading() as conn:
+            repo = PracticeRepository(conn)
+            approved, total = await repo.approved_between(
+                places=places, groups=groups, since=since, until=until, limit=DIGEST_APPROVED
+            )
+            helpful = await repo.most_helpful_between(
+                places=places, groups=groups, since=since, until=until, limit=DIGEST_HELPFUL
+            )
+        if not (total or helpful):
+            return None
+        return PracticesDigest(tuple(approved), total, tuple(helpful))
 
     # wiring --------------------------------------------------------------------------------
 

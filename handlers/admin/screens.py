@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import N_, Tr
 from bot.rules.users import Invitation, InviteResult, InviteUsage, UnknownRole, UnknownScope
-from bot.screen import Screen
+from handlers.plumbing.screen import Screen
 
 
 def invite_link(bot_username: str, code: str) -> str:

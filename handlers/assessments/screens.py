@@ -14,7 +14,6 @@ from bot.rules.assessments import (
     NothingToAssess,
     Profile,
 )
-from bot.screen import Attachment, Button, Screen
 from handlers.assessments.buttons import (
     CODEC,
     Compare,
@@ -23,6 +22,7 @@ from handlers.assessments.buttons import (
     OpenProfile,
     OverTime,
 )
+from handlers.plumbing.screen import Attachment, Button, Screen
 
 LABEL_WIDTH = 14  # characters of a row label in the table shown in the bot
 CELL_WIDTH = 8

@@ -9,11 +9,11 @@ from typing import Any
 from bot.core.access import Access, Actor
 from bot.forms.view import FormPress
 from bot.i18n import N_, Safe, Tr, escape
-from bot.screen import Button, Screen, rows
 from handlers.common.buttons import CODEC, EraseMe, KeepMe
 from handlers.plumbing.feature import Command, MenuEntry
 from handlers.plumbing.forms import form_data
 from handlers.plumbing.menu import menu_button
+from handlers.plumbing.screen import Button, Screen, rows
 
 
 def menu(

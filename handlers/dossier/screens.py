@@ -7,7 +7,6 @@ from bot.forms.incident_labels import label
 from bot.i18n import N_, Safe, Tr, escape
 from bot.outputs import dossier as document
 from bot.rules.dossier import Dossier, DossierChoices
-from bot.screen import Attachment, Button, Screen, rows
 from handlers.dossier.buttons import (
     CODEC,
     ChooseArea,
@@ -17,6 +16,7 @@ from handlers.dossier.buttons import (
     MakeDossier,
     ReportDossier,
 )
+from handlers.plumbing.screen import Attachment, Button, Screen, rows
 
 PERIOD_BUTTONS = {
     7: N_("Last 7 days"),

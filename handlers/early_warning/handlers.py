@@ -4,30 +4,30 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.services.early_warning import EarlyWarningService
+from bot.rules.early_warning import EarlyWarningRules
+from handlers.early_warning import screens
+from handlers.early_warning.buttons import OpenReports, OpenWatch, OpenWeeks
 from handlers.plumbing.context import AppContext
-from handlers.plumbing.render import reply
-
-
-def place_of(update: Update) -> str:
-    """The aiyl aimak code in button data `ew:<action>:<code>` (the pattern checked it)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data.split(":", 2)[2]
 
 
 async def on_watch(update: Update, context: AppContext) -> None:
-    """/watch (and its button `ew:w`): places rising or calming in the coordinator's scope."""
-    await reply(update, context, await context.rules(EarlyWarningService).watch(context.actor))
+    """/watch: places rising or calming in the coordinator's reach."""
+    shown = await context.rules(EarlyWarningRules).watch(context.actor)
+    await context.reply(screens.watch_list(shown, context.tr))
 
 
-async def on_place(update: Update, context: AppContext) -> None:
-    """A place's last 8 weeks (`ew:p:<code>`); the scope is checked again."""
-    service = context.rules(EarlyWarningService)
-    await reply(update, context, await service.history(context.actor, place_of(update)))
+async def on_watch_button(update: Update, context: AppContext, press: OpenWatch) -> None:
+    """The watch list again (`ew:w`)."""
+    await on_watch(update, context)
 
 
-async def on_reports(update: Update, context: AppContext) -> None:
-    """A place's reports of the signal's weeks (`ew:r:<code>`); the scope is checked again."""
-    service = context.rules(EarlyWarningService)
-    await reply(update, context, await service.reports(context.actor, place_of(update)))
+async def on_weeks(update: Update, context: AppContext, press: OpenWeeks) -> None:
+    """A place's last 8 weeks (`ew:p:<place>`); the reach is checked again."""
+    shown = await context.rules(EarlyWarningRules).weeks(context.actor, press.place)
+    await context.reply(screens.weeks(shown, context.tr))
+
+
+async def on_reports(update: Update, context: AppContext, press: OpenReports) -> None:
+    """A place's reports of the signal's weeks (`ew:r:<place>`); the reach is checked again."""
+    shown = await context.rules(EarlyWarningRules).reports(context.actor, press.place)
+    await context.reply(screens.report_list(shown, context.tr))

@@ -16,7 +16,6 @@ from bot.rules.exports import (
     PeriodChoice,
     RegionChoice,
 )
-from bot.screen import Attachment, Button, Screen, rows
 from handlers.exports.buttons import (
     CODEC,
     Format,
@@ -27,6 +26,7 @@ from handlers.exports.buttons import (
     PickPeriod,
     PickRegion,
 )
+from handlers.plumbing.screen import Attachment, Button, Screen, rows
 
 KIND_LABELS: Mapping[ExportKind, str] = {
     ExportKind.INCIDENTS: N_("📝 Incident reports"),

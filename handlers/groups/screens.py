@@ -21,7 +21,6 @@ from bot.rules.groups import (
     Removal,
     RemovedFromGroup,
 )
-from bot.screen import Button, Screen
 from handlers.groups.buttons import (
     CODEC,
     DELIVERY_MODES,
@@ -44,6 +43,7 @@ from handlers.groups.buttons import (
     deliver,
 )
 from handlers.plumbing.codec import Press
+from handlers.plumbing.screen import Button, Screen
 
 LINKABLE_SHOWN = 20  # groups offered for a chat: a keyboard, not a directory
 DELIVERY_LABELS = {

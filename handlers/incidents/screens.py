@@ -33,7 +33,6 @@ from bot.rules.incidents import (
     UncoveredArea,
     UrgentAlert,
 )
-from bot.screen import Attachment, Button, Screen
 from handlers.incidents.buttons import (
     CODEC,
     AddNews,
@@ -43,6 +42,7 @@ from handlers.incidents.buttons import (
     OpenReport,
     Said,
 )
+from handlers.plumbing.screen import Attachment, Button, Screen
 
 NOTE_PREVIEW = 300
 HISTORY_SHOWN = 10

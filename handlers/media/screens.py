@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import Tr
 from bot.rules.media import MediaLost
-from bot.screen import Screen
+from handlers.plumbing.screen import Screen
 
 
 def media_lost(notice: MediaLost, tr: Tr) -> Screen:

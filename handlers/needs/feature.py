@@ -6,7 +6,7 @@ from datetime import time
 
 from bot.core.access import Permission
 from bot.i18n import N_
-from bot.rules.needs import NeedReminder, NeedRules, ProgrammeReady
+from bot.rules.needs import NeedReminder, NeedRules, NeedsDigest, ProgrammeReady
 from handlers.needs import handlers as h
 from handlers.needs import screens
 from handlers.needs.buttons import (
@@ -76,6 +76,7 @@ FEATURE = Feature(
         },
     ),
     notices={NeedReminder: screens.reminder, ProgrammeReady: screens.programme_files},
+    digest_sections={NeedsDigest: screens.digest_section},
     jobs=(
         Job(
             "need-reminders",

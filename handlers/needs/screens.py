@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot.forms.need import HEARD, OTHER, OUTCOMES, RAISED_WITH, STAGES, TOPICS, need_label
 from bot.forms.view import FormView
 from bot.gazetteer import Place
-from bot.i18n import N_, Tr, escape
+from bot.i18n import N_, Safe, Tr, escape
 from bot.outputs import programme
 from bot.records.needs import Need, NeedStage
 from bot.rules.needs import (
@@ -24,6 +24,7 @@ from bot.rules.needs import (
     NeedFiles,
     NeedItem,
     NeedReminder,
+    NeedsDigest,
     NeedsOverview,
     NoProgrammeNeeds,
     ProgrammeReady,
@@ -31,7 +32,6 @@ from bot.rules.needs import (
     Shared,
     TopicNeeds,
 )
-from bot.screen import Attachment, Button, Screen
 from handlers.needs.buttons import (
     CODEC,
     ChooseJoin,
@@ -50,6 +50,7 @@ from handlers.needs.buttons import (
     Unshare,
 )
 from handlers.plumbing.menu import menu_button
+from handlers.plumbing.screen import Attachment, Button, Screen
 
 # Menu entries (feature.py declares them); /myneeds offers the first two as buttons too.
 RECORD_A_NEED = N_("📝 Record a need")
@@ -496,3 +497,43 @@ def elected(summary: ElectionSummary, tr: Tr) -> str:
         summary.ran,
         elected=tr.number(summary.elected),
     )
+
+
+# ------------------------------------------------------------------------------- the digest
+
+
+def digest_section(section: NeedsDigest, tr: Tr) -> Screen:
+    """The coordinator digest's needs: the funnel into plans and budgets, and who was elected."""
+    funnel, elections = section.funnel, section.elections
+    lines = ["<b>" + tr.gettext(N_("👩 Women's needs")) + "</b>"]
+    if funnel.total:
+        lines.append(
+            tr.gettext(
+                N_(
+                    "Recorded: {total} → raised: {raised} → in the local plan: {in_plan}"
+                    " → budget allocated: {budgeted} → implemented: {implemented}"
+                ),
+                total=tr.number(funnel.total),
+                raised=tr.number(funnel.raised),
+                in_plan=tr.number(funnel.in_plan),
+                budgeted=tr.number(funnel.budgeted),
+                implemented=tr.number(funnel.implemented),
+            )
+        )
+        if funnel.som_allocated:
+            lines.append(
+                tr.gettext(
+                    N_("Allocated in local budgets: {amount} som"),
+                    amount=tr.number(funnel.som_allocated),
+                )
+            )
+    if elections.ran:
+        lines.append(
+            tr.ngettext(
+                "🗳 {elected} of {n} candidate elected",
+                "🗳 {elected} of {n} candidates elected",
+                elections.ran,
+                elected=tr.number(elections.elected),
+            )
+        )
+    return Screen(Safe("\n".join(lines)))

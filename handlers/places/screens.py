@@ -9,8 +9,8 @@ from typing import Literal, cast
 
 from bot.i18n import N_, Tr, escape
 from bot.rules.places import TypedName, TypedNames
-from bot.screen import Button, Screen
 from handlers.places.buttons import CODEC, HOLDER_LETTERS, ListTyped, OpenTyped
+from handlers.plumbing.screen import Button, Screen
 
 
 def _counts(name: TypedName, tr: Tr) -> str:

@@ -14,8 +14,8 @@ from handlers.plumbing.render import reply
 
 if TYPE_CHECKING:
     from bot.forms.view import FormView
-    from bot.screen import Screen
     from handlers.plumbing.feature import Surface
+    from handlers.plumbing.screen import Screen
 
 T = TypeVar("T")
 

@@ -9,10 +9,10 @@ from telegram.error import TelegramError
 
 from bot.core.errors import NotAllowed, NotRegistered, StaleButton, StorageUnavailable
 from bot.i18n import N_
-from bot.screen import Screen
 from handlers.plumbing.context import AppContext
 from handlers.plumbing.guards import resolve_actor
 from handlers.plumbing.render import answer_stale, reply
+from handlers.plumbing.screen import Screen
 
 log = logging.getLogger(__name__)
 

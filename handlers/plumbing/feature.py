@@ -1,4 +1,5 @@
-"""What a feature declares to the chat: commands, menu entries, buttons, notices, jobs.
+"""What a feature declares to the chat: commands, menu entries, buttons, notices, digest
+sections, jobs.
 
 Each `handlers/<feature>/feature.py` holds one `Feature`; `bot/wiring.py` lists them and
 `handlers/plumbing/install.py` installs the list in one loop. Adding a feature is its folder
@@ -25,6 +26,7 @@ Handler = Callable[[Update, AppContext], Coroutine[Any, Any, None]]
 ButtonHandler = Callable[[Update, AppContext, Any], Coroutine[Any, Any, None]]
 DeepLink = Callable[[Update, AppContext, str], Coroutine[Any, Any, None]]
 NoticeScreen = Callable[[Any, Any], Any]  # (notice record, translator) -> Screen
+SectionScreen = Callable[[Any, Any], Any]  # (digest section record, translator) -> Screen
 JobRun = Callable[[Kernel], Awaitable[object]]
 
 
@@ -110,9 +112,13 @@ class Feature:
     commands: tuple[Command, ...] = ()
     menu: tuple[MenuEntry, ...] = ()
     buttons: Buttons | None = None
-    # Callback data routed by a regex, for features whose buttons predate the codecs.
-    raw_buttons: tuple[tuple[str, Handler], ...] = ()
     notices: Mapping[type, NoticeScreen] = field(default_factory=dict)
+    # Notice screens that draw other features' parts (the coordinator digest draws each
+    # feature's section): made once every feature's `digest_sections` are collected.
+    composite_notices: Callable[[Surface], Mapping[type, NoticeScreen]] | None = None
+    # The sections this feature adds to the coordinator digest: the record its rules return
+    # from `digest_section` -> the screen that draws it (text, buttons, pictures).
+    digest_sections: Mapping[type, SectionScreen] = field(default_factory=dict)
     jobs: tuple[Job, ...] = ()
     deep_links: Mapping[str, DeepLink] = field(default_factory=dict)  # /start <prefix>...
     # Other handlers (chat member changes, group chats): added before the private commands.
@@ -132,4 +138,5 @@ class Surface:
     menu: list[MenuEntry] = field(default_factory=list)
     deep_links: dict[str, DeepLink] = field(default_factory=dict)
     notices: dict[type, Any] = field(default_factory=dict)
+    digest_sections: dict[type, SectionScreen] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)

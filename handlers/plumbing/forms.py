@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.forms.view import FormPress, FormView
-from bot.screen import Button, Screen
 from handlers.plumbing.codec import Codec, Press
+from handlers.plumbing.screen import Button, Screen
 
 
 @dataclass(frozen=True, slots=True)

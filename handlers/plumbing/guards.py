@@ -17,9 +17,9 @@ from telegram.ext import ApplicationHandlerStop
 from bot.core.actors import Person
 from bot.core.flood import FloodGuard, Verdict
 from bot.i18n import N_, translator
-from bot.screen import Screen
 from handlers.plumbing.context import AppContext
 from handlers.plumbing.render import answer_stale, send_screen
+from handlers.plumbing.screen import Screen
 
 log = logging.getLogger(__name__)
 

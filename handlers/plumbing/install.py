@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,22 +33,31 @@ AnyApp = Application[Any, AppContext, Any, Any, Any, Any]
 
 
 def surface_of(features: Sequence[Feature]) -> Surface:
-    """Collect the features' commands, menu entries, deep links, notice screens and jobs."""
+    """Collect the features' commands, menu entries, deep links, screens and jobs."""
     surface = Surface()
     for feature in features:
         surface.commands.extend(feature.commands)
         surface.menu.extend(feature.menu)
         surface.deep_links.update(feature.deep_links)
-        for kind, screen in feature.notices.items():
-            if kind in surface.notices:
-                raise ValueError(f"two features draw {kind.__name__}")
-            surface.notices[kind] = screen
+        _merge(surface.notices, feature.notices)
+        _merge(surface.digest_sections, feature.digest_sections)
         surface.jobs.extend(feature.jobs)
+    for feature in features:
+        if feature.composite_notices is not None:
+            _merge(surface.notices, feature.composite_notices(surface))
     surface.menu.sort(key=lambda e: e.position)
     names = [c.name for c in surface.commands]
     if len(names) != len(set(names)):
         raise ValueError(f"a command is declared twice: {names}")
     return surface
+
+
+def _merge(drawn: dict[type, Any], more: Mapping[type, Any]) -> None:
+    """Add a feature's screens by record type; one record has one screen."""
+    for kind, screen in more.items():
+        if kind in drawn:
+            raise ValueError(f"two features draw {kind.__name__}")
+        drawn[kind] = screen
 
 
 def dispatcher(buttons: Buttons) -> Handler:
@@ -84,8 +93,6 @@ def install(app: AnyApp, features: Sequence[Feature], *, first: Sequence[Any]) -
         if feature.buttons is not None:
             pattern = f"^{feature.buttons.codec.prefix}:"
             app.add_handler(CallbackQueryHandler(dispatcher(feature.buttons), pattern=pattern))
-        for pattern, handler in feature.raw_buttons:
-            app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     return surface
 
 

@@ -8,10 +8,10 @@ from typing import ClassVar
 from telegram import Update
 
 from bot.core.errors import StaleButton
-from bot.screen import Button
 from handlers.plumbing.codec import Codec, Press
 from handlers.plumbing.context import AppContext
 from handlers.plumbing.feature import MenuEntry
+from handlers.plumbing.screen import Button
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from telegram.ext import ExtBot
 
 from bot.forms.view import FormView
 from bot.i18n import N_
-from bot.screen import Screen
 from handlers.plumbing.forms import form_screen
+from handlers.plumbing.screen import Screen
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from bot.rules.practices import (
     PracticeApproved,
     PracticeDeclined,
     PracticeRules,
+    PracticesDigest,
     QuestionRelayed,
     SearchPage,
 )
@@ -135,4 +136,5 @@ FEATURE = Feature(
             "R N N Y Y N",
         ),
     ),
+    digest_sections={PracticesDigest: screens.digest_section},
 )

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.forms.practice import PLAN_BUDGET_LABELS, STATUS_LABELS, TOPIC_LABELS, TOPICS
+from bot.forms.practice import (
+    OTHER_TOPIC,
+    PLAN_BUDGET_LABELS,
+    STATUS_LABELS,
+    TOPIC_LABELS,
+    TOPICS,
+)
 from bot.forms.view import FormView
 from bot.i18n import N_, Safe, Tr, escape
 from bot.outputs.recommendations import filename, render
-from bot.records.practices import Practice
+from bot.records.practices import Practice, PracticeLine
 from bot.rules.paging import Paging
 from bot.rules.practices import (
     AlreadyAnswered,
@@ -28,6 +34,7 @@ from bot.rules.practices import (
     Order,
     PracticeApproved,
     PracticeDeclined,
+    PracticesDigest,
     QuestionRelayed,
     RegionFilter,
     SearchPage,
@@ -36,8 +43,8 @@ from bot.rules.practices import (
     Where,
 )
 from bot.rules.recommendations import Choices, Compiled
-from bot.screen import Attachment, Button, Screen, rows
 from handlers.plumbing.codec import Press
+from handlers.plumbing.screen import Attachment, Button, Screen, rows
 from handlers.practices.buttons import (
     CODEC,
     AnswerQuestion,
@@ -596,3 +603,43 @@ def document(compiled: Compiled, fmt: str, tr: Tr) -> Screen:
         ),
         attachments=(Attachment(filename(compiled, fmt), render(compiled, fmt, tr)),),
     )
+
+
+# ------------------------------------------------------------------------------- the digest
+
+
+def practice_line(tr: Tr, practice: PracticeLine, *, marks: bool) -> str:
+    """`• «Title» — topic · 👍 n`, or with `marks` how many it helped; the title escaped."""
+    if practice.topic == OTHER_TOPIC.value and practice.topic_other:
+        topic = practice.topic_other
+    else:
+        topic = tr.label(TOPIC_LABELS.get(practice.topic, practice.topic))
+    tail: str
+    if marks:
+        tail = tr.ngettext(
+            "{n} person says it helped", "{n} people say it helped", practice.helpful
+        )
+    else:
+        tail = f"{escape(topic)} · 👍 {practice.helpful}"
+    return f"• «{escape(practice.title)}» — {tail}"
+
+
+def digest_section(section: PracticesDigest, tr: Tr) -> Screen:
+    """The coordinator digest's practices: approved this week, and the most helpful."""
+    lines = ["<b>" + tr.gettext(N_("🤝 Practices")) + "</b>"]
+    if section.approved_total:
+        lines.append(
+            tr.ngettext(
+                "{n} practice approved this week:",
+                "{n} practices approved this week:",
+                section.approved_total,
+            )
+        )
+        lines.extend(practice_line(tr, p, marks=False) for p in section.approved)
+        rest = section.approved_total - len(section.approved)
+        if rest > 0:
+            lines.append(tr.ngettext("…and {n} more.", "…and {n} more.", rest))
+    if section.most_helpful:
+        lines.append("<i>" + tr.gettext(N_("Most helpful this week")) + "</i>")
+        lines.extend(practice_line(tr, p, marks=True) for p in section.most_helpful)
+    return Screen(Safe("\n".join(lines)))

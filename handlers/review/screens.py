@@ -17,7 +17,6 @@ from bot.rules.review import (
     ReviewOutcome,
     ReviewQueue,
 )
-from bot.screen import Button, Screen
 from handlers.dossier.screens import report_button
 from handlers.incidents.buttons import (
     CODEC,
@@ -31,6 +30,7 @@ from handlers.incidents.buttons import (
     Verify,
 )
 from handlers.incidents.screens import open_report_button, report_text, review_status_text
+from handlers.plumbing.screen import Button, Screen
 
 
 def review_card(card: ReviewCard, tr: Tr) -> Screen:

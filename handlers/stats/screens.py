@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import N_, Tr
 from bot.rules.stats import Area, Figures, Stats
-from bot.screen import Screen
+from handlers.plumbing.screen import Screen
 
 
 def area_name(area: Area, tr: Tr) -> str:

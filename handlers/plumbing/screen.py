@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
-
-from bot.core.notices import Delivery
 
 __all__ = [
     "Attachment",
     "Button",
-    "Deliverer",
-    "Delivery",
-    "Notifier",
     "Screen",
     "rows",
 ]
@@ -52,18 +46,6 @@ class Screen:
     finished: bool = False
     after_commit: Callable[[], Awaitable[None]] | None = None
     attachments: tuple[Attachment, ...] = ()
-
-
-class Notifier(Protocol):
-    """Sends a screen to a chat outside the current update (alerts, digests, relays)."""
-
-    async def send(self, chat_id: int, screen: Screen) -> bool: ...
-
-
-class Deliverer(Protocol):
-    """A Notifier that also says how each send ended (the digest fan-out uses it)."""
-
-    async def deliver(self, chat_id: int, screen: Screen) -> Delivery: ...
 
 
 def rows(buttons: list[Button], columns: int) -> tuple[tuple[Button, ...], ...]:

@@ -4,12 +4,11 @@ This week (the last 7 days, by event date) is tested against the place's own bas
 weeks before; a place with too little history borrows its rayon's average per aiyl aimak.
 Weights and thresholds are data (`bot/data/severity.toml`, or an edited copy named by
 AYILBOT_SEVERITY); the aggregates are SQL (storage/early_warning.py); the rules and the Poisson
-test are here.
+test are here. Which places a person sees is her `Reach`; no reporter is ever named.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import tomllib
@@ -20,30 +19,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.core.access import Access, Actor, Permission
-from bot.core.errors import StaleButton
+from bot.core.access import Actor, Permission, Reach, scopes_from_roles
+from bot.core.errors import NotAllowed, StaleButton
+from bot.core.kernel import Kernel
+from bot.core.notices import Delivery, Recipient
 from bot.forms.incident import EVENTS
-from bot.gazetteer import Gazetteer
-from bot.i18n import N_, Safe, Tr, translator
-from bot.outputs.heat_table import HeatRow, heat_table_png
+from bot.gazetteer import Place
+from bot.records.core import Role
+from bot.records.digests import Period
+from bot.records.early_warning import Cell, PlaceReport, Scoring, WeekCell
 from bot.resources import shipped
-from bot.rules.users import UserRules
-from bot.screen import Attachment, Button, Notifier, Screen
-from bot.services import early_warning_views as views
-from bot.services.digest_sections import RenderedSection, SectionContext
 from storage.connection import Connection
-from storage.db import Database
-from storage.early_warning import (
-    AlertRepository,
-    Cell,
-    PlaceReport,
-    Scoring,
-    SignalRepository,
-    WeekCell,
-)
-from storage.users import UserRepository
+from storage.early_warning import AlertRepository, SignalRepository
+from storage.users import RoleRepository, UserRepository
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +139,12 @@ def poisson_tail(k: int, mean: float) -> float:
         i += 1
 
 
+# ---------------------------------------------------------------------- the signal
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """Why a place is flagged, as numbers: rendered in each reader's language."""
+    """Why a place is flagged, as numbers: drawn in each reader's language."""
 
     test: str  # count | severity (rising); quiet | agreement (calming)
     reports: int  # this week, agreements left out
@@ -302,54 +293,145 @@ def assess(
     return flags
 
 
-class EarlyWarningService:
+# ---------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class Locality:
+    """A place code with the place and its parent as the gazetteer knows them (or not)."""
+
+    code: str
+    place: Place | None
+    parent: Place | None
+
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """A flag with its place."""
+
+    flag: Flag
+    where: Locality
+
+
+@dataclass(frozen=True, slots=True)
+class TensionAlert:
+    """Notice to a coordinator: a place in her reach is rising this week (once a week)."""
+
+    flag: Flag
+    where: Locality
+
+
+@dataclass(frozen=True, slots=True)
+class WatchList:
+    """/watch: every place rising or calming in the reader's reach, rising first."""
+
+    places: tuple[Watched, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WeekLine:
+    """One of a place's weeks: its first and last day, reports and score."""
+
+    first: date
+    last: date
+    reports: int
+    score: float  # never below zero
+    clashes: int
+    agreements: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceWeeks:
+    """A place's last weeks, newest first, with why it is on the watch list (None: it is not)."""
+
+    where: Locality
+    flag: Flag | None
+    weeks: tuple[WeekLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceReports:
+    """A place's counted reports of the signal's weeks, newest first; no reporter."""
+
+    where: Locality
+    reports: tuple[PlaceReport, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeatPlace:
+    """One aiyl aimak of the heat table: its score and reports per week, oldest first."""
+
+    where: Locality
+    scores: tuple[float, ...]
+    reports: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeatGrid:
+    """The heat table's data: the aiyl aimaks in reach with reports in the last weeks."""
+
+    places: tuple[HeatPlace, ...]
+    week_starts: tuple[date, ...]  # oldest first
+    threshold: float  # the rising severity: the colour scale reaches at least this
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSection:
+    """The coordinator digest's watch list, with the heat table when there were reports."""
+
+    places: tuple[Watched, ...]
+    heat: HeatGrid | None
+
+    @property
+    def news(self) -> bool:
+        return bool(self.places)
+
+
+# ---------------------------------------------------------------------- rules
+
+
+class EarlyWarningRules:
     """Computes the signal, raises weekly alerts, and shows the watch list and history."""
 
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        clock: Clock,
-        gazetteer: Gazetteer,
-        access: Access,
-        users: UserRules,
-        notifier: Notifier,
-        config: SignalConfig | None = None,
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.clock = clock
-        self.gazetteer = gazetteer
-        self.access = access
-        self.users = users
-        self.notifier = notifier
+    digest_position = 20  # in the coordinator digest: after the incidents, before review
+
+    def __init__(self, kernel: Kernel, config: SignalConfig | None = None) -> None:
+        self.kernel = kernel
+        settings = kernel.settings
         self.config = config or SignalConfig.load(settings.severity_path or SEVERITY_PATH)
         self._aimaks: dict[str | None, int] = {}
         self._checking = False
         self._check_again = False
 
-    # ------------------------------------------------------------------ the signal
-
     def today(self, now: datetime | None = None) -> date:
         """The local calendar day the signal ends on."""
-        return (now or self.clock.now()).astimezone(self.settings.zone).date()
+        moment = now or self.kernel.clock.now()
+        return moment.astimezone(self.kernel.settings.zone).date()
 
     def aimaks_in(self, rayon: str | None) -> int:
         """How many aiyl aimaks the rayon has in the gazetteer (the baseline's divisor)."""
         if rayon not in self._aimaks:
-            place = self.gazetteer.get(rayon) if rayon else None
+            gazetteer = self.kernel.gazetteer
+            place = gazetteer.get(rayon) if rayon else None
             self._aimaks[rayon] = (
-                sum(1 for p in self.gazetteer.children(place.code) if p.level == AIYL_AIMAK)
+                sum(1 for p in gazetteer.children(place.code) if p.level == AIYL_AIMAK)
                 if place is not None
                 else 1
             )
         return self._aimaks[rayon]
 
+    def locality(self, code: str) -> Locality:
+        """A place code with its place and parent, for a screen to name."""
+        gazetteer = self.kernel.gazetteer
+        place = gazetteer.get(code)
+        parent = gazetteer.get(place.parent) if place is not None and place.parent else None
+        return Locality(code, place, parent)
+
     async def flags(self, *, now: datetime | None = None) -> list[Flag]:
         """Every place rising or calming now, rising first."""
-        now = now or self.clock.now()
+        now = now or self.kernel.clock.now()
         lookback = timedelta(weeks=self.config.calm_lookback_weeks)
-        async with self.db.reading() as conn:
+        async with self.kernel.db.reading() as conn:
             cells = await SignalRepository(conn).cells(
                 today=self.today(now),
                 baseline_weeks=self.config.baseline_weeks,
@@ -358,16 +440,16 @@ class EarlyWarningService:
             recent = await AlertRepository(conn).places_raised_since(since=now - lookback)
         return assess(cells, self.config, self.aimaks_in, recent)
 
-    def _visible(self, actor: Actor, flags: Iterable[Flag]) -> list[Flag]:
-        return [
-            f for f in flags if self.access.allows(actor, Permission.RECEIVE_ALERTS, place=f.place)
-        ]
+    def _watched(self, reach: Reach, flags: Iterable[Flag]) -> tuple[Watched, ...]:
+        return tuple(
+            Watched(f, self.locality(f.place)) for f in flags if reach.covers_place(f.place)
+        )
 
     # ------------------------------------------------------------------ alerts
 
     async def check(self, *, now: datetime | None = None) -> int:
-        """Raise this week's alerts for rising places and send them; returns messages sent."""
-        now = now or self.clock.now()
+        """Raise this week's alerts for rising places and send them; returns those delivered."""
+        now = now or self.kernel.clock.now()
         sent = 0
         for flag in await self.flags(now=now):
             if flag.state == RISING:
@@ -394,11 +476,25 @@ class EarlyWarningService:
         finally:
             self._checking = False
 
+    async def coordinators_of(self, place: str) -> list[int]:
+        """Coordinators whose reach covers the place (administrators only by a role)."""
+        async with self.kernel.db.reading() as conn:
+            holders = await RoleRepository(conn).holders("coordinator")
+        by_person: dict[int, list[Role]] = {}
+        for role in holders:
+            by_person.setdefault(role.user_id, []).append(role)
+        gazetteer = self.kernel.gazetteer
+        return [
+            user_id
+            for user_id, roles in by_person.items()
+            if Reach.of(scopes_from_roles(roles), gazetteer).covers_place(place)
+        ]
+
     async def _alert(self, flag: Flag, now: datetime) -> int:
         """The place's alert of the week, to each covering coordinator who has not had it."""
         today = self.today(now)
-        recipients = await self.users.coordinators_covering(flag.place)
-        async with self.db.transaction() as conn:
+        recipients = await self.coordinators_of(flag.place)
+        async with self.kernel.db.transaction() as conn:
             alerts = AlertRepository(conn)
             alert = await alerts.latest(place=flag.place, since=now - ALERT_EVERY)
             if alert is None:
@@ -420,121 +516,116 @@ class EarlyWarningService:
                     continue
                 if await alerts.claim_delivery(alert_id=alert.id, user_id=user_id, now=now):
                     claimed.append(user)
+        notice = TensionAlert(flag, self.locality(flag.place))
         sent = 0
         for user in claimed:
-            tr = translator(user.language)
-            screen = views.alert(flag, tr, self.gazetteer)
-            if await self.notifier.send(user.id, screen):
+            outcome = await self.kernel.notifier.notify(Recipient(user.id, user.language), notice)
+            if outcome is Delivery.SENT:
                 sent += 1
-                async with self.db.transaction() as conn:
+                async with self.kernel.db.transaction() as conn:
                     await AlertRepository(conn).mark_delivered(alert_id=alert.id, user_id=user.id)
             else:
-                log.info("early-warning alert %s not delivered to %s", alert.id, user.id)
+                log.info(
+                    "early-warning alert %s not delivered to %s: %s", alert.id, user.id, outcome
+                )
         return sent
 
     # ------------------------------------------------------------------ what coordinators see
 
-    def _require_place(self, actor: Actor, place: str) -> None:
-        """A known aiyl aimak in the actor's scope; an unknown code is a stale button."""
-        found = self.gazetteer.get(place)
+    def _require_place(self, actor: Actor, place: str) -> Locality:
+        """A known aiyl aimak in the actor's reach; an unknown code is a stale button."""
+        found = self.kernel.gazetteer.get(place)
         if found is None or found.level != AIYL_AIMAK:
             raise StaleButton
-        self.access.require(actor, Permission.RECEIVE_ALERTS, place=place)
+        self.kernel.access.require(actor, Permission.RECEIVE_ALERTS)
+        if not actor.reach.covers_place(place):
+            raise NotAllowed(Permission.RECEIVE_ALERTS)
+        return self.locality(place)
 
-    async def watch(self, actor: Actor) -> Screen:
-        """/watch: the places rising or calming in the coordinator's scope."""
-        self.access.require(actor, Permission.RECEIVE_ALERTS)
-        flags = self._visible(actor, await self.flags())
-        return views.watch_list(flags, translator(actor.locale), self.gazetteer)
+    async def watch(self, actor: Actor) -> WatchList:
+        """/watch: the places rising or calming in the coordinator's reach."""
+        self.kernel.access.require(actor, Permission.RECEIVE_ALERTS)
+        return WatchList(self._watched(actor.reach, await self.flags()))
 
-    async def history(self, actor: Actor, place: str) -> Screen:
+    async def weeks(self, actor: Actor, place: str) -> PlaceWeeks:
         """One place's last 8 weeks, with why it is on the watch list now."""
-        self._require_place(actor, place)
+        where = self._require_place(actor, place)
         today = self.today()
-        async with self.db.reading() as conn:
-            weeks = await SignalRepository(conn).weeks(
+        async with self.kernel.db.reading() as conn:
+            cells = await SignalRepository(conn).weeks(
                 today=today,
                 weeks=HISTORY_WEEKS,
                 scoring=self.config.scoring,
-                rayon=self.gazetteer[place].parent,
+                rayon=where.place.parent if where.place else None,
                 place=place,
             )
         flag = next((f for f in await self.flags() if f.place == place), None)
-        tr = translator(actor.locale)
-        return views.history(place, weeks, flag, today, tr, self.gazetteer, count=HISTORY_WEEKS)
+        by_week = {c.week: c for c in cells}
+        lines = []
+        for week in range(HISTORY_WEEKS):
+            cell = by_week.get(week)
+            lines.append(
+                WeekLine(
+                    first=today - timedelta(days=7 * week + 6),
+                    last=today - timedelta(days=7 * week),
+                    reports=cell.reports if cell else 0,
+                    score=max(cell.severity, 0.0) if cell else 0.0,
+                    clashes=cell.clashes if cell else 0,
+                    agreements=cell.agreements if cell else 0,
+                )
+            )
+        return PlaceWeeks(where, flag, tuple(lines))
 
-    async def reports(self, actor: Actor, place: str) -> Screen:
+    async def reports(self, actor: Actor, place: str) -> PlaceReports:
         """The place's counted reports of the signal's weeks; no reporter is ever named."""
-        self._require_place(actor, place)
+        where = self._require_place(actor, place)
         today = self.today()
         since = today - timedelta(weeks=self.config.baseline_weeks + 1) + timedelta(days=1)
-        async with self.db.reading() as conn:
-            found: list[PlaceReport] = await SignalRepository(conn).place_reports(
+        async with self.kernel.db.reading() as conn:
+            found = await SignalRepository(conn).place_reports(
                 place=place, since=since, today=today, limit=REPORTS_SHOWN
             )
-        tr = translator(actor.locale)
-        return views.report_list(place, found, tr, self.gazetteer)
+        return PlaceReports(where, tuple(found))
 
     # ------------------------------------------------------------------ heat table and digest
 
-    async def heat_rows(self, actor: Actor, tr: Tr, *, now: datetime) -> list[HeatRow]:
-        """Score per week (oldest first) of each aiyl aimak in scope with reports lately."""
-        async with self.db.reading() as conn:
+    async def heat(self, actor: Actor, *, now: datetime) -> HeatGrid | None:
+        """Score per week (oldest first) of each aiyl aimak in reach with reports lately."""
+        self.kernel.access.require(actor, Permission.RECEIVE_ALERTS)
+        today = self.today(now)
+        async with self.kernel.db.reading() as conn:
             cells = await SignalRepository(conn).weeks(
-                today=self.today(now), weeks=HISTORY_WEEKS, scoring=self.config.scoring
+                today=today, weeks=HISTORY_WEEKS, scoring=self.config.scoring
             )
         grid: dict[str, list[WeekCell]] = defaultdict(list)
         for cell in cells:
-            if self.access.allows(actor, Permission.RECEIVE_ALERTS, place=cell.place):
+            if actor.reach.covers_place(cell.place):
                 grid[cell.place].append(cell)
-        rows = []
+        if not grid:
+            return None
+        places = []
         for place, found in grid.items():
-            known = self.gazetteer.get(place)
             scores = [0.0] * HISTORY_WEEKS
             counts = [0] * HISTORY_WEEKS
             for cell in found:
                 scores[HISTORY_WEEKS - 1 - cell.week] = max(cell.severity, 0.0)
                 counts[HISTORY_WEEKS - 1 - cell.week] = cell.reports
-            name = known.name(tr.locale) if known else place
-            rayon = known.parent or "" if known else ""
-            rows.append((rayon, name, HeatRow(name, tuple(scores), tuple(counts))))
-        return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
-
-    async def heat_table(self, actor: Actor, tr: Tr, *, now: datetime) -> bytes | None:
-        """The heat table PNG for the actor's scope, or None without reports in 8 weeks."""
-        rows = await self.heat_rows(actor, tr, now=now)
-        if not rows:
-            return None
-        today = self.today(now)
-        starts = [today - timedelta(days=7 * week + 6) for week in reversed(range(HISTORY_WEEKS))]
-        return await asyncio.to_thread(
-            heat_table_png,
-            rows,
-            [tr.short_date(d)[:5] for d in starts],
-            title=tr.ngettext(
-                "Tension by aiyl aimak, last {n} week",
-                "Tension by aiyl aimak, last {n} weeks",
-                HISTORY_WEEKS,
-            ),
-            x_label=tr.gettext(N_("Week starting")),
-            colour_label=tr.gettext(N_("Severity score")),
-            note=tr.gettext(N_("Numbers in the cells: reports that week")),
-            threshold=self.config.severity_threshold,
+            places.append(HeatPlace(self.locality(place), tuple(scores), tuple(counts)))
+        starts = tuple(
+            today - timedelta(days=7 * week + 6) for week in reversed(range(HISTORY_WEEKS))
         )
+        return HeatGrid(tuple(places), starts, self.config.severity_threshold)
 
-    async def digest_part(self, actor: Actor, tr: Tr, *, now: datetime) -> DigestPart | None:
+    async def digest_section(self, reader: Actor, period: Period) -> WatchSection | None:
         """The watch list and the heat table for the coordinator digest, or None if empty."""
-        if not self.access.allows(actor, Permission.RECEIVE_ALERTS):
+        if not self.kernel.access.allows(reader, Permission.RECEIVE_ALERTS):
             return None
-        flags = self._visible(actor, await self.flags(now=now))
-        png = await self.heat_table(actor, tr, now=now)
-        if not flags and png is None:
+        now = period.until
+        watched = self._watched(reader.reach, await self.flags(now=now))
+        heat = await self.heat(reader, now=now)
+        if not watched and heat is None:
             return None
-        return DigestPart(
-            text=views.digest_text(flags, tr, self.gazetteer),
-            attachment=Attachment("heat-table.png", png, kind="photo") if png else None,
-            news=bool(flags),
-        )
+        return WatchSection(watched, heat)
 
     # ------------------------------------------------------------------ privacy
 
@@ -554,31 +645,3 @@ class EarlyWarningService:
     async def erase_personal(self, conn: Connection, user_id: int, pseudonym: str) -> None:
         """For /deleteme: forget which alerts the person got."""
         await AlertRepository(conn).forget_user(user_id=user_id)
-
-
-@dataclass(frozen=True, slots=True)
-class DigestPart:
-    """The early-warning part of a coordinator digest."""
-
-    text: Safe
-    attachment: Attachment | None
-    news: bool
-
-
-@dataclass
-class EarlyWarningSection:
-    """The coordinator digest's watch list, with the heat table attached (a DigestSection)."""
-
-    service: EarlyWarningService
-    name: str = "early_warning"
-
-    async def render(self, ctx: SectionContext) -> RenderedSection | None:
-        part = await self.service.digest_part(ctx.actor, ctx.tr, now=ctx.period.until)
-        if part is None:
-            return None
-        return RenderedSection(
-            part.text,
-            attachments=(part.attachment,) if part.attachment else (),
-            buttons=(Button("⚠️ " + ctx.tr.pgettext("button", "Watch list"), "ew:w"),),
-            news=part.news,
-        )
