@@ -23,6 +23,10 @@ async def _groups(db: Database) -> list[tuple[PeerGroup, int]]:
 
 async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
     """Carry out one admin action; prints one line per result."""
+    if args.admin_command == "token":
+        from bot.cli_token import run_token
+
+        return await run_token(settings, args)
     db = await Database.open(settings.db_path)
     gazetteer = Gazetteer.default()
     users = UserService(db, settings, Clock(), gazetteer, Access(gazetteer))

@@ -14,11 +14,18 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import quote
+
+from aiohttp.web import AppRunner
 
 from bot.config import Settings
 from bot.localapi import BotMessage, FakeUser, LocalBotApi
 from bot.logs import configure as configure_logs
-from bot.wiring import build_application, initialize_application, shutdown_application
+from bot.rules.dashboard import DashboardRules
+from bot.wiring import AyilApp, build_application, initialize_application, shutdown_application
+from handlers.dashboard.media import telegram_media
+from web.app import dashboard_app
+from web.server import serve as serve_web
 
 SANDBOX_USER = 1
 HELP = (
@@ -65,7 +72,13 @@ class Terminal:
             if not 0 <= index < len(self.last_buttons):
                 print(f"  no button {line}", file=self.out)
                 return True
-            _label, target = self.last_buttons[index]
+            label, target = self.last_buttons[index]
+            mini_app = self.last_message.web_app_url(label) if self.last_message else None
+            if mini_app is not None:
+                # What Telegram would open: the Mini App with initData signed for this person.
+                signed = quote(self.server.web_app_init_data(self.user), safe="")
+                print(f"  (the Mini App: {mini_app}#tgWebAppData={signed})", file=self.out)
+                return True
             if target is not None and target.startswith("http"):
                 print(f"  (a link: {target})", file=self.out)
                 return True
@@ -139,6 +152,31 @@ def sandbox_settings(settings: Settings, server: LocalBotApi) -> Settings:
     )
 
 
+async def open_dashboard(app: AyilApp, settings: Settings) -> AppRunner | None:
+    """Serve the dashboard and print a one-time link that signs in as the sandbox person."""
+    kernel = app.bot_data.kernel
+    if not settings.web_port:
+        return None
+    site = dashboard_app(kernel, telegram_media(app.bot))
+    try:
+        runner = await serve_web(site, settings.web_host, settings.web_port)
+    except OSError as exc:
+        print(
+            f"The dashboard did not start: {settings.web_host}:{settings.web_port} "
+            f"({exc.strerror}); set AYILBOT_WEB_PORT to a free port.",
+            flush=True,
+        )
+        return None
+    rules = kernel.get(DashboardRules)
+    made = await rules.login_link(await kernel.actors.of_user(SANDBOX_USER))
+    print(
+        f"The dashboard, as user {SANDBOX_USER}: {made.url} (works once, for {made.minutes} "
+        "minutes; /dashboard in the chat gives another).",
+        flush=True,
+    )
+    return runner
+
+
 def sandbox_log(settings: Settings) -> Path:
     """The sandbox's log file, beside its database: log lines stay out of the chat."""
     return settings.db_path.with_name("sandbox.log")
@@ -157,6 +195,7 @@ async def run_sandbox(settings: Settings) -> int:
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
     terminal = Terminal(server, server.user(SANDBOX_USER, "Sandbox", language_code="ky"))
     print(HELP.format(user=SANDBOX_USER, log=sandbox_log(settings)), flush=True)
+    web = await open_dashboard(app, local)
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     threading.Thread(
         target=_read_lines, args=(asyncio.get_running_loop(), lines), daemon=True
@@ -172,6 +211,8 @@ async def run_sandbox(settings: Settings) -> int:
         await asyncio.sleep(0.5)  # let the last answer print before leaving
     finally:
         printer.cancel()
+        if web is not None:
+            await web.cleanup()
         await app.updater.stop()
         await app.stop()
         await shutdown_application(app)

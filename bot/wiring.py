@@ -37,6 +37,7 @@ from bot.services.users import sole_reporter_places
 from handlers.admin.feature import FEATURE as ADMIN
 from handlers.assessments.feature import FEATURE as ASSESSMENTS
 from handlers.common.feature import FEATURE as COMMON
+from handlers.dashboard.feature import FEATURE as DASHBOARD
 from handlers.digests.feature import FEATURE as DIGESTS
 from handlers.early_warning.feature import FEATURE as EARLY_WARNING
 from handlers.exports.feature import FEATURE as EXPORTS
@@ -79,6 +80,7 @@ FEATURES: tuple[Feature, ...] = (
     GROUPS,
     DIGESTS,
     EXPORTS,
+    DASHBOARD,
 )
 
 
