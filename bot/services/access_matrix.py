@@ -229,6 +229,9 @@ MATRIX: tuple[Entry, ...] = (
     E("exp:r:n:x:a:{region}", "export and view_needs, region in scope", "R N N N Y N"),
     E("exp:r:u:c:a:-", "export; people in scope", "R N N 0 Y N", NO_RECORDS),
     E("exp:k:zz", "unknown data", "R N N S S N"),
+    # The dashboard (its pages ask the same permissions: see README, "The dashboard")
+    E("/dashboard", "view_stats: the dashboard of one's reach", "R N N Y Y N"),
+    E("db:l", "view_stats: a one-time link for a browser", "R N N Y Y N"),
 )
 
 
