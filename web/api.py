@@ -20,7 +20,7 @@ from bot.records.incidents import Incident
 from bot.rules.dashboard import DashboardRules
 from bot.rules.incidents import API_PAGE, IncidentRules
 from bot.rules.needs import NeedRules
-from web.context import kernel_of
+from web.context import json_response, kernel_of
 from web.filters import report_filter
 
 # What a report carries in the API: everything stored but who sent it and the form's
@@ -86,7 +86,7 @@ async def reports(request: web.Request) -> web.StreamResponse:
         "reports": [report_json(i, _place_name(rules, i, actor.locale)) for i in found],
         "next_after": following,
     }
-    return web.json_response(body, headers=JSON_HEADERS)
+    return json_response(body, headers=JSON_HEADERS)
 
 
 async def reports_geojson(request: web.Request) -> web.StreamResponse:
@@ -111,7 +111,7 @@ async def reports_geojson(request: web.Request) -> web.StreamResponse:
             }
         )
     body = {"type": "FeatureCollection", "features": features, "next_after": following}
-    return web.json_response(body, content_type="application/geo+json", headers=JSON_HEADERS)
+    return json_response(body, content_type="application/geo+json", headers=JSON_HEADERS)
 
 
 async def needs(request: web.Request) -> web.StreamResponse:
@@ -141,7 +141,7 @@ async def needs(request: web.Request) -> web.StreamResponse:
             for n in found
         ]
     }
-    return web.json_response(body, headers=JSON_HEADERS)
+    return json_response(body, headers=JSON_HEADERS)
 
 
 async def places(request: web.Request) -> web.StreamResponse:
@@ -164,7 +164,7 @@ async def places(request: web.Request) -> web.StreamResponse:
             for p in rules.places_in_reach(actor)
         ]
     }
-    return web.json_response(body, headers=JSON_HEADERS)
+    return json_response(body, headers=JSON_HEADERS)
 
 
 def add_routes(app: web.Application) -> None:

@@ -24,7 +24,13 @@ from bot.core.errors import (
 )
 from bot.i18n import N_, Tr, translator
 from bot.rules.dashboard import NotSignedIn
-from web.context import SETTINGS_KEY, Viewer, browser_language, kernel_of
+from web.context import (
+    browser_language,
+    claimed_language,
+    current_viewer,
+    json_response,
+    kernel_of,
+)
 from web.html import document, tag
 
 log = logging.getLogger(__name__)
@@ -58,8 +64,8 @@ def route_of(request: web.Request) -> str:
 
 def tr_for(request: web.Request) -> Tr:
     """The language of whoever asked: the signed-in person's, else the browser's."""
-    viewer = request.get(SETTINGS_KEY)
-    if isinstance(viewer, Viewer):
+    viewer = current_viewer.get()
+    if viewer is not None:
         return viewer.tr
     default = kernel_of(request).settings.default_language
     return translator(browser_language(request, default))
@@ -73,7 +79,7 @@ def refusal(request: web.Request, status: int, message: str | None = None) -> we
     if status == 401 and request.path.startswith("/api/"):
         headers["WWW-Authenticate"] = 'Bearer realm="ayilbot"'
     if wants_json(request):
-        return web.json_response({"error": str(text)}, status=status, headers=headers)
+        return json_response({"error": str(text)}, status=status, headers=headers)
     body = document(
         lang=tr.locale,
         title=tr.gettext(TITLE),
@@ -101,6 +107,15 @@ def _log(request: web.Request, status: int, reason: str) -> None:
 @web.middleware
 async def refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn the rules' refusals and aiohttp's own errors into translated answers."""
+    started, claimed = current_viewer.set(None), claimed_language.set(None)
+    try:
+        return await _answer(request, handler)
+    finally:
+        current_viewer.reset(started)
+        claimed_language.reset(claimed)
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except NotSignedIn as exc:

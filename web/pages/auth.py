@@ -11,8 +11,9 @@ host and path.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
@@ -24,6 +25,8 @@ from web.context import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
     browser_language,
+    claimed_language,
+    json_response,
     kernel_of,
     viewer_of,
 )
@@ -124,15 +127,27 @@ async def web_app_sign_in(request: web.Request) -> web.StreamResponse:
         raw = None
     if not isinstance(raw, str) or not raw or len(raw) > LONGEST_INIT_DATA:
         raise NotSignedIn("malformed")
+    claimed_language.set(language_in(raw))
     kernel = kernel_of(request)
     signed = await kernel.get(DashboardRules).sign_in_with_web_app(
         raw, current=request.cookies.get(SESSION_COOKIE)
     )
-    response = web.json_response(
+    response = json_response(
         {"next": landing(signed, kernel.access)}, headers={"Cache-Control": "no-store"}
     )
     set_session(response, signed, kernel.clock.now())
     return response
+
+
+def language_in(raw: str) -> str | None:
+    """The language Telegram says the Mini App's person uses (checked or not: it only picks
+    the language of a refusal)."""
+    try:
+        user = json.loads(dict(parse_qsl(raw)).get("user", "{}"))
+        code = str(user.get("language_code") or "").split("-")[0].lower()
+    except (ValueError, AttributeError):
+        return None
+    return code if code in LANGUAGES else None
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:

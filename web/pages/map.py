@@ -22,7 +22,7 @@ from bot.i18n import N_, Tr
 from bot.rules.incidents import IncidentRules, MapData, MapGroup
 from bot.rules.needs import NeedRules
 from web.assets import BORDERS_URL
-from web.context import Viewer, signed_in
+from web.context import Viewer, json_response, signed_in
 from web.filters import colour, filter_query, map_view, report_filter, url
 from web.html import Markup, plain, tag
 from web.layout import filter_bar, page
@@ -226,7 +226,7 @@ async def map_data(request: web.Request, viewer: Viewer) -> web.StreamResponse:
         ],
         "groups": [group_row(g, viewer.tr) for g in data.groups],
     }
-    return web.json_response(body, headers={"Cache-Control": "no-store"})
+    return json_response(body, headers={"Cache-Control": "no-store"})
 
 
 @signed_in
@@ -248,4 +248,4 @@ async def needs_data(request: web.Request, viewer: Viewer) -> web.StreamResponse
             for p in track.points
         ]
     }
-    return web.json_response(body, headers={"Cache-Control": "no-store"})
+    return json_response(body, headers={"Cache-Control": "no-store"})
