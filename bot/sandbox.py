@@ -3,6 +3,10 @@
 Bot messages are printed with numbered buttons; type a number to press one. Commands:
 /loc LAT LON shares a location, /photo PATH, /voice PATH and /doc PATH send files,
 /as ID [LANG] plays another person, /quit leaves. Anything else is sent as text.
+
+The dashboard runs too (AYILBOT_WEB_PORT, 8080 unless set; 0 for none): a one-time link that
+signs in as the sandbox person is printed at start, /dashboard gives more, and its Mini App
+button prints the address Telegram would open, with initData signed by the local server.
 """
 
 from __future__ import annotations
