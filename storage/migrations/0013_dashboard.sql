@@ -46,12 +46,12 @@ CREATE TABLE api_tokens (
     last_used_at TEXT
 );
 
--- The dashboard's filters and map over many reports. The first is a covering index of
--- everything the map and the counts read, in event-date order (the period filter is a range
--- on it): those queries never touch the table. The others order the table's pages.
-CREATE INDEX incidents_dashboard ON incidents(
-    event_date, resource, sub_event_type, review_status, urgent,
-    admin1, admin2, admin3, latitude, longitude
+-- The dashboard's filters and map over many reports (bench/dashboard.py, 100,000 of them).
+-- Counts per aiyl aimak and resource read this index in its order, with every filter column
+-- in it, instead of sorting every row (90 ms to 10 ms for the whole country); the others let
+-- a period or a resource filter, and the table's sort orders, find their rows directly.
+CREATE INDEX incidents_places ON incidents(
+    admin3, resource, event_date, sub_event_type, review_status, urgent, admin1, admin2
 );
 CREATE INDEX incidents_event_order ON incidents(event_date, id);
 CREATE INDEX incidents_resource_order ON incidents(resource, id);
