@@ -201,7 +201,11 @@ def filter_bar(
         tag("a", tr.pgettext("button", "Clear"), href=action, class_="clear"),
         class_="buttons",
     )
-    return tag(
+    chosen = sum(
+        value not in (None, False)
+        for value in (where.since, where.until, where.place, where.resource, where.event)
+    ) + (where.review is not None) + where.urgent
+    form = tag(
         "form",
         tag("div", fields, extra, class_="fields"),
         hidden,
@@ -210,6 +214,14 @@ def filter_bar(
         action=action,
         class_="filters",
         data_autosubmit="1",
+    )
+    # Open on a laptop; dashboard.js folds it on a phone's screen, where the map needs it.
+    return tag(
+        "details",
+        tag("summary", tr.gettext(N_("Filters")), f" ({tr.number(chosen)})" if chosen else None),
+        form,
+        class_="filter-box",
+        open=True,
     )
 
 

@@ -191,7 +191,8 @@
     var overlays = {};
     overlays[labels.reports_layer] = reports;
     overlays[labels.needs_layer] = needs;
-    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    var narrow = window.matchMedia && window.matchMedia("(max-width: 40rem)").matches;
+    L.control.layers(null, overlays, { collapsed: narrow }).addTo(map);
   }
 
   map.on("moveend", function () {

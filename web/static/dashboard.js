@@ -22,6 +22,13 @@
     // No theme: the page's own colours.
   }
 
+  // On a phone's screen the filters fold away (their summary says how many are chosen).
+  if (window.matchMedia && window.matchMedia("(max-width: 40rem)").matches) {
+    document.querySelectorAll("details.filter-box").forEach(function (box) {
+      box.open = false;
+    });
+  }
+
   // A filter applies as soon as it changes; the Apply button stays for pages without script.
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
     form.addEventListener("change", function () {
