@@ -290,7 +290,7 @@ async def test_api_tokens_made_and_revoked_on_the_command_line(
     assert status == 0, lines
     refused = await http.get(site.url + "/api/v1/reports", headers=bearer)
     assert refused.status == 401 and "Bearer" in refused.headers["WWW-Authenticate"]
-    assert "error" in await refused.json()
+    assert (await refused.json())["error"].startswith("Нужен действующий API-токен")
     status, lines = await admin(site, "token", "list")
     assert lines == [lines[0]] and "kobo-sync\tBA\trevoked" in lines[0]
     status, lines = await admin(site, "token", "create", "other", "nowhere")
@@ -328,8 +328,9 @@ async def test_the_api_reads_the_reach_of_its_token(
     assert counts["CH"] == len(site.seeded.chui) and not any(c.startswith("BA") for c in counts)
     bad = await http.get(site.url + "/api/v1/reports?resource=gold", headers=bearer)
     assert bad.status == 400 and "error" in await bad.json()
-    none = await http.get(site.url + "/api/v1/reports")
+    none = await http.get(site.url + "/api/v1/reports", headers={"Accept-Language": ""})
     assert none.status == 401
+    assert (await none.json())["error"].startswith("This needs a valid API token")
 
 
 async def test_the_admin_sees_every_report_but_never_an_anonymous_name(

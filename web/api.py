@@ -14,13 +14,14 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.config import LANGUAGES
 from bot.core.access import Actor
 from bot.core.errors import UnknownValue
 from bot.records.incidents import Incident
 from bot.rules.dashboard import DashboardRules
 from bot.rules.incidents import API_PAGE, IncidentRules
 from bot.rules.needs import NeedRules
-from web.context import json_response, kernel_of
+from web.context import claimed_language, json_response, kernel_of
 from web.filters import report_filter
 
 # What a report carries in the API: everything stored but who sent it and the form's
@@ -36,11 +37,10 @@ async def api_actor(request: web.Request) -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     locale = request.query.get("lang", "en")
-    return (
-        await kernel_of(request)
-        .get(DashboardRules)
-        .api_actor(secret.strip() if scheme.lower() == "bearer" else None, locale)
-    )
+    if locale in LANGUAGES:
+        claimed_language.set(locale)  # a refusal in the language asked for
+    rules = kernel_of(request).get(DashboardRules)
+    return await rules.api_actor(secret.strip() if scheme.lower() == "bearer" else None, locale)
 
 
 def _plain(value: Any) -> Any:
@@ -49,7 +49,8 @@ def _plain(value: Any) -> Any:
 
 def report_json(incident: Incident, place: str | None) -> dict[str, Any]:
     """One report as the API gives it."""
-    values = {k: _plain(v) for k, v in asdict(incident).items() if k not in HIDDEN}
+    values: dict[str, Any] = {"id": incident.id}
+    values.update((k, _plain(v)) for k, v in asdict(incident).items() if k not in HIDDEN)
     values["place"] = place
     return values
 

@@ -46,6 +46,7 @@ MESSAGES: dict[int, str] = {
     503: N_("The dashboard is busy right now. Please try again in a minute."),
 }
 NOT_REGISTERED = N_("Please register in the bot first: send /start to it.")
+NO_TOKEN = N_("This needs a valid API token, sent as: Authorization: Bearer TOKEN.")
 TITLE = N_("Dashboard")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -67,7 +68,9 @@ def tr_for(request: web.Request) -> Tr:
     viewer = current_viewer.get()
     if viewer is not None:
         return viewer.tr
-    default = kernel_of(request).settings.default_language
+    # Other systems read the API: English unless they ask for a language.
+    api = request.path.startswith("/api/")
+    default = "en" if api else kernel_of(request).settings.default_language
     return translator(browser_language(request, default))
 
 
@@ -120,7 +123,7 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except NotSignedIn as exc:
         _log(request, 401, exc.reason)
-        return refusal(request, 401)
+        return refusal(request, 401, NO_TOKEN if request.path.startswith("/api/") else None)
     except NotRegistered:
         _log(request, 403, "not_registered")
         return refusal(request, 403, NOT_REGISTERED)

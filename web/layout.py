@@ -201,10 +201,14 @@ def filter_bar(
         tag("a", tr.pgettext("button", "Clear"), href=action, class_="clear"),
         class_="buttons",
     )
-    chosen = sum(
-        value not in (None, False)
-        for value in (where.since, where.until, where.place, where.resource, where.event)
-    ) + (where.review is not None) + where.urgent
+    chosen = (
+        sum(
+            value not in (None, False)
+            for value in (where.since, where.until, where.place, where.resource, where.event)
+        )
+        + (where.review is not None)
+        + where.urgent
+    )
     form = tag(
         "form",
         tag("div", fields, extra, class_="fields"),
