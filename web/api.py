@@ -36,9 +36,10 @@ async def api_actor(request: web.Request) -> Actor:
     """The token's reader; NotSignedIn (401) without a live token."""
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
-    locale = request.query.get("lang", "en")
-    if locale in LANGUAGES:
-        claimed_language.set(locale)  # a refusal in the language asked for
+    asked = request.query.get("lang")
+    if asked in LANGUAGES:
+        claimed_language.set(asked)  # a refusal in the language asked for
+    locale = asked or "en"
     rules = kernel_of(request).get(DashboardRules)
     return await rules.api_actor(secret.strip() if scheme.lower() == "bearer" else None, locale)
 
