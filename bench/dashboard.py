@@ -421,7 +421,7 @@ async def run(rows: int, requests: int) -> str:
         "included). Readers: the administrator (every report), a coordinator of Batken oblast, "
         "one of Batken rayon. The map's data is markers while the filter holds at most 3,000 "
         "reports (or the visible part does, from zoom 10), else counts per rayon or aiyl "
-        "aimak.\n\n" + table(answers, "data") + "\n\n"
+        "aimak.\n\n" + table(answers, "data", "reader, answer size") + "\n\n"
         f"Map page, cold (a new browser context each time), {PAGE_LOADS} loads each, headless "
         "Chromium on this machine, no tile server reachable; the browser's own timing from the "
         "start of navigation:\n\n"

@@ -26,9 +26,13 @@ from bot.config import Settings
 from bot.localapi import BotMessage, FakeUser, LocalBotApi
 from bot.logs import configure as configure_logs
 from bot.rules.dashboard import DashboardRules
-from bot.wiring import AyilApp, build_application, initialize_application, shutdown_application
-from handlers.dashboard.media import telegram_media
-from web.app import dashboard_app
+from bot.wiring import (
+    AyilApp,
+    build_application,
+    dashboard,
+    initialize_application,
+    shutdown_application,
+)
 from web.server import serve as serve_web
 
 SANDBOX_USER = 1
@@ -161,7 +165,7 @@ async def open_dashboard(app: AyilApp, settings: Settings) -> AppRunner | None:
     kernel = app.bot_data.kernel
     if not settings.web_port:
         return None
-    site = dashboard_app(kernel, telegram_media(app.bot))
+    site = dashboard(app)
     try:
         runner = await serve_web(site, settings.web_host, settings.web_port)
     except OSError as exc:

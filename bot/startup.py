@@ -35,12 +35,17 @@ from bot.health import HEARTBEAT_JOB, Heartbeat, heartbeat_interval
 from bot.i18n import CatalogsNotCompiled, check_compiled
 from bot.sdnotify import notify
 from bot.services.early_warning import SEVERITY_PATH, SeverityFileError, SignalConfig
-from bot.wiring import ALLOWED_UPDATES, AyilApp, build_application, tune_gc, webhook_secret
-from handlers.dashboard.media import telegram_media
-from handlers.plumbing.webhook import webhook_route
+from bot.wiring import (
+    ALLOWED_UPDATES,
+    AyilApp,
+    add_webhook,
+    build_application,
+    dashboard,
+    tune_gc,
+    webhook_secret,
+)
 from storage.db import Database, SchemaMismatch
 from storage.health import JobRun, record_beat
-from web.app import dashboard_app
 from web.server import serve as serve_web
 
 log = logging.getLogger(__name__)
@@ -256,7 +261,7 @@ async def _run(
             # the dashboard and a reverse proxy").
             assert settings.token is not None
             secret = webhook_secret(settings.token)
-            site.router.add_post("/" + webhook.path, webhook_route(app, secret))
+            add_webhook(site, app, webhook.path, secret)
             runner = await listen(site, webhook.listen, webhook.port, "--listen/--port")
             await app.bot.set_webhook(
                 url=webhook.url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
@@ -266,15 +271,6 @@ async def _run(
     finally:
         if runner is not None:
             await runner.cleanup()
-
-
-def dashboard(app: AyilApp) -> web.Application:
-    """The dashboard's web application over the bot's kernel.
-
-    Photos and voice notes come through Telegram's getFile until the media store of #19
-    exists; then its reader replaces `telegram_media(app.bot)` here.
-    """
-    return dashboard_app(app.bot_data.kernel, telegram_media(app.bot))
 
 
 async def listen(site: web.Application, host: str, port: int, setting: str) -> web.AppRunner:

@@ -22,8 +22,7 @@ from bot.clock import Clock
 from bot.core.kernel import Kernel
 from bot.localapi import LocalBotApi
 from bot.rules.dashboard import DashboardRules
-from bot.startup import dashboard
-from bot.wiring import AyilApp
+from bot.wiring import AyilApp, dashboard
 from storage.incidents import IncidentAttachmentRepository, IncidentRepository
 from tests.coordinator_steps import T0, add_incident, add_need, add_person, grant
 from tests.harness import make_settings, running_bot

@@ -150,16 +150,16 @@ async def seed(kernel: Any, server: Any) -> int:
 
 
 async def shoot(out: Path, emoji_fonts: Path | None) -> list[Path]:
-    from playwright.async_api import async_playwright
+    from playwright.async_api import ViewportSize, async_playwright
 
     from bot.localapi import LocalBotApi
     from bot.rules.dashboard import DashboardRules
-    from bot.startup import dashboard
+    from bot.wiring import dashboard
     from tests.harness import make_settings, running_bot
     from web.server import serve
 
     made: list[Path] = []
-    env = dict(os.environ)
+    env: dict[str, str | float | bool] = dict(os.environ)
     if emoji_fonts is not None:
         env["FONTCONFIG_FILE"] = str(fontconfig(emoji_fonts))
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,9 +192,13 @@ async def shoot(out: Path, emoji_fonts: Path | None) -> list[Path]:
                         )
                         for language in ("ky", "ru"):
                             for name, size, path in (
-                                ("map", {"width": 1200, "height": 860}, "/map"),
-                                ("report", {"width": 1000, "height": 1250}, f"/reports/{number}"),
-                                ("phone", {"width": 390, "height": 800}, "/map"),
+                                ("map", ViewportSize(width=1200, height=860), "/map"),
+                                (
+                                    "report",
+                                    ViewportSize(width=1000, height=1250),
+                                    f"/reports/{number}",
+                                ),
+                                ("phone", ViewportSize(width=390, height=800), "/map"),
                             ):
                                 if name == "phone" and language == "ru":
                                     continue
