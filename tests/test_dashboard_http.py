@@ -34,7 +34,7 @@ from tests.dashboard_world import (
 )
 from tests.harness import TOKEN
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = Path(__file__).resolve().parents[1]
 COOKIE = "__Host-ayil_session"
 NOT_FOUND_RU = "Не найдено."
@@ -42,13 +42,13 @@ SIGN_IN_RU = "Пожалуйста, войдите"
 NO_SUCH_VALUE_RU = "Такого значения фильтра нет."
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DashboardSite]:
     async with running_dashboard(tmp_path_factory.mktemp("dashboard")) as running:
         yield running
 
 
-@pytest_asyncio.fixture(loop_scope="module")
+@pytest_asyncio.fixture(loop_scope="session")
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(headers={"Accept-Language": "ru-RU,ru;q=0.9"}) as session:
         yield session

@@ -19,11 +19,11 @@ from storage.practices import PracticeRepository
 from tests.coordinator_steps import add_incident, add_practice
 from tests.dashboard_world import BATKEN, CHUI, REPORTER, DashboardSite, running_dashboard
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 COOKIE = "__Host-ayil_session"
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DashboardSite]:
     async with running_dashboard(tmp_path_factory.mktemp("pages")) as running:
         db = running.kernel.db
