@@ -104,3 +104,15 @@ async def test_practices_by_topic_with_their_helped_me_counts(site: DashboardSit
     shown = await page(site, BATKEN, "/practices")
     assert "Суу графиги" in shown
     assert 'data-helped="1"' in shown and "помогла 1 человеку" in shown
+
+
+async def test_a_report_waiting_for_review_names_its_possible_original(
+    site: DashboardSite,
+) -> None:
+    original = site.seeded.with_photo
+    number = await add_incident(
+        site.kernel.db, reporter_id=REPORTER, place="BA-BAT-AKS", possible_duplicate_of=original
+    )
+    shown = await page(site, BATKEN, f"/reports/{number}")
+    assert f"Возможно, повтор сообщения № {original}" in shown
+    assert f'href="/reports/{original}"' in shown

@@ -35,7 +35,7 @@ from handlers.incidents.screens import (
 )
 from web.context import MEDIA, Viewer, signed_in
 from web.filters import TableOrder, filter_query, report_filter, table_order, url
-from web.html import Child, Markup, tag
+from web.html import Child, Markup, join, tag
 from web.layout import filter_bar, page
 
 COLUMNS: tuple[tuple[str, ReportSort | None], ...] = (
@@ -241,6 +241,23 @@ def review(report: ReportPage, tr: Tr) -> Markup:
     now = tag(
         "p", tag("strong", review_status_text(report.card.incident, tr)), class_="review-now"
     )
+    flagged = report.card.flagged_duplicate  # while it waits: the same place and resource
+    if flagged:
+        now = join(
+            [
+                now,
+                tag(
+                    "p",
+                    "⚠️ ",
+                    tr.gettext(
+                        N_("Possible duplicate of report {other}: same aiyl aimak and resource."),
+                        other=report_number(flagged),
+                    ),
+                    " ",
+                    tag("a", tr.pgettext("button", "Open the report"), href=f"/reports/{flagged}"),
+                ),
+            ]
+        )
     note = tag(
         "p",
         tr.gettext(N_("Reports are reviewed in the chat with the bot: /review.")),
