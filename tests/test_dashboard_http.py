@@ -237,7 +237,7 @@ async def test_the_language_can_be_chosen_and_no_address_leads_elsewhere(
     )
     assert chosen.status == 303 and chosen.headers["Location"] == "/reports?resource=water"
     assert "ayil_lang=ky" in chosen.headers["Set-Cookie"]
-    for away in ("//elsewhere.example/x", "https://elsewhere.example/"):
+    for away in ("//elsewhere.example/x", "/\\elsewhere.example", "https://elsewhere.example/"):
         answer = await http.get(
             site.url + "/language/ru?next=" + quote(away), allow_redirects=False
         )

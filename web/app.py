@@ -16,8 +16,9 @@ from web.errors import refusals
 from web.media import MediaReader
 from web.pages import auth, map, needs, practices, reports, tension
 
-# Nothing the dashboard accepts is larger: a form with a login code, a Mini App's initData.
-LARGEST_BODY = 16 * 1024
+# The largest body accepted: the dashboard's own forms are tiny (and checked where read), but
+# in webhook mode Telegram's updates arrive here too, a message quoting another among them.
+LARGEST_BODY = 1024**2
 
 
 def dashboard_app(kernel: Kernel, media: MediaReader) -> web.Application:

@@ -206,7 +206,14 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     target = request.query.get("next", "/")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Only a path of this site: browsers read `//host` and `/\host` as another site's address.
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target[1:2] in ("/", "\\")
+        or not target.isprintable()
+    ):
         target = "/"
     response = see_other(target)
     response.set_cookie(
