@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from aiohttp import web
 
 from bot.config import LANGUAGES
-from bot.core.access import Access, Permission
+from bot.core.access import Access, Actor, Permission
 from bot.i18n import N_, Tr, translator
 from bot.rules.dashboard import DashboardRules, NotSignedIn, SignedIn
 from web.context import (
@@ -81,9 +81,9 @@ def set_session(response: web.StreamResponse, signed: SignedIn, now: datetime) -
     )
 
 
-def landing(signed: SignedIn, access: Access) -> str:
-    """The first page after signing in: the map, or the first page the person may open."""
-    return "/map" if access.allows(signed.actor, Permission.REVIEW_INCIDENTS) else "/practices"
+def first_page(actor: Actor, access: Access) -> str:
+    """Where a signed-in person starts: the map, or else the first page she may open."""
+    return "/map" if access.allows(actor, Permission.REVIEW_INCIDENTS) else "/practices"
 
 
 def see_other(target: str) -> web.Response:
@@ -94,9 +94,7 @@ def see_other(target: str) -> web.Response:
 async def home(request: web.Request) -> web.StreamResponse:
     """/: the first page for someone signed in (NotSignedIn, 401, for anyone else)."""
     viewer = await viewer_of(request)
-    access = viewer.kernel.access
-    target = "/map" if access.allows(viewer.actor, Permission.REVIEW_INCIDENTS) else "/practices"
-    return see_other(target)
+    return see_other(first_page(viewer.actor, viewer.kernel.access))
 
 
 async def mini_app(request: web.Request) -> web.StreamResponse:
@@ -133,7 +131,7 @@ async def web_app_sign_in(request: web.Request) -> web.StreamResponse:
         raw, current=request.cookies.get(SESSION_COOKIE)
     )
     response = json_response(
-        {"next": landing(signed, kernel.access)}, headers={"Cache-Control": "no-store"}
+        {"next": first_page(signed.actor, kernel.access)}, headers={"Cache-Control": "no-store"}
     )
     set_session(response, signed, kernel.clock.now())
     return response
@@ -180,7 +178,7 @@ async def link_sign_in(request: web.Request) -> web.StreamResponse:
     signed = await kernel.get(DashboardRules).sign_in_with_link(code)
     # 303 after a POST from this site's own page: the next GET is same-site, so the
     # SameSite=Strict cookie goes with it (a redirect from another site would drop it).
-    response = see_other(landing(signed, kernel.access))
+    response = see_other(first_page(signed.actor, kernel.access))
     set_session(response, signed, kernel.clock.now())
     return response
 
