@@ -28,8 +28,9 @@ USER ayilbot
 WORKDIR /data
 # The database, its WAL, the daily backups and the media folder.
 VOLUME ["/data"]
-# Webhook mode only: `run --webhook URL --port 8443`, published to the reverse proxy.
-EXPOSE 8443
+# The dashboard beside polling (AYILBOT_WEB_PORT); in webhook mode (`run --webhook URL
+# --port 8443`) the updates and the dashboard share 8443. Publish one to the reverse proxy.
+EXPOSE 8080 8443
 # Healthy once the first getUpdates succeeded; at start Telegram may be retried for up to
 # AYILBOT_STARTUP_RETRY_SECONDS (300 s), hence the start period.
 HEALTHCHECK --interval=60s --timeout=15s --start-period=6m --retries=3 CMD ["ayilbot", "health"]

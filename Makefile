@@ -70,7 +70,7 @@ deploy-check: setup
 		echo "deploy-check: systemd-analyze not found, deploy/*.service not verified"; \
 	fi
 
-bench: setup
+bench: setup chromium
 	$(BIN)/python -m bench
 
 clean:

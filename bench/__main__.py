@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import digests, early_warning
+from bench import dashboard, digests, early_warning
 from bench.load import (
     BotProcess,
     Result,
@@ -162,6 +162,7 @@ async def main(quick: bool, only: Sequence[tuple[float, int]] = ()) -> str:
         "## Early warning: every place's signal\n\n| data | time |\n|---|---|\n"
         + "\n".join(warning)
     )
+    sections.append(await dashboard.run(10_000 if quick else dashboard.ROWS, 20 if quick else 40))
     return "\n\n".join(sections)
 
 
@@ -180,6 +181,22 @@ def write_results(text: str) -> None:
     )
 
 
+def write_section(text: str) -> None:
+    """Put one section (from `--dashboard`) into bench/RESULTS.md, replacing its last run."""
+    path = HERE / "RESULTS.md"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    title, _, body = text.partition("\n")
+    section = f"{title}\n\nRun {stamp} with `python -m bench --dashboard`.\n{body}"
+    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    start = current.find(title.split(" over ")[0])
+    if start == -1:
+        updated = current.rstrip("\n") + "\n\n" + section + "\n"
+    else:
+        end = current.find("\n## ", start + 1)
+        updated = current[:start] + section + ("\n" + current[end:] if end != -1 else "\n")
+    path.write_text(updated, encoding="utf-8")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="smaller loads, not recorded")
@@ -190,7 +207,17 @@ if __name__ == "__main__":
         metavar="RTT_MS:PEOPLE",
         help="only the interactive table at this level (repeatable), not recorded",
     )
+    parser.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="only the dashboard over 100,000 reports; its section of RESULTS.md is replaced",
+    )
     args = parser.parse_args()
+    if args.dashboard:
+        section = asyncio.run(dashboard.run(dashboard.ROWS, 40))
+        print(section)
+        write_section(section)
+        raise SystemExit(0)
     only = [(float(rtt), int(people)) for rtt, people in (lv.split(":") for lv in args.level)]
     report = asyncio.run(main(args.quick, only))
     print(report)

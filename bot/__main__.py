@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("role", choices=("coordinator", "admin"))
     invite.add_argument("scope")
     invite.add_argument("--bot-username", default="ayilbot")
+    from bot.cli_token import add_arguments as token_arguments
+
+    token_arguments(admin_sub.add_parser("token", help="read-only API tokens: create, revoke"))
     from bot.cli_export import add_arguments as export_arguments
 
     export_arguments(sub.add_parser("export", help="export a document: export practices ..."))

@@ -24,7 +24,7 @@ from bot.config import LANGUAGES
 from bot.i18n import LOCALE_DIR
 
 ROOT = LOCALE_DIR.parents[1]
-SOURCES = ("bot", "handlers")
+SOURCES = ("bot", "handlers", "web")
 MessageKey = tuple[str | None, str]  # (context, msgid)
 
 

@@ -54,6 +54,10 @@ async def _places(kernel: Kernel, args: argparse.Namespace) -> int:
 
 async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
     """Carry out one admin action; prints one line per result."""
+    if args.admin_command == "token":
+        from bot.cli_token import run_token
+
+        return await run_token(settings, args)
     db = await Database.open(settings.db_path)
     kernel = command_line_kernel(settings, db)
     users = UserRules(kernel)

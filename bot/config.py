@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 LANGUAGES = ("ky", "ru", "en")
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 # Where Litestream can replicate to (its replica types); a bare absolute path is a file replica.
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 REPLICA_SCHEMES = ("s3://", "sftp://", "file://", "gs://", "abs://", "webdav://", "nats://")
 
 
@@ -61,6 +62,18 @@ class Settings(BaseSettings):
     media_max_mb: int = Field(default=20, ge=1, le=2000, alias="AYILBOT_MEDIA_MAX_MB")
     organisation: str = Field(default="", max_length=200, alias="AYILBOT_ORGANISATION")
     letterhead_path: Path | None = Field(default=None, alias="AYILBOT_LETTERHEAD")
+    # The dashboard (#20): where its web server listens beside polling (0: no dashboard), the
+    # public address people open (behind the HTTPS reverse proxy), the map's tiles.
+    web_host: str = Field(default="127.0.0.1", alias="AYILBOT_WEB_HOST")
+    web_port: int = Field(default=8080, ge=0, le=65535, alias="AYILBOT_WEB_PORT")
+    web_url: str | None = Field(default=None, alias="AYILBOT_WEB_URL")
+    web_session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, alias="AYILBOT_WEB_SESSION_HOURS"
+    )
+    tile_url: str = Field(default=OSM_TILES, alias="AYILBOT_TILE_URL")
+    tile_attribution: str = Field(
+        default="© OpenStreetMap contributors", alias="AYILBOT_TILE_ATTRIBUTION"
+    )
 
     @field_validator(
         "backup_dir",
@@ -70,6 +83,7 @@ class Settings(BaseSettings):
         "offsite_copy",
         "media_folder",
         "letterhead_path",
+        "web_url",
         mode="before",
     )
     @classmethod
@@ -121,6 +135,24 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("web_url")
+    @classmethod
+    def _check_web_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError(
+                "expected the dashboard's public address, e.g. https://bot.example.org"
+            )
+        return value.rstrip("/")
+
+    @field_validator("tile_url")
+    @classmethod
+    def _check_tiles(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or "{z}" not in value:
+            raise ValueError("expected a tile URL template such as " + OSM_TILES)
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -176,6 +208,14 @@ class Settings(BaseSettings):
     def media_max_bytes(self) -> int:
         """The largest photo or voice note downloaded (AYILBOT_MEDIA_MAX_MB)."""
         return self.media_max_mb * 1024 * 1024
+
+    @property
+    def dashboard_url(self) -> str:
+        """The dashboard's address as people open it: AYILBOT_WEB_URL, else where it listens."""
+        if self.web_url:
+            return self.web_url
+        host = self.web_host if self.web_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.web_port}"
 
     @property
     def base_file_url(self) -> str:

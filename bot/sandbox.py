@@ -7,6 +7,10 @@ path is printed. Commands: /as leader, /as candidate, /as coordinator play ready
 (registered, the coordinator covering Batken oblast) and /as admin comes back; /as ID [LANG]
 plays anyone; /loc LAT LON shares a location, /photo PATH, /voice PATH and /doc PATH send
 files, /quit leaves. The sandbox speaks AYILBOT_DEFAULT_LANGUAGE, or the one `--lang` gives.
+
+The dashboard runs too (AYILBOT_WEB_PORT, 8080 unless set; 0 for none): a one-time link that
+signs in as the sandbox person is printed at start, /dashboard gives more, and its Mini App
+button prints the address Telegram would open, with initData signed by the local server.
 """
 
 from __future__ import annotations
@@ -20,14 +24,25 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import quote
+
+from aiohttp.web import AppRunner
 
 from bot.config import LANGUAGES, Settings
 from bot.core.kernel import Kernel
 from bot.i18n import N_, Tr, translator
 from bot.localapi import BotMessage, FakeUser, LocalBotApi
 from bot.logs import configure as configure_logs
-from bot.wiring import build_application, initialize_application, shutdown_application
+from bot.rules.dashboard import DashboardRules
+from bot.wiring import (
+    AyilApp,
+    build_application,
+    dashboard,
+    initialize_application,
+    shutdown_application,
+)
 from storage.users import RoleRepository, UserRepository
+from web.server import serve as serve_web
 
 SANDBOX_USER = 1
 BUTTON = re.compile(r"#(\d+)")  # a pressed button: digits alone are text, as in Telegram
@@ -172,7 +187,13 @@ class Terminal:
         if not 1 <= number <= len(self.last_buttons):
             self.say(N_("there is no button #{number}"), number=number)
             return
-        _label, target = self.last_buttons[number - 1]
+        label, target = self.last_buttons[number - 1]
+        mini_app = self.last_message.web_app_url(label) if self.last_message else None
+        if mini_app is not None:
+            # What Telegram would open: the Mini App with initData signed for this person.
+            signed = quote(self.server.web_app_init_data(self.user), safe="")
+            self.say(N_("the Mini App: {link}"), link=f"{mini_app}#tgWebAppData={signed}")
+            return
         if target is not None and target.startswith("http"):
             self.say(N_("a link: {link}"), link=target)
             return
@@ -267,6 +288,36 @@ def sandbox_settings(settings: Settings, server: LocalBotApi) -> Settings:
     )
 
 
+async def open_dashboard(app: AyilApp, settings: Settings, tr: Tr) -> AppRunner | None:
+    """Serve the dashboard and print a one-time link that signs in as the sandbox person."""
+    kernel = app.bot_data.kernel
+    if not settings.web_port:
+        return None
+    site = dashboard(app)
+    try:
+        runner = await serve_web(site, settings.web_host, settings.web_port)
+    except OSError as exc:
+        where = f"{settings.web_host}:{settings.web_port} ({exc.strerror})"
+        print(
+            tr.label(
+                N_("The dashboard did not start: {where}; set AYILBOT_WEB_PORT to a free port.")
+            ).format(where=where),
+            flush=True,
+        )
+        return None
+    rules = kernel.get(DashboardRules)
+    made = await rules.login_link(await kernel.actors.of_user(SANDBOX_USER))
+    line = N_(
+        "The dashboard, as user {user}: {url} (works once, for {minutes} minutes; /dashboard "
+        "in the chat gives another)."
+    )
+    print(
+        tr.label(line).format(user=SANDBOX_USER, url=made.url, minutes=made.minutes),
+        flush=True,
+    )
+    return runner
+
+
 def sandbox_log(settings: Settings) -> Path:
     """The sandbox's log file, beside its database: log lines stay out of the chat."""
     return settings.db_path.with_name("sandbox.log")
@@ -345,6 +396,7 @@ async def run_sandbox(settings: Settings, language: str | None = None) -> int:
     terminal = Terminal(server, admin, tr, sandbox_files(settings), kernel)
     terminal.played[SANDBOX_USER] = admin
     print(intro(tr, settings), flush=True)
+    web = await open_dashboard(app, local, tr)
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     threading.Thread(
         target=_read_lines, args=(asyncio.get_running_loop(), lines), daemon=True
@@ -360,6 +412,8 @@ async def run_sandbox(settings: Settings, language: str | None = None) -> int:
         await asyncio.sleep(0.5)  # let the last answer print before leaving
     finally:
         printer.cancel()
+        if web is not None:
+            await web.cleanup()
         await app.updater.stop()
         await app.stop()
         await shutdown_application(app)

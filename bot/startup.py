@@ -6,6 +6,9 @@ on stderr naming what to fix, so a service manager sees a failed unit, not an "a
 with nothing behind it. PTB's `run_polling` is not used: it ran post_init inside its own
 loop, and when that failed the database it had opened kept the process alive (#21); here every
 step is awaited in one place and everything opened is closed on the way out.
+
+The dashboard (#20) is served by this process: beside polling on AYILBOT_WEB_HOST and
+AYILBOT_WEB_PORT, and with a webhook on the webhook's own server and port.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
@@ -31,9 +35,18 @@ from bot.health import HEARTBEAT_JOB, Heartbeat, heartbeat_interval
 from bot.i18n import CatalogsNotCompiled, check_compiled
 from bot.rules.early_warning import SEVERITY_PATH, SeverityFileError, SignalConfig
 from bot.sdnotify import notify
-from bot.wiring import ALLOWED_UPDATES, AyilApp, build_application, tune_gc, webhook_secret
+from bot.wiring import (
+    ALLOWED_UPDATES,
+    AyilApp,
+    add_webhook,
+    build_application,
+    dashboard,
+    tune_gc,
+    webhook_secret,
+)
 from storage.db import Database, SchemaMismatch
 from storage.health import JobRun, record_beat
+from web.server import serve as serve_web
 
 log = logging.getLogger(__name__)
 
@@ -229,24 +242,45 @@ async def _run(
     )
     tune_gc()
     await app.start()
-    if webhook is None:
-        await app.updater.start_polling(
-            allowed_updates=ALLOWED_UPDATES,
-            error_callback=_on_poll_error,
-            timeout=long_poll_seconds(settings),
-        )
-    else:
-        assert settings.token is not None
-        await app.updater.start_webhook(
-            listen=webhook.listen,
-            port=webhook.port,
-            url_path=webhook.path,
-            webhook_url=webhook.url,
-            secret_token=webhook_secret(settings.token),
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        heartbeat.telegram_ok()  # setWebhook succeeded
-    await stop.wait()
+    try:
+        site = dashboard(app)
+    except ValueError as exc:  # a tile URL that cannot go into the CSP
+        raise StartupError(f"AYILBOT_TILE_URL: {exc}") from None
+    runner: web.AppRunner | None = None
+    try:
+        if webhook is None:
+            if settings.web_port:
+                runner = await listen(site, settings.web_host, settings.web_port, "AYILBOT_WEB")
+            await app.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=_on_poll_error,
+                timeout=long_poll_seconds(settings),
+            )
+        else:
+            # Telegram's updates and the dashboard on one server and port (README, "Webhooks,
+            # the dashboard and a reverse proxy").
+            assert settings.token is not None
+            secret = webhook_secret(settings.token)
+            add_webhook(site, app, webhook.path, secret)
+            runner = await listen(site, webhook.listen, webhook.port, "--listen/--port")
+            await app.bot.set_webhook(
+                url=webhook.url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
+            heartbeat.telegram_ok()  # setWebhook succeeded
+        await stop.wait()
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+
+
+async def listen(site: web.Application, host: str, port: int, setting: str) -> web.AppRunner:
+    """Serve the web application; StartupError naming the setting when the address is taken."""
+    try:
+        runner = await serve_web(site, host, port)
+    except OSError as exc:
+        raise StartupError(f"{setting}: cannot listen on {host}:{port}: {exc.strerror}") from None
+    log.info("dashboard listening", extra={"address": f"{host}:{port}"})
+    return runner
 
 
 def run(settings: Settings, webhook: Webhook | None = None) -> int:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
+from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -37,6 +38,8 @@ from bot.rules.users import sole_reporter_places
 from handlers.admin.feature import FEATURE as ADMIN
 from handlers.assessments.feature import FEATURE as ASSESSMENTS
 from handlers.common.feature import FEATURE as COMMON
+from handlers.dashboard.feature import FEATURE as DASHBOARD
+from handlers.dashboard.media import telegram_media
 from handlers.digests.feature import FEATURE as DIGESTS
 from handlers.dossier.feature import FEATURE as DOSSIER
 from handlers.early_warning.feature import FEATURE as EARLY_WARNING
@@ -60,10 +63,13 @@ from handlers.plumbing.processor import PerChatUpdateProcessor
 from handlers.plumbing.ratelimit import NotificationRateLimiter
 from handlers.plumbing.render import answer_stale
 from handlers.plumbing.watch import WatchedRequest
+from handlers.plumbing.webhook import webhook_route
 from handlers.practices.feature import FEATURE as PRACTICES
 from handlers.review.feature import FEATURE as REVIEW
 from handlers.stats.feature import FEATURE as STATS
 from storage.db import Database
+from web.app import dashboard_app
+from web.media import first_of, stored_media
 
 log = logging.getLogger(__name__)
 AyilApp = Application[Any, AppContext, dict[Any, Any], dict[Any, Any], BotData, Any]
@@ -87,6 +93,7 @@ FEATURES: tuple[Feature, ...] = (
     EXPORTS,
     DOSSIER,
     PLACES,
+    DASHBOARD,
     MEDIA,  # after every feature that stores files: its eraser sees theirs done
 )
 
@@ -259,6 +266,21 @@ async def publish_commands(app: AyilApp, settings: Settings) -> None:
                 await app.bot.set_my_commands(commands)
     except TelegramError as exc:
         log.warning("could not publish the command menu: %s", type(exc).__name__)
+
+
+def dashboard(app: AyilApp) -> web.Application:
+    """The dashboard's web application over the bot's kernel (issue #20).
+
+    Photos and voice notes come from the media store; one still waiting for its download is
+    fetched through Telegram's getFile.
+    """
+    kernel = app.bot_data.kernel
+    return dashboard_app(kernel, first_of(stored_media(kernel), telegram_media(app.bot)))
+
+
+def add_webhook(site: web.Application, app: AyilApp, path: str, secret: str) -> None:
+    """Telegram's webhook as a route of the dashboard's server: one server, one port."""
+    site.router.add_post("/" + path, webhook_route(app, secret))
 
 
 async def initialize_application(app: AyilApp) -> None:

@@ -111,8 +111,10 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
         await context.close()
 
 
-@pytest.fixture
-def page_log(page: Page) -> PageLog:
+# Async, so it runs in the session's loop: Playwright's `page.on` schedules a task there, and
+# a sync fixture would find no current loop once tests in loops of their own have run.
+@pytest_asyncio.fixture(loop_scope="session")
+async def page_log(page: Page) -> PageLog:
     """Start recording the page's errors; ask for it before the page navigates."""
     log = PageLog()
     page.on("console", log.on_console)

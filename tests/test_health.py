@@ -158,6 +158,7 @@ async def test_healthy_bot_then_read_only_database_then_a_hung_bot(
         "TELEGRAM_API_BASE_URL": server.base_url,
         "AYILBOT_DB": str(db),
         "AYILBOT_HEALTH_MAX_AGE": "3",  # a heartbeat each second, long polls of one second
+        "AYILBOT_WEB_PORT": "0",  # no dashboard: this test asks `ayilbot health`
     }
     ours: dict[str, Any] = {k: v for k, v in env.items() if k.startswith("AYILBOT_")}
     settings = Settings(_env_file=None, **ours)  # type: ignore[call-arg]

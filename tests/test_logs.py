@@ -104,7 +104,13 @@ def test_library_noise_is_lowered_to_warnings(out: io.StringIO) -> None:
 @pytest.mark.timeout(90)
 def test_the_sandbox_writes_its_log_to_a_file_not_into_the_chat(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AYILBOT_"))}
-    env.update({"AYILBOT_DB": str(tmp_path / "ayilbot.db"), "TELEGRAM_BOT_TOKEN": ""})
+    env.update(
+        {
+            "AYILBOT_DB": str(tmp_path / "ayilbot.db"),
+            "TELEGRAM_BOT_TOKEN": "",
+            "AYILBOT_WEB_PORT": "0",  # no dashboard: this test is about the log
+        }
+    )
     term = Pty([sys.executable, "-m", "bot", "sandbox", "--lang", "en"], env)
     try:
         term.expect("Send /start to begin")

@@ -4,13 +4,49 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def signs_in_as_an_administrator(link: str) -> bool:
+    """Use the sandbox's dashboard link as a browser's button does; whether the session it
+    gives opens the map (an administrator's, every report)."""
+    base, code = link.rsplit("/login/", 1)
+    form = urllib.parse.urlencode({"code": code}).encode()
+    opener = urllib.request.build_opener(NoRedirect())
+    try:
+        opener.open(base + "/login", data=form, timeout=10)
+    except urllib.error.HTTPError as answer:
+        if answer.code != 303:
+            return False
+        cookie = answer.headers["Set-Cookie"].split(";", 1)[0]
+    else:
+        return False
+    request = urllib.request.Request(base + "/map", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=10) as page:
+        return page.status == 200 and 'id="map"' in page.read().decode()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
 
 
 class Pty:
@@ -54,14 +90,28 @@ class Pty:
 
 def sandbox_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AYILBOT_"))}
-    env.update({"AYILBOT_DB": str(tmp_path / "ayilbot.db"), "TELEGRAM_BOT_TOKEN": ""})
+    env.update(
+        {
+            "AYILBOT_DB": str(tmp_path / "ayilbot.db"),
+            "TELEGRAM_BOT_TOKEN": "",
+            "AYILBOT_WEB_PORT": str(free_port()),
+        }
+    )
     return env
 
 
 def test_sandbox_onboarding_in_russian(tmp_path: Path) -> None:
-    term = Pty([sys.executable, "-m", "bot", "run"], sandbox_env(tmp_path))
+    env = sandbox_env(tmp_path)
+    port = env["AYILBOT_WEB_PORT"]
+    term = Pty([sys.executable, "-m", "bot", "run"], env)
     try:
         term.expect("/start")
+        term.expect("/login/")
+        start = term.seen.rindex("http", 0, term.seen.index("/login/"))
+        term.expect("\n", since=start)  # the whole link has arrived
+        link = re.search(r"http://127\.0\.0\.1:\d+/login/\S+", term.seen[start:])
+        assert link is not None and link.group().startswith(f"http://127.0.0.1:{port}/")
+        assert signs_in_as_an_administrator(link.group())
         term.send("/start")
         term.expect("[#2] Русский")
         term.send("#2")

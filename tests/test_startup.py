@@ -29,9 +29,11 @@ from tests.test_webhook import free_port
 
 
 def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    """The environment without ayilbot or Telegram settings, a database in tmp_path."""
+    """The environment without ayilbot or Telegram settings, a database in tmp_path, and the
+    dashboard on a free port (tests run beside each other on one machine)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AYILBOT_"))}
-    return env | {"AYILBOT_DB": str(tmp_path / "ayilbot.db")} | values
+    ours = {"AYILBOT_DB": str(tmp_path / "ayilbot.db"), "AYILBOT_WEB_PORT": str(free_port())}
+    return env | ours | values
 
 
 def broken_gazetteer(tmp_path: Path) -> tuple[Path, int]:
@@ -130,6 +132,26 @@ async def test_telegram_unreachable_is_retried_then_exits_1_with_a_clear_line(
     assert TOKEN not in "\n".join(lines)
 
 
+@pytest.mark.timeout(30)
+async def test_a_taken_dashboard_port_exits_1_with_a_line_naming_the_setting(
+    tmp_path: Path, server: LocalBotApi
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = bot_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=server.base_url,
+            AYILBOT_WEB_PORT=str(port),
+        )
+        code, lines = await run_bot(env, tmp_path, timeout=25)
+    assert code == 1, lines
+    assert lines[-1].startswith(f"ayilbot: AYILBOT_WEB: cannot listen on 127.0.0.1:{port}: ")
+    assert server.calls_of("getUpdates") == []  # it never started polling
+
+
 @pytest.mark.timeout(20)
 async def test_a_refused_token_exits_1_without_printing_it(
     tmp_path: Path, server: LocalBotApi
@@ -174,6 +196,10 @@ async def test_systemd_hears_ready_after_the_first_getupdates_then_watchdog_and_
     try:
         await asyncio.wait_for(hear("READY=1"), 40)
         assert server.calls_of("getUpdates"), "READY=1 came before any getUpdates"
+        # The dashboard is served beside polling, by the same process.
+        async with aiohttp.ClientSession() as http:
+            page = await http.get(f"http://127.0.0.1:{env['AYILBOT_WEB_PORT']}/app")
+            assert page.status == 200 and "miniapp.js" in await page.text()
         await asyncio.wait_for(hear("WATCHDOG=1"), 10)
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(hear("STOPPING=1"), 10)
@@ -244,7 +270,16 @@ async def test_webhook_mode_is_ready_once_set_answers_updates_and_stays_healthy(
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
             assert sent.status == 200
+            forged = await http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+            )
+            assert forged.status == 403
         assert "/menu" in (await server.next_message(user)).text
+        # The dashboard answers on the webhook's own server and port.
+        async with aiohttp.ClientSession() as http:
+            page = await http.get(f"http://127.0.0.1:{port}/app")
+            assert page.status == 200 and "miniapp.js" in await page.text()
+            assert (await http.get(f"http://127.0.0.1:{port}/healthz")).status in (200, 503)
         await asyncio.sleep(1.5)  # a heartbeat with getWebhookInfo
         health = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "health", env=env, stdout=asyncio.subprocess.PIPE

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_PREFIX = "/static/"
@@ -126,10 +127,14 @@ def add_security_headers(app: web.Application, policy: str) -> None:
 
 
 def create_app(
-    *, tile_url: str | None = None, frame_ancestors: Sequence[str] = ()
+    *,
+    tile_url: str | None = None,
+    frame_ancestors: Sequence[str] = (),
+    middlewares: Sequence[Middleware] = (),
+    client_max_size: int = 1024**2,
 ) -> web.Application:
     """An aiohttp application serving web/static/ under the security headers; pages join it."""
-    app = web.Application()
+    app = web.Application(middlewares=middlewares, client_max_size=client_max_size)
     add_security_headers(app, content_security_policy(tile_url, frame_ancestors))
     add_static_routes(app)
     return app

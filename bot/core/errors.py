@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.db import StorageUnavailable
 
-__all__ = ["NotAllowed", "NotRegistered", "StaleButton", "StorageUnavailable"]
+__all__ = ["NotAllowed", "NotRegistered", "StaleButton", "StorageUnavailable", "UnknownValue"]
 
 
 class NotAllowed(Exception):
@@ -25,3 +25,12 @@ class StaleButton(Exception):
     Also raised for a record that does not exist *or* is out of the person's reach: both get
     the same answer, so ids cannot be probed.
     """
+
+
+class UnknownValue(Exception):
+    """A filter or parameter names a value that does not exist for this person (a web surface
+    answers 400): an unknown resource, a place outside her reach, a date that is no date."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name

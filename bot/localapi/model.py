@@ -131,12 +131,27 @@ class BotMessage:
 
     @property
     def buttons(self) -> list[list[tuple[str, str | None]]]:
-        """Inline keyboard rows as (text, callback_data or url)."""
+        """Inline keyboard rows as (text, callback_data, url or a Mini App's url)."""
         rows = (self.reply_markup or {}).get("inline_keyboard") or []
         return [
-            [(b.get("text", ""), b.get("callback_data", b.get("url"))) for b in row]
+            [
+                (
+                    b.get("text", ""),
+                    b.get("callback_data", b.get("url", (b.get("web_app") or {}).get("url"))),
+                )
+                for b in row
+            ]
             for row in rows
         ]
+
+    def web_app_url(self, label: str) -> str | None:
+        """The Mini App address of the inline button with this text, if it opens one."""
+        rows = (self.reply_markup or {}).get("inline_keyboard") or []
+        for button in (b for row in rows for b in row):
+            if button.get("text") == label and isinstance(button.get("web_app"), dict):
+                url = button["web_app"].get("url")
+                return url if isinstance(url, str) else None
+        return None
 
     @property
     def flat_buttons(self) -> list[tuple[str, str | None]]:

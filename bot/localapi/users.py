@@ -171,6 +171,10 @@ class PlayedUsers:
             content["caption"] = caption
         return self._user_message(user, chat, content)
 
+    def keep_file(self, kind: str, data: bytes, filename: str, mime_type: str) -> str:
+        """A file a user sent earlier, held by the server: its file_id, for getFile."""
+        return self._state.files.store(kind, data, filename, mime_type).file_id
+
     async def send_voice(
         self,
         user: FakeUser,

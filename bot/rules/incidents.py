@@ -8,7 +8,7 @@ the report's aiyl aimak, rayon or oblast within the person's `Reach`). Review it
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from bot.core.access import Actor, Permission, Reach, scopes_from_roles
-from bot.core.errors import StaleButton
+from bot.core.errors import StaleButton, UnknownValue
 from bot.core.kernel import Kernel
 from bot.core.notices import Delivery, Recipient
 from bot.core.text import N_
@@ -24,21 +24,26 @@ from bot.forms.engine import FormEngine, FormSpec, Submitted
 from bot.forms.incident import (
     ACTORS,
     EVENT_TYPES,
+    EVENTS,
     FOLLOWUP_OUTCOMES,
     INCIDENT,
     OTHER,
     REPORT_UPDATE,
+    RESOURCES,
     picked_village,
     report_place,
 )
-from bot.forms.incident_labels import report_number
+from bot.forms.incident_labels import REVIEW_STATUSES, report_number
 from bot.forms.kinds import Env, Invalid
 from bot.forms.view import FormView
 from bot.gazetteer import Place
 from bot.records.core import Draft, Role, User
+from bot.records.dashboard import Box, MapRow, PlaceCount, ReportFilter, ReportSort
 from bot.records.incidents import Incident, IncidentAttachment, IncidentUpdate, NewIncident
+from bot.rules.paging import Paging
 from storage.audit import AuditRepository
 from storage.connection import Connection
+from storage.incident_queries import IncidentQueryRepository
 from storage.incidents import (
     IncidentAttachmentRepository,
     IncidentRepository,
@@ -187,6 +192,112 @@ class Audience:
     user_ids: tuple[int, ...] = ()
 
 
+# ---------------------------------------------------------------------- the dashboard's records
+
+TABLE_PAGE = 50  # rows of the dashboard's reports table
+API_PAGE = 500  # the most reports one API call returns
+# The map shows every report as its own marker (clustered in the browser) while the filter
+# holds at most this many; beyond it, counts per place, and markers again once zoomed into a
+# part of the country that holds at most this many (bench/RESULTS.md, "Dashboard").
+MAP_POINTS = 3000
+AIMAK_ZOOM = 8.0  # from this zoom the counts are per aiyl aimak, below it per rayon
+DETAIL_ZOOM = 10.0  # from this zoom the markers of the visible part are shown
+FILTER_REVIEWS = tuple(o.value for o in REVIEW_STATUSES)
+FILTER_RESOURCES = tuple(o.value for o in RESOURCES)
+FILTER_EVENTS = tuple(o.value for o in EVENTS)
+
+
+@dataclass(frozen=True, slots=True)
+class FilterChoices:
+    """What the filter bar offers this reader: places drill down from the top of her reach."""
+
+    trail: tuple[Place, ...]  # the chosen place's ancestors in reach, top first, and it
+    children: tuple[Place, ...]  # what lies one level below the chosen place (or the top)
+    resources: tuple[str, ...]
+    events: tuple[str, ...]
+    reviews: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLine:
+    """A row of the reports table."""
+
+    incident: Incident
+    places: tuple[Place, ...]  # its place and those above it, most precise first
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    """A page of the reports in reach that pass the filter, in the order asked for."""
+
+    lines: tuple[ReportLine, ...]
+    paging: Paging
+    sort: ReportSort
+    descending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MapPoint:
+    """One report on the map: its pin (rounded unless exact pins may be seen) or its place."""
+
+    id: int
+    lat: float
+    lon: float
+    resource: str
+    event: str
+    review: str
+    urgent: bool
+    state: str | None  # its aiyl aimak's early-warning state: rising | calming | None
+
+
+@dataclass(frozen=True, slots=True)
+class MapGroup:
+    """Reports counted at one place (a rayon or an aiyl aimak), at its centre."""
+
+    code: str | None  # None: reports without a place, counted at their rounded pin
+    place: Place | None
+    lat: float
+    lon: float
+    reports: int
+    resources: Mapping[str, int]
+    states: Mapping[str, int]  # by early-warning state ("" for none)
+
+
+@dataclass(frozen=True, slots=True)
+class MapData:
+    """What the map shows: markers, or counts per place when there are too many."""
+
+    total: int  # reports in reach that pass the filter
+    level: str  # points | rayon | aiyl_aimak
+    points: tuple[MapPoint, ...]
+    groups: tuple[MapGroup, ...]
+    unplaced: int  # of those drawn: reports with neither a pin nor a located place
+    complete: bool  # everything that passes the filter is here: moving the map changes nothing
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDecision:
+    """One step of a report's review, as audited."""
+
+    at: datetime
+    from_status: str | None
+    to_status: str | None
+    reason: str | None  # a rejection's reason code (and typed text), or a question
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPage:
+    """A report for the dashboard: every answer, its history, its review, its files.
+
+    `card.reporter` holds a name only for a named report: an anonymous reporter is never
+    named on the dashboard, to anyone.
+    """
+
+    card: ReportCard
+    decisions: tuple[ReviewDecision, ...]
+    duplicate_of_visible: bool  # the original of a duplicate lies in reach (link to it)
+
+
 # ---------------------------------------------------------------------- rules
 
 
@@ -197,6 +308,9 @@ class IncidentRules:
         self.kernel = kernel
         # Called after commit with the number of a new or updated report (early warning).
         self.on_incident_changed: list[Callable[[int], Awaitable[None]]] = []
+        # Places' coordinates up the chain, by code (the map asks for the same few often).
+        self._locations: dict[str, tuple[float, float] | None] = {}
+        self._located_places: list[tuple[str, float, float]] = []
 
     def specs(self) -> dict[str, FormSpec]:
         """The report form and the reporter's news about it."""
@@ -725,6 +839,310 @@ class IncidentRules:
         """For /deleteme: reports stay for the community's record, without the person's id."""
         await IncidentRepository(conn).forget_reporter(reporter_id=user_id)
         await IncidentUpdateRepository(conn).forget_author(author_id=user_id)
+
+    # ------------------------------------------------------------------ the dashboard and API
+
+    def _require_reports(self, actor: Actor) -> Reach:
+        """The reach whose reports a reader lists: review_incidents, as the chat's review."""
+        self.kernel.access.require(actor, Permission.REVIEW_INCIDENTS)
+        return actor.reach
+
+    def filter_choices(self, actor: Actor, place: str | None = None) -> FilterChoices:
+        """The filter bar for this reader, drilled down to `place` (checked as `check`)."""
+        reach = self._require_reports(actor)
+        gazetteer = self.kernel.gazetteer
+        trail: tuple[Place, ...] = ()
+        if place is not None:
+            self._check_place(reach, place)
+            trail = tuple(
+                p for p in reversed(gazetteer.ancestors(place)) if reach.covers_place(p.code)
+            )
+            children = [p for p in gazetteer.children(place) if p.level != "village"]
+        elif reach.everything:
+            children = gazetteer.top_level()
+        else:
+            children = [
+                p
+                for p in (gazetteer.get(code) for code in sorted(reach.places))
+                if p is not None
+                and p.level != "village"
+                and (p.parent is None or not reach.covers_place(p.parent))
+            ]
+        return FilterChoices(
+            trail=trail,
+            children=tuple(children),
+            resources=FILTER_RESOURCES,
+            events=FILTER_EVENTS,
+            reviews=FILTER_REVIEWS,
+        )
+
+    def check(self, actor: Actor, where: ReportFilter) -> None:
+        """UnknownValue for a value the filter bar never offers this reader."""
+        reach = self._require_reports(actor)
+        if where.place is not None:
+            self._check_place(reach, where.place)
+        for name, value, known in (
+            ("resource", where.resource, FILTER_RESOURCES),
+            ("event", where.event, FILTER_EVENTS),
+            ("review", where.review, FILTER_REVIEWS),
+        ):
+            if value is not None and value not in known:
+                raise UnknownValue(name)
+
+    def _check_place(self, reach: Reach, code: str) -> None:
+        """A place the filter may name: an oblast, rayon or aiyl aimak within reach."""
+        place = self.kernel.gazetteer.get(code)
+        if place is None or place.level == "village" or not reach.covers_place(place.code):
+            raise UnknownValue("place")
+
+    async def report_table(
+        self,
+        actor: Actor,
+        where: ReportFilter,
+        *,
+        sort: ReportSort = ReportSort.NUMBER,
+        descending: bool = True,
+        page: int = 0,
+        per_page: int = TABLE_PAGE,
+    ) -> ReportTable:
+        """A page of the reports in reach that pass the filter, sorted."""
+        self.check(actor, where)
+        codes = actor.reach.place_codes
+        async with self.kernel.db.reading() as conn:
+            queries = IncidentQueryRepository(conn)
+            paging = Paging.of(await queries.count(codes=codes, where=where), page, per_page)
+            found = await queries.page(
+                codes=codes,
+                where=where,
+                sort=sort,
+                descending=descending,
+                limit=per_page,
+                offset=paging.offset,
+            )
+        lines = tuple(ReportLine(i, self.places(i)) for i in found)
+        return ReportTable(lines, paging, sort, descending)
+
+    async def reports_after(
+        self, actor: Actor, where: ReportFilter, *, after: int = 0, limit: int = API_PAGE
+    ) -> tuple[Incident, ...]:
+        """Reports in reach that pass the filter, numbered above `after` (the API's pages)."""
+        self.check(actor, where)
+        async with self.kernel.db.reading() as conn:
+            found = await IncidentQueryRepository(conn).after(
+                codes=actor.reach.place_codes,
+                where=where,
+                after_id=after,
+                limit=min(max(limit, 1), API_PAGE),
+            )
+        return tuple(self.for_reader(actor, i) for i in found)
+
+    def for_reader(self, actor: Actor, incident: Incident) -> Incident:
+        """A report as a list or feed gives it: the pin rounded unless exact pins may be
+        seen, and no reporter: neither id nor pseudonym leaves through a list."""
+        exact = self.kernel.access.allows(actor, Permission.SEE_EXACT_COORDINATES)
+        pin = self._coordinates(incident, exact=exact)
+        return replace(
+            incident,
+            reporter_id=None,
+            reporter_pseudonym=None,
+            reporter_role=None if incident.anonymous else incident.reporter_role,
+            draft_id="",
+            latitude=pin[0] if pin else None,
+            longitude=pin[1] if pin else None,
+        )
+
+    def position(self, actor: Actor, incident: Incident) -> tuple[float, float] | None:
+        """Where the map and the feed put a report: its pin as the reader may see it, or its
+        place's coordinates (or those of the nearest place above with some)."""
+        exact = self.kernel.access.allows(actor, Permission.SEE_EXACT_COORDINATES)
+        return self._coordinates(incident, exact=exact) or self._located(incident.place_code)
+
+    def _located(self, code: str | None) -> tuple[float, float] | None:
+        """A place's coordinates up the chain (gazetteer.locate), remembered per code."""
+        if code is None:
+            return None
+        if code not in self._locations:
+            found = self.kernel.gazetteer.locate(code)
+            self._locations[code] = (found.lat, found.lon) if found is not None else None
+        return self._locations[code]
+
+    def _places_within(self, box: Box) -> list[str]:
+        """Codes of the oblasts, rayons and aiyl aimaks whose coordinates lie in the box."""
+        if not self._located_places:
+            for place in self.kernel.gazetteer:
+                where = self._located(place.code) if place.level != "village" else None
+                if where is not None:
+                    self._located_places.append((place.code, *where))
+        return [code for code, lat, lon in self._located_places if box.contains(lat, lon)]
+
+    async def map_data(
+        self,
+        actor: Actor,
+        where: ReportFilter,
+        *,
+        zoom: float = 0.0,
+        box: Box | None = None,
+        states: Mapping[str, str] | None = None,
+    ) -> MapData:
+        """The map's reports in reach that pass the filter: every one while there are at
+        most MAP_POINTS (in the whole filter, or in the box once zoomed in to DETAIL_ZOOM),
+        else counts per aiyl aimak (from AIMAK_ZOOM) or per rayon. `states`: early-warning
+        states by aiyl aimak, to colour by."""
+        self.check(actor, where)
+        states = states or {}
+        codes = actor.reach.place_codes
+        async with self.kernel.db.reading() as conn:
+            queries = IncidentQueryRepository(conn)
+            total = await queries.count(codes=codes, where=where)
+            if total <= MAP_POINTS:
+                rows = await queries.map_rows(codes=codes, where=where, limit=MAP_POINTS)
+                return self._points(actor, total, rows, states, complete=True)
+            if box is not None and zoom >= DETAIL_ZOOM:
+                inside = self._places_within(box)
+                shown = await queries.count_within(
+                    codes=codes, where=where, within=box, places_within=inside
+                )
+                if shown <= MAP_POINTS:
+                    rows = await queries.map_rows(
+                        codes=codes,
+                        where=where,
+                        within=box,
+                        places_within=inside,
+                        limit=MAP_POINTS,
+                    )
+                    return self._points(actor, total, rows, states, complete=False)
+            counts = await queries.place_counts(codes=codes, where=where)
+        level = "aiyl_aimak" if zoom >= AIMAK_ZOOM else "rayon"
+        return self._groups(total, counts, level, states)
+
+    def _points(
+        self,
+        actor: Actor,
+        total: int,
+        rows: Iterable[MapRow],
+        states: Mapping[str, str],
+        *,
+        complete: bool,
+    ) -> MapData:
+        exact = self.kernel.access.allows(actor, Permission.SEE_EXACT_COORDINATES)
+        digits = self.kernel.settings.coordinate_precision
+        points = []
+        unplaced = 0
+        for row in rows:
+            if row.latitude is not None and row.longitude is not None:
+                at: tuple[float, float] | None = (row.latitude, row.longitude)
+                if not exact:
+                    at = (round(row.latitude, digits), round(row.longitude, digits))
+            else:
+                at = self._located(row.place_code)
+            if at is None:
+                unplaced += 1
+                continue
+            state = states.get(row.aimak) if row.aimak else None
+            points.append(
+                MapPoint(row.id, *at, row.resource, row.event, row.review, row.urgent, state)
+            )
+        points.sort(key=lambda p: p.id)
+        return MapData(total, "points", tuple(points), (), unplaced, complete)
+
+    def _groups(
+        self, total: int, counts: Iterable[PlaceCount], level: str, states: Mapping[str, str]
+    ) -> MapData:
+        gazetteer = self.kernel.gazetteer
+        merged: dict[tuple[str | None, float | None, float | None], dict[str, Any]] = {}
+        unplaced = 0
+        for count in counts:
+            code = count.place_code
+            if code is not None and level == "rayon" and code in gazetteer:
+                code = (gazetteer.rayon_of(code) or gazetteer[code]).code
+            at = self._located(code) if code is not None else None
+            if code is not None and at is None:
+                unplaced += count.reports
+                continue
+            if code is None:
+                if count.latitude is None or count.longitude is None:
+                    unplaced += count.reports
+                    continue
+                at = (count.latitude, count.longitude)
+            assert at is not None
+            key: tuple[str | None, float | None, float | None] = (
+                (None, *at) if code is None else (code, None, None)
+            )
+            group = merged.setdefault(key, {"at": at, "reports": 0, "resources": {}, "states": {}})
+            group["reports"] += count.reports
+            resources: dict[str, int] = group["resources"]
+            resources[count.resource] = resources.get(count.resource, 0) + count.reports
+            state = states.get(count.place_code or "", "")
+            group["states"][state] = group["states"].get(state, 0) + count.reports
+        groups = [
+            MapGroup(
+                code=code,
+                place=gazetteer.get(code) if code else None,
+                lat=values["at"][0],
+                lon=values["at"][1],
+                reports=values["reports"],
+                resources=values["resources"],
+                states=values["states"],
+            )
+            for (code, _, _), values in merged.items()
+        ]
+        groups.sort(key=lambda g: (-g.reports, g.code or ""))
+        return MapData(total, level, (), tuple(groups), unplaced, complete=False)
+
+    def places_in_reach(self, actor: Actor) -> tuple[Place, ...]:
+        """The oblasts, rayons and aiyl aimaks whose reports the reader sees, in file order."""
+        reach = self._require_reports(actor)
+        return tuple(
+            p for p in self.kernel.gazetteer if p.level != "village" and reach.covers_place(p.code)
+        )
+
+    async def counts_by_place(self, actor: Actor, where: ReportFilter) -> dict[str, int]:
+        """Reports that pass the filter, counted at their place and at each place above it."""
+        self.check(actor, where)
+        async with self.kernel.db.reading() as conn:
+            counts = await IncidentQueryRepository(conn).place_counts(
+                codes=actor.reach.place_codes, where=where
+            )
+        gazetteer = self.kernel.gazetteer
+        totals: dict[str, int] = {}
+        for count in counts:
+            if count.place_code is None or count.place_code not in gazetteer:
+                continue
+            for place in gazetteer.ancestors(count.place_code):
+                totals[place.code] = totals.get(place.code, 0) + count.reports
+        return totals
+
+    async def report_page(self, actor: Actor, number: int) -> ReportPage:
+        """A report in reach with its history and review; one out of reach is a missing one."""
+        loaded = await self._in_reach(actor, number)
+        card = await self.card(loaded, actor, reviewer=True)
+        if card.incident.anonymous:
+            card = replace(card, reporter=None)
+        async with self.kernel.db.reading() as conn:
+            entries = await AuditRepository(conn).for_entity(entity=ENTITY, entity_id=str(number))
+            original = card.incident.duplicate_of
+            found = await IncidentRepository(conn).get(incident_id=original) if original else None
+        decisions = tuple(
+            ReviewDecision(e.at, e.from_value, e.to_value, e.reason)
+            for e in entries
+            if e.action == "review"
+        )
+        return ReportPage(card, decisions, found is not None and self.may_review(actor, found))
+
+    async def report_file(self, actor: Actor, number: int, index: int) -> IncidentAttachment:
+        """The index-th photo or voice note of a report in reach (the dashboard shows it)."""
+        loaded = await self._in_reach(actor, number)
+        if not 0 <= index < len(loaded.attachments):
+            raise StaleButton
+        return loaded.attachments[index]
+
+    async def _in_reach(self, actor: Actor, number: int) -> Loaded:
+        """A report the actor reviews; one missing or out of reach is StaleButton alike."""
+        self._require_reports(actor)
+        loaded = await self.read(number, visible=lambda i: self.may_review(actor, i))
+        if loaded is None:
+            raise StaleButton
+        return loaded
 
 
 def _actor_name(kind: Any, typed: Any) -> str | None:

@@ -261,6 +261,39 @@ class ElectionResults:
     summary: ElectionSummary
 
 
+@dataclass(frozen=True, slots=True)
+class TrackRow:
+    """How far the needs of one place or one topic got (the dashboard's track table)."""
+
+    key: str | None  # the aiyl aimak's code or the topic; None: needs without a place
+    place: Place | None
+    funnel: Funnel
+
+
+@dataclass(frozen=True, slots=True)
+class NeedPoint:
+    """A need on the dashboard's map, at its aiyl aimak's centre: counts, never its author."""
+
+    id: int
+    lat: float
+    lon: float
+    topic: str
+    stage: str
+    women: int
+    place: Place | None
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsTrack:
+    """The track raised -> in the plan -> budgeted -> implemented, by place and by topic."""
+
+    funnel: Funnel
+    by_place: tuple[TrackRow, ...]  # most needs first
+    by_topic: tuple[TrackRow, ...]  # in the need form's order
+    points: tuple[NeedPoint, ...]
+    unplaced: int  # needs whose place has no coordinates
+
+
 # ------------------------------------------------------------------------------ the funnel
 
 
@@ -758,6 +791,44 @@ class NeedRules:
             raise StaleButton
         needs = [n for n in await self.visible_needs(actor) if n.topic == topic]
         return TopicNeeds(topic, self._items(needs))
+
+    async def track(self, actor: Actor) -> NeedsTrack:
+        """The dashboard's needs page and map: the track with som, by place and topic."""
+        needs = [n for n in await self.visible_needs(actor) if n.joined_to is None]
+        by_place: dict[str | None, list[Need]] = defaultdict(list)
+        for need in needs:
+            by_place[need.place_code].append(need)
+        places = sorted(
+            (
+                TrackRow(code, self._place(code), funnel_of(group))
+                for code, group in by_place.items()
+            ),
+            key=lambda row: (-row.funnel.total, row.key or "~"),
+        )
+        topics = [
+            TrackRow(topic, None, funnel_of(group))
+            for topic in TOPIC_ORDER
+            if (group := [n for n in needs if n.topic == topic])
+        ]
+        points, unplaced = [], 0
+        gazetteer = self.kernel.gazetteer
+        for need in needs:
+            found = gazetteer.locate(need.place_code) if need.place_code else None
+            if found is None:
+                unplaced += 1
+                continue
+            points.append(
+                NeedPoint(
+                    need.id,
+                    found.lat,
+                    found.lon,
+                    need.topic,
+                    need.stage,
+                    need.women,
+                    self._place(need.place_code),
+                )
+            )
+        return NeedsTrack(funnel_of(needs), tuple(places), tuple(topics), tuple(points), unplaced)
 
     # personal data -----------------------------------------------------------------------
 

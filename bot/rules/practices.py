@@ -55,6 +55,7 @@ from storage.users import RoleRepository, UserRepository
 PER_PAGE = 5  # one screen on a small phone
 DIGEST_APPROVED = 5  # practices approved in the week, named in the coordinator digest
 DIGEST_HELPFUL = 3
+SHELF = 20  # practices per topic on the dashboard
 SEARCHES_KEPT = timedelta(days=2)
 EDITABLE = ("pending", "changes")
 
@@ -278,6 +279,15 @@ class ContactShared:
     """To the author, when both agreed: how to reach the person who asked."""
 
     asker: Contact
+
+
+@dataclass(frozen=True, slots=True)
+class Shelf:
+    """The approved practices of one topic a person may see, most "helped me" first."""
+
+    topic: str
+    lines: tuple[Line, ...]
+    total: int  # of the topic; `lines` holds at most SHELF of them
 
 
 def viewer_of(actor: Actor) -> Viewer:
@@ -643,6 +653,20 @@ class PracticeRules:
             waiting=waiting,
             may_export=self.kernel.access.allows(actor, Permission.EXPORT),
         )
+
+    async def shelves(self, actor: Actor) -> tuple[Shelf, ...]:
+        """The dashboard's practices: what the person may see, by topic, most useful first."""
+        viewer = self.viewer(actor)
+        shelves = []
+        async with self.kernel.db.reading() as conn:
+            repo = PracticeRepository(conn)
+            for topic in TOPIC_LABELS:
+                where = Filter(topic=topic)
+                total = await repo.count_visible(viewer, where)
+                if total:
+                    found = await repo.visible(viewer, where, sort="useful", limit=SHELF)
+                    shelves.append(Shelf(topic, self._lines(found), total))
+        return tuple(shelves)
 
     def topic_filter(self, actor: Actor, *, region: str | None, order: Order) -> TopicFilter:
         """The topic filter's question."""

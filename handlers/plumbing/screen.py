@@ -20,6 +20,7 @@ class Button:
     text: str
     data: str | None = None
     url: str | None = None
+    web_app: str | None = None  # a Mini App's address: Telegram opens it with signed initData
 
     def __post_init__(self) -> None:
         if self.data is not None and len(self.data.encode()) > CALLBACK_DATA_LIMIT:
