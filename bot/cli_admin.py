@@ -114,6 +114,7 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
             assert scope is not None
             code = await users.create_invite(OPERATOR, args.role, scope)
             print(f"https://t.me/{args.bot_username}?start={code}")
+            print(f"works once, until the end of {users.valid_until().isoformat()}")
         return 0
     except (BadScope, LookupError, ValueError) as exc:
         print(f"ayilbot admin: {exc}")

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     media_retention_days: int = Field(default=0, ge=0, alias="AYILBOT_MEDIA_RETENTION_DAYS")
     backup_dir: Path | None = Field(default=None, alias="AYILBOT_BACKUP_DIR")
     backup_keep: int = Field(default=7, ge=1, alias="AYILBOT_BACKUP_KEEP")  # days
+    # An invitation link (/invite, `ayilbot admin invite`) works this many days, once.
+    invite_days: int = Field(default=14, ge=1, le=365, alias="AYILBOT_INVITE_DAYS")
     # Running it for months (#21): data overrides, start-up, logs, health, replication.
     gazetteer_path: Path | None = Field(default=None, alias="AYILBOT_GAZETTEER")
     severity_path: Path | None = Field(default=None, alias="AYILBOT_SEVERITY")

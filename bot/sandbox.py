@@ -80,8 +80,8 @@ PEOPLE: dict[str, ReadyPerson] = {
         4,
         "Гүлнара",
         "Мамытова",
-        "community",
-        "BA-BAT",
+        "coordinator",  # as an invitation to Batken oblast registers her
+        "BA",
         N_("a coordinator of Batken oblast"),
         coordinates="BA",
     ),

@@ -139,8 +139,8 @@ class AccessFacts:
     roles: list[Role]
     groups: list[int]  # active peer groups she is a member of
     created_groups: list[int]  # active peer groups she created
-    # Registered people, this one included, who gave the same place: with 1, coordinators
-    # can tell who sent an anonymous report from there.
+    # Registered people, this one included and other coordinators not, who gave the same
+    # place: with 1, coordinators can tell who sent an anonymous report from there.
     registered_at_place: int
 
 
@@ -159,7 +159,9 @@ class AccessRepository(Repository):
             " (SELECT json_group_array(g.id) FROM peer_groups g"
             "  WHERE g.created_by = u.id AND g.active = 1) AS created_json,"
             " (SELECT count(*) FROM users v WHERE v.place_code = u.place_code"
-            "  AND v.privacy_accepted_at IS NOT NULL) AS registered_at_place"
+            "  AND v.privacy_accepted_at IS NOT NULL"
+            # A coordinator registered at the place of her scope hides no reporter there.
+            "  AND (v.id = u.id OR v.kind IS NOT 'coordinator')) AS registered_at_place"
             " FROM users u WHERE u.id = ?",
             (user_id,),
         )
@@ -257,16 +259,28 @@ class InviteRepository(Repository):
 
     async def get(self, code: str) -> Invite | None:
         row = await self._one(
-            "SELECT code, role, scope_kind, scope_value, created_by, used_by FROM invites"
-            " WHERE code = ?",
+            "SELECT code, role, scope_kind, scope_value, created_by, used_by, created_at,"
+            " used_at FROM invites WHERE code = ?",
             (code,),
         )
-        return Invite(*row) if row else None
+        if row is None:
+            return None
+        return Invite(
+            code=row["code"],
+            role=row["role"],
+            scope_kind=row["scope_kind"],
+            scope_value=row["scope_value"],
+            created_by=row["created_by"],
+            used_by=row["used_by"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            used_at=from_db_time(row["used_at"]),
+        )
 
     async def claim(self, *, code: str, user_id: int, now: datetime) -> bool:
         """Mark the invite used by this person; False when it was already used."""
         changed = await self._run(
-            "UPDATE invites SET used_by = ?, used_at = ? WHERE code = ? AND used_by IS NULL",
+            "UPDATE invites SET used_by = ?, used_at = ? WHERE code = ? AND used_by IS NULL"
+            " AND used_at IS NULL",
             (user_id, to_db_time(now), code),
         )
         return changed == 1

@@ -102,6 +102,9 @@ async def onboard(
     first = await person.say("/start" + (f" {start_arg}" if start_arg else ""))
     assert first.flat_buttons, first.text
     kinds = await person.press(language)
+    if start_arg and "/deleteme" in kinds.text:
+        # An invitation answered who she is and where: the privacy notice comes next.
+        return await person.press(kinds.flat_buttons[0][0], message=kinds)
     await person.server.press_button(person.user, index=kind_index, message=kinds)
     await person.reply()
     await person.press(oblast or names[0])

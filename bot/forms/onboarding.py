@@ -26,6 +26,11 @@ KIND_OPTIONS = (
     Option("candidate", N_("Woman candidate or peer-group member")),
     Option("community", N_("Other community member")),
 )
+# Not offered: an invitation decides it (NGO staff invited as coordinators or administrators).
+COORDINATOR = "coordinator"
+KINDS = (*KIND_OPTIONS, Option(COORDINATOR, N_("NGO coordinator")))
+# The draft context key holding what an opened invitation settles: {"role", "place"}.
+INVITATION = "invitation"
 
 
 # A village leader is asked where she works; a candidate where she lives and stands for
@@ -99,8 +104,17 @@ def _backups(answers: Answers, env: Env) -> Mapping[str, Any]:
     return {"backups": backups}
 
 
+def uninvited(answers: Answers, env: Env) -> bool:
+    """No invitation settles who the person is and where: she is asked."""
+    return INVITATION not in env.context
+
+
+def _asks_rayon(answers: Answers, env: Env) -> bool:
+    return uninvited(answers, env) and answers.get("oblast") != NOT_LISTED
+
+
 def _rayon_has_villages(answers: Answers, env: Env) -> bool:
-    return bool(below("rayon")(answers, env))
+    return uninvited(answers, env) and bool(below("rayon")(answers, env))
 
 
 ONBOARDING = Form(
@@ -113,13 +127,14 @@ ONBOARDING = Form(
         Step(
             "language", Choice(LANGUAGE_OPTIONS), N_("Choose your language."), label=N_("Language")
         ),
-        Step("kind", Choice(KIND_OPTIONS), N_("Who are you?"), label=N_("Role")),
+        Step("kind", Choice(KIND_OPTIONS), N_("Who are you?"), label=N_("Role"), when=uninvited),
         Step(
             "oblast",
             walk_step(None, rank=0, levels=ONBOARDING_LEVELS, fills=WALK),
             N_("Where do you work? Choose the oblast."),
             label=N_("Oblast"),
             prompt_for=lambda a, env: WHERE.get(str(a.get("kind"))),
+            when=uninvited,
             clears=("rayon", "aiyl_aimak", "place_other"),
         ),
         Step(
@@ -127,7 +142,7 @@ ONBOARDING = Form(
             walk_step("oblast", rank=1, levels=ONBOARDING_LEVELS[1:], fills=WALK),
             N_("Choose the rayon."),
             label=N_("Rayon"),
-            when=lambda a, env: a.get("oblast") != NOT_LISTED,
+            when=_asks_rayon,
             clears=("aiyl_aimak", "place_other"),
         ),
         Step(

@@ -38,7 +38,7 @@ from bot.forms.incident import (
 )
 from bot.forms.incident_labels import REVIEW_STATUSES, UPDATE_KINDS
 from bot.forms.kinds import Option
-from bot.forms.onboarding import KIND_OPTIONS, LANGUAGE_OPTIONS
+from bot.forms.onboarding import KINDS, LANGUAGE_OPTIONS
 from bot.forms.practice import STATUS_LABELS as PRACTICE_STATUSES
 from bot.i18n import N_, Tr
 from bot.records.exports import FileMeta
@@ -348,7 +348,7 @@ def _report_row(row: ReportRow, tr: Tr) -> tuple[Any, ...]:
         "duplicate_of": incident.duplicate_of,
         "possible_duplicate_of": incident.possible_duplicate_of,
         "reporter": row.reporter,
-        "reporter_role": _option(tr, KIND_OPTIONS, row.reporter_role),
+        "reporter_role": _option(tr, KINDS, row.reporter_role),
         "anonymous": _yes_no(tr, incident.anonymous),
         "last_update_at": _iso(incident.last_update_at),
         "form_version": incident.form_version,
@@ -406,7 +406,7 @@ def _practice_row(row: PracticeRow, tr: Tr) -> tuple[Any, ...]:
         "place": _path(row.place, tr),
         "place_code": practice.place_code,
         "author": row.author,
-        "author_kind": _option(tr, KIND_OPTIONS, practice.author_kind),
+        "author_kind": _option(tr, KINDS, practice.author_kind),
         "groups": "; ".join(row.groups),
         "visible_to_all": _yes_no(tr, content.visible_to_all),
         "helpful": practice.helpful,
@@ -421,7 +421,7 @@ def _person_row(person: PersonRow, tr: Tr, columns: Sequence[str]) -> tuple[Any,
         "name": person.name,
         "username": person.username,
         "language": _option(tr, LANGUAGE_OPTIONS, person.language),
-        "kind": _option(tr, KIND_OPTIONS, person.kind),
+        "kind": _option(tr, KINDS, person.kind),
         "place": _path(person.place, tr),
         "place_code": person.place_code,
         "place_other": person.place_other,

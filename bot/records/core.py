@@ -58,6 +58,15 @@ class Invite:
     scope_value: str
     created_by: int
     used_by: int | None
+    created_at: datetime
+    # Set when the link is first used; it stays when the person who used it is erased (her
+    # id goes), so an erasure never makes a spent link work again.
+    used_at: datetime | None = None
+
+    @property
+    def used(self) -> bool:
+        """Whether someone has already opened the link."""
+        return self.used_at is not None or self.used_by is not None
 
 
 @dataclass(frozen=True, slots=True)

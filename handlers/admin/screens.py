@@ -37,7 +37,11 @@ def invitation(result: InviteResult, tr: Tr, bot_username: str) -> Screen:
     assert isinstance(result, Invitation)
     return Screen(
         tr.gettext(
-            N_("One-time invitation link (send it to one person only):\n{link}"),
+            N_(
+                "One-time invitation link (send it to one person only; it works until the "
+                "end of {date}):\n{link}"
+            ),
+            date=tr.date(result.valid_until),
             link=invite_link(bot_username, result.code),
         )
     )

@@ -19,23 +19,21 @@ from handlers.plumbing.render import reply_document
 async def on_start(update: Update, context: AppContext) -> None:
     """/start [code]: onboarding for newcomers, a deep link or an invite, else the menu."""
     code = context.args[0] if context.args else None
-    if not context.actor.registered:
-        context.actor = await context.rules(UserRules).register_contact(person_of(update))
-        view = await context.rules(FormEngine).start(
-            context.actor,
-            chat_id=context.actor.user_id,
-            form_id="onboarding",
-            context={"invite": code} if code else None,
-        )
-        await context.reply(view)
-        return
     links = context.bot_data.surface.deep_links
     route = next((r for prefix, r in links.items() if (code or "").startswith(prefix)), None)
+    if not context.actor.registered:
+        started = await context.rules(UserRules).start_onboarding(
+            person_of(update), start_code=code, role_invitation=route is None
+        )
+        context.actor = started.actor
+        await context.reply(screens.onboarding_start(started, context.tr))
+        return
     if route is not None and code:
         await route(update, context, code)
         return
-    if code and await context.rules(UserRules).accept_invite(context.actor, code):
-        await context.reply(screens.invitation_accepted(context.tr))
+    if code:
+        opened = await context.rules(UserRules).accept_invite(context.actor, code)
+        await context.reply(screens.invitation_opened(opened, context.tr))
     await on_menu(update, context)
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.core.access import Access, Actor
-from bot.forms.view import FormPress
+from bot.forms.view import FormPress, FormView
 from bot.i18n import N_, Safe, Tr, escape
+from bot.rules.users import Granted, InvitationRefused, Onboarding, Refusal
 from handlers.common.buttons import CODEC, EraseMe, KeepMe
 from handlers.plumbing.feature import Command, MenuEntry
 from handlers.plumbing.forms import form_data
@@ -72,8 +74,45 @@ def open_private_chat(tr: Tr, bot_username: str | None) -> Screen:
     )
 
 
-def invitation_accepted(tr: Tr) -> Screen:
+def invitation_refused(refused: InvitationRefused, tr: Tr) -> Safe:
+    """Why an invitation link gives nothing, and what to do about it."""
+    if refused.reason is Refusal.EXPIRED:
+        return tr.ngettext(
+            "This invitation link has expired: a link works for {n} day. Ask the person who "
+            "sent it for a new one.",
+            "This invitation link has expired: a link works for {n} days. Ask the person who "
+            "sent it for a new one.",
+            refused.days,
+        )
+    if refused.reason is Refusal.USED:
+        return tr.gettext(
+            N_(
+                "This invitation link has already been used: each link works once, for one "
+                "person. Ask the person who sent it for a new one."
+            )
+        )
+    return tr.gettext(
+        N_(
+            "This invitation link is not valid; perhaps part of it was lost when it was "
+            "copied. Ask the person who sent it for a new one."
+        )
+    )
+
+
+def onboarding_start(started: Onboarding, tr: Tr) -> FormView:
+    """A newcomer's first question, below what was wrong with the link she opened."""
+    if started.refused is None:
+        return started.form
+    notice = "⚠️ " + invitation_refused(started.refused, tr)
+    return replace(started.form, text=Safe(notice + "\n\n" + started.form.text))
+
+
+def invitation_opened(opened: Granted | InvitationRefused, tr: Tr) -> Screen:
     """An invite link opened by someone already registered."""
+    if isinstance(opened, InvitationRefused):
+        return Screen(Safe("⚠️ " + invitation_refused(opened, tr)))
+    if opened.role == "admin":
+        return Screen(tr.gettext(N_("The invitation is accepted: you are now an administrator.")))
     return Screen(tr.gettext(N_("The invitation is accepted: you now have the coordinator role.")))
 
 
