@@ -140,6 +140,14 @@ class Connection:
         await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
 
 
+def uri_for(path: Path, mode: str) -> str:
+    """An SQLite URI opening `path` with `mode` (ro, rw), its characters escaped.
+
+    Pasted into "file:…" as is, a directory name with "#", "?" or "%" would be cut or misread.
+    """
+    return f"{path.resolve().as_uri()}?mode={mode}"
+
+
 def _fetchall(conn: sqlite3.Connection, *, sql: str, params: Params) -> list[sqlite3.Row]:
     return conn.execute(sql, params).fetchall()
 

@@ -17,7 +17,7 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any, TypeVar
 
-from storage.connection import Connection
+from storage.connection import Connection, uri_for
 
 log = logging.getLogger(__name__)
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -277,7 +277,7 @@ def _run_batch(
 
 def inspect_file(path: Path) -> tuple[int, str, bool]:
     """(schema version, integrity check result, has the users table) of a file, read-only."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with sqlite3.connect(uri_for(path, "ro"), uri=True) as conn:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         integrity = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
         has_users = (

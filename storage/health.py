@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.base import dumps, from_db_time, loads, to_db_time
+from storage.connection import uri_for
 
 PROBE_TIMEOUT_S = 5.0
 
@@ -66,7 +67,7 @@ def record_beat(conn: sqlite3.Connection, beat: Beat) -> None:
 def _connect(path: Path, mode: str) -> sqlite3.Connection:
     # mode=rw / mode=ro never create the file: a missing database is reported, not made.
     return sqlite3.connect(
-        f"file:{path}?mode={mode}", uri=True, timeout=PROBE_TIMEOUT_S, isolation_level=None
+        uri_for(path, mode), uri=True, timeout=PROBE_TIMEOUT_S, isolation_level=None
     )
 
 

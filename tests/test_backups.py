@@ -20,6 +20,7 @@ from bot.rules.backups import (
     scheduled_backup,
 )
 from storage.db import Database, latest_version
+from storage.health import probe_write
 from storage.users import UserRepository
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -104,6 +105,21 @@ def test_backup_and_restore_commands(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert main(["backup", str(tmp_path / "copy.db")]) == 0
     assert main(["restore", str(tmp_path / "copy.db")]) == 0
     assert main(["restore", str(tmp_path / "missing.db")]) == 1
+
+
+def test_a_folder_named_with_hash_and_percent_backs_up_restores_and_is_probed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "file:/srv/ngo#2/a.db?mode=ro" opened "/srv/ngo" (the rest read as a fragment): restore
+    # called a good copy "not a SQLite database" and health never found the heartbeat.
+    odd = tmp_path / "ngo #2 100%"
+    odd.mkdir()
+    monkeypatch.chdir(odd)
+    monkeypatch.setenv("AYILBOT_DB", str(odd / "a.db"))
+    assert main(["migrate"]) == 0
+    assert main(["backup", str(odd / "copy.db")]) == 0
+    assert main(["restore", str(odd / "copy.db")]) == 0
+    assert probe_write(odd / "a.db", datetime.now(UTC)) == latest_version()
 
 
 def test_restore_refuses_while_a_bot_holds_the_database(
