@@ -192,6 +192,13 @@ def report_text(card: ReportCard, tr: Tr) -> Safe:
     received = tr.datetime(incident.received_at.astimezone(card.zone))
     lines.append(field(tr, N_("Received"), received))
     lines.append(field(tr, N_("Review"), review_status_text(incident, tr)))
+    lines.extend(_report_after_fields(card, tr))
+    return Safe("\n".join(lines))
+
+
+def _report_after_fields(card: ReportCard, tr: Tr) -> list[str]:
+    """Below the fields: a duplicate warning, the description, the files, the history."""
+    lines: list[str] = []
     if card.flagged_duplicate:
         lines.append(
             "⚠️ "
@@ -200,9 +207,9 @@ def report_text(card: ReportCard, tr: Tr) -> Safe:
                 other=report_number(card.flagged_duplicate),
             )
         )
-    if incident.notes:
+    if card.incident.notes:
         heading = tr.gettext(N_("Description"))
-        lines.append(f"<b>{heading}:</b>\n{escape(incident.notes)}")
+        lines.append(f"<b>{heading}:</b>\n{escape(card.incident.notes)}")
     media = media_text(card.attachments, tr)
     if media:
         lines.append(media)
@@ -210,7 +217,7 @@ def report_text(card: ReportCard, tr: Tr) -> Safe:
         heading = tr.gettext(N_("History"))
         lines.append(f"<b>{heading}:</b>")
         lines.extend(history_line(u, tr, card) for u in card.updates[-HISTORY_SHOWN:])
-    return Safe("\n".join(lines))
+    return lines
 
 
 def open_report_button(number: int, tr: Tr) -> Button:

@@ -154,13 +154,27 @@ def _numbered(
 def browse(listing: Browse, tr: Tr) -> Screen:
     """/practices: a page of practices with the filters and what the person may do more."""
     topic, region, sort = listing.topic, listing.region, Sort.of(listing.order)
+    lines, buttons = _numbered(
+        tr,
+        _browse_head(listing, tr),
+        listing.lines,
+        listing.paging,
+        lambda n: ListPractices(topic, region, sort, n),
+    )
+    if not listing.lines:
+        lines.append(tr.gettext(N_("No practices here yet. Share yours with /practice.")))
+    buttons.extend(_browse_buttons(listing, tr))
+    return Screen("\n".join(lines), tuple(buttons))
+
+
+def _browse_head(listing: Browse, tr: Tr) -> list[str]:
     every = tr.label(N_("all"))
-    head = [
+    return [
         "<b>" + tr.gettext(N_("📚 Practices")) + "</b>",
         tr.gettext(
             N_("Topic: {topic} · Region: {region} · {order}"),
-            topic=tr.label(TOPIC_LABELS[topic]) if topic else every,
-            region=_place(tr, listing.region_where) if region else every,
+            topic=tr.label(TOPIC_LABELS[listing.topic]) if listing.topic else every,
+            region=_place(tr, listing.region_where) if listing.region else every,
             order=tr.label(
                 N_("most useful first")
                 if listing.order is Order.MOST_USEFUL
@@ -169,34 +183,28 @@ def browse(listing: Browse, tr: Tr) -> Screen:
         ),
         tr.ngettext("{n} practice", "{n} practices", listing.paging.total),
     ]
-    lines, buttons = _numbered(
-        tr,
-        head,
-        listing.lines,
-        listing.paging,
-        lambda n: ListPractices(topic, region, sort, n),
-    )
-    if not listing.lines:
-        lines.append(tr.gettext(N_("No practices here yet. Share yours with /practice.")))
+
+
+def _browse_buttons(listing: Browse, tr: Tr) -> list[tuple[Button, ...]]:
+    """The filters, the other order, search, and what this reader's seat adds."""
+    topic, region, sort = listing.topic, listing.region, Sort.of(listing.order)
     other = Sort.NEWEST if sort is Sort.MOST_USEFUL else Sort.MOST_USEFUL
     other_label = (
         tr.pgettext("button", "Most useful first")
         if other is Sort.MOST_USEFUL
         else tr.pgettext("button", "Newest first")
     )
-    buttons.append(
+    rows: list[tuple[Button, ...]] = [
         (
             _button("🏷 " + tr.pgettext("button", "Topic"), ChooseTopic(region, sort)),
             _button("📍 " + tr.pgettext("button", "Region"), ChooseRegion(topic, sort)),
-        )
-    )
-    buttons.append(
+        ),
         (
             _button("⇅ " + other_label, ListPractices(topic, region, other, 0)),
             _button("🔍 " + tr.pgettext("button", "Search"), SearchForm()),
-        )
-    )
-    buttons.append((_button("📝 " + tr.pgettext("button", "My practices"), MyPractices(0)),))
+        ),
+        (_button("📝 " + tr.pgettext("button", "My practices"), MyPractices(0)),),
+    ]
     extra = []
     if listing.waiting is not None:
         extra.append(
@@ -208,8 +216,8 @@ def browse(listing: Browse, tr: Tr) -> Screen:
     if listing.may_export:
         extra.append(_button("📄 " + tr.pgettext("button", "Recommendations"), Recommendations()))
     if extra:
-        buttons.append(tuple(extra))
-    return Screen("\n".join(lines), tuple(buttons))
+        rows.append(tuple(extra))
+    return rows
 
 
 def topic_question(choice: TopicFilter, tr: Tr) -> Screen:
@@ -355,24 +363,38 @@ def full_text(card: Card, tr: Tr) -> str:
 
 def card(opened: Card, tr: Tr) -> Screen:
     """A practice in full, its files, and the buttons its reader's seat allows."""
-    practice_id = opened.practice.id
     lines = [full_text(opened, tr)]
     if opened.status_shown:
-        audience = (
-            tr.label(N_("everyone registered"))
-            if opened.for_everyone
-            else ", ".join(f"«{name}»" for name in opened.group_names)
-        )
         lines.append("")
-        lines.append(
-            tr.gettext(
-                N_("Status: {status}. Visible to: {audience}."),
-                status=tr.label(STATUS_LABELS[opened.practice.status]),
-                audience=audience,
-            )
+        lines.extend(_review_status(opened, tr))
+    attachments = tuple(
+        Attachment(filename=f.name or f.kind, data=b"", kind=f.kind, file_id=f.file_id)
+        for f in opened.files
+    )
+    return Screen("\n".join(lines), _card_buttons(opened, tr), attachments=attachments)
+
+
+def _review_status(opened: Card, tr: Tr) -> list[str]:
+    """Where the practice stands and who sees it, for its author and its reviewers."""
+    audience = (
+        tr.label(N_("everyone registered"))
+        if opened.for_everyone
+        else ", ".join(f"«{name}»" for name in opened.group_names)
+    )
+    lines: list[str] = [
+        tr.gettext(
+            N_("Status: {status}. Visible to: {audience}."),
+            status=tr.label(STATUS_LABELS[opened.practice.status]),
+            audience=audience,
         )
-        if opened.note:
-            lines.append(tr.gettext(N_("Coordinator's comment: {note}"), note=opened.note))
+    ]
+    if opened.note:
+        lines.append(tr.gettext(N_("Coordinator's comment: {note}"), note=opened.note))
+    return lines
+
+
+def _card_buttons(opened: Card, tr: Tr) -> tuple[tuple[Button, ...], ...]:
+    practice_id = opened.practice.id
     buttons: list[tuple[Button, ...]] = []
     if opened.may_mark_helpful:
         marked = "✅ " if opened.helped else "👍 "
@@ -393,11 +415,7 @@ def card(opened: Card, tr: Tr) -> Screen:
             )
         )
         buttons.append((_button("⛔ " + tr.pgettext("button", "Decline"), Decline(practice_id)),))
-    attachments = tuple(
-        Attachment(filename=f.name or f.kind, data=b"", kind=f.kind, file_id=f.file_id)
-        for f in opened.files
-    )
-    return Screen("\n".join(lines), tuple(buttons), attachments=attachments)
+    return tuple(buttons)
 
 
 def helpful_toast(outcome: Helpful, tr: Tr) -> str:
