@@ -36,11 +36,11 @@ def _marks(values: Sequence[object]) -> str:
 
 
 def _schedule(kind: str, recipient_id: int, row: Any, offset: int) -> Schedule:
-    """A schedule from LEFT JOINed columns (weekday, hour, enabled, language) at `offset`."""
-    weekday, hour, enabled, language = tuple(row)[offset : offset + 4]
+    """A schedule from LEFT JOINed columns (weekday, hour, enabled) at `offset`."""
+    weekday, hour, enabled = tuple(row)[offset : offset + 3]
     if weekday is None:
         return Schedule(kind, recipient_id)
-    return Schedule(kind, recipient_id, int(weekday), int(hour), bool(enabled), language)
+    return Schedule(kind, recipient_id, int(weekday), int(hour), bool(enabled))
 
 
 def _delivery(row: Any) -> DigestDelivery:
@@ -70,7 +70,7 @@ class ScheduleRepository(Repository):
     async def get(self, *, recipient_kind: str, recipient_id: int) -> Schedule:
         """The stored schedule, or the default one."""
         row = await self._one(
-            "SELECT weekday, hour, enabled, language FROM digest_schedules"
+            "SELECT weekday, hour, enabled FROM digest_schedules"
             " WHERE recipient_kind = ? AND recipient_id = ?",
             (recipient_kind, recipient_id),
         )
@@ -80,10 +80,11 @@ class ScheduleRepository(Repository):
 
     async def save(self, *, schedule: Schedule, by: int | None, now: datetime) -> None:
         await self._run(
+            # A group's language is the group's own (peer_groups.language, migration 0015).
             "INSERT INTO digest_schedules (recipient_kind, recipient_id, weekday, hour, enabled,"
-            " language, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (recipient_kind, recipient_id) DO UPDATE SET weekday = excluded.weekday,"
-            " hour = excluded.hour, enabled = excluded.enabled, language = excluded.language,"
+            " hour = excluded.hour, enabled = excluded.enabled,"
             " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
             (
                 schedule.recipient_kind,
@@ -91,7 +92,6 @@ class ScheduleRepository(Repository):
                 schedule.weekday,
                 schedule.hour,
                 int(schedule.enabled),
-                schedule.language,
                 by,
                 to_db_time(now),
             ),
@@ -108,7 +108,7 @@ class ScheduleRepository(Repository):
             only_sql = " AND u.id = ?"
             params.append(only)
         rows = await self._all(
-            "SELECT u.id, u.language, s.weekday, s.hour, s.enabled, s.language FROM users u"
+            "SELECT u.id, u.language, s.weekday, s.hour, s.enabled FROM users u"
             + _SCHEDULE_JOIN.format(kind="user", column="u.id")
             + " WHERE u.active = 1 AND u.privacy_accepted_at IS NOT NULL AND (EXISTS (SELECT 1"
             " FROM roles r WHERE r.user_id = u.id AND r.role IN ('coordinator', 'admin'))"
@@ -121,8 +121,8 @@ class ScheduleRepository(Repository):
     async def group_recipients(self, *, only: int | None = None) -> list[GroupRecipient]:
         """Active peer groups with their schedules."""
         rows = await self._all(
-            "SELECT g.id, g.name, g.chat_id, g.deliver_to, s.weekday, s.hour, s.enabled,"
-            " s.language FROM peer_groups g"
+            "SELECT g.id, g.name, g.chat_id, g.deliver_to, g.language, s.weekday, s.hour,"
+            " s.enabled FROM peer_groups g"
             + _SCHEDULE_JOIN.format(kind="group", column="g.id")
             + " WHERE g.active = 1"
             + (" AND g.id = ?" if only is not None else "")
@@ -130,7 +130,8 @@ class ScheduleRepository(Repository):
             (only,) if only is not None else (),
         )
         return [
-            GroupRecipient(r[0], r[1], r[2], r[3], _schedule("group", r[0], r, 4)) for r in rows
+            GroupRecipient(r[0], r[1], r[2], r[3], r[4], _schedule("group", r[0], r, 5))
+            for r in rows
         ]
 
     async def members(self, *, group_ids: Sequence[int]) -> list[MemberRecipient]:
@@ -151,7 +152,7 @@ class ScheduleRepository(Repository):
     async def of_user(self, user_id: int) -> Schedule | None:
         """The person's own stored schedule, for /mydata."""
         row = await self._one(
-            "SELECT weekday, hour, enabled, language FROM digest_schedules"
+            "SELECT weekday, hour, enabled FROM digest_schedules"
             " WHERE recipient_kind = 'user' AND recipient_id = ?",
             (user_id,),
         )

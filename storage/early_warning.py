@@ -172,6 +172,16 @@ class SignalRepository(Repository):
             for r in rows
         ]
 
+    async def places_with_open_urgent(self, *, received_before: datetime) -> set[str]:
+        """Aiyl aimaks with an urgent report received before the time and still open."""
+        rows = await self._all(
+            "SELECT DISTINCT admin3 FROM incidents INDEXED BY incidents_open_urgent"
+            " WHERE urgent = 1 AND status = 'open' AND admin3 IS NOT NULL"
+            f" AND received_at < ? AND {_COUNTED}",
+            (to_db_time(received_before),),
+        )
+        return {str(r[0]) for r in rows}
+
     async def place_reports(
         self, *, place: str, since: date, today: date, limit: int
     ) -> list[PlaceReport]:

@@ -22,6 +22,7 @@ def _group(row: Any) -> PeerGroup:
         invite_code=row["invite_code"],
         active=bool(row["active"]),
         created_at=from_db_time(row["created_at"]) or datetime.min,
+        language=row["language"],
     )
 
 
@@ -45,11 +46,13 @@ class GroupRepository(Repository):
         created_by: int,
         invite_code: str,
         now: datetime,
+        language: str | None = None,  # NULL: the bot's default language
     ) -> int:
+        at = to_db_time(now)
         return await self._insert(
-            "INSERT INTO peer_groups (name, kind, region, created_by, invite_code, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (name, kind, region, created_by, invite_code, to_db_time(now), to_db_time(now)),
+            "INSERT INTO peer_groups (name, kind, region, created_by, invite_code, language,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, kind, region, created_by, invite_code, language, at, at),
         )
 
     async def get(self, group_id: int) -> PeerGroup | None:
@@ -145,6 +148,12 @@ class GroupRepository(Repository):
             (name, to_db_time(now), group_id),
         )
 
+    async def set_language(self, *, group_id: int, language: str, now: datetime) -> None:
+        await self._run(
+            "UPDATE peer_groups SET language = ?, updated_at = ? WHERE id = ?",
+            (language, to_db_time(now), group_id),
+        )
+
     async def close(self, *, group_id: int, now: datetime) -> bool:
         """Close the group: its link stops working and its members lose what it showed."""
         changed = await self._run(
@@ -157,10 +166,15 @@ class GroupRepository(Repository):
     async def link_chat(
         self, *, group_id: int, chat_id: int, chat_title: str | None, now: datetime
     ) -> None:
-        """Link the chat to this group, unlinking it from any other first."""
+        """Link the chat to this group, unlinking it from any other first.
+
+        The group it leaves sends its digests to its members again, as after an unlink: left
+        at "the chat" with no chat, its digests would go to no one.
+        """
         await self._run(
-            "UPDATE peer_groups SET chat_id = NULL, chat_title = NULL WHERE chat_id = ?",
-            (chat_id,),
+            "UPDATE peer_groups SET chat_id = NULL, chat_title = NULL, deliver_to = 'members',"
+            " updated_at = ? WHERE chat_id = ? AND id != ?",
+            (to_db_time(now), chat_id, group_id),
         )
         await self._run(
             "UPDATE peer_groups SET chat_id = ?, chat_title = ?, updated_at = ? WHERE id = ?",

@@ -205,9 +205,14 @@ async def add_practice(
 
 
 async def add_group(
-    db: Database, *, creator: int, members: tuple[int, ...], region: str | None = "BA"
+    db: Database,
+    *,
+    creator: int,
+    members: tuple[int, ...],
+    region: str | None = "BA",
+    language: str | None = None,
 ) -> tuple[int, str]:
-    """A peer group and its invite code."""
+    """A peer group and its invite code (its language None: the bot's default)."""
     code = uuid.uuid4().hex[:12]
     async with db.transaction() as conn:
         repo = GroupRepository(conn)
@@ -218,6 +223,7 @@ async def add_group(
             created_by=creator,
             invite_code=code,
             now=T0,
+            language=language,
         )
         for member in members:
             await repo.add_member(group_id=group_id, user_id=member, now=T0)

@@ -292,8 +292,10 @@ async def test_a_quiet_place_that_suddenly_has_four_reports_is_rising(world: Wor
     assert flag.state == RISING
     (reason,) = flag.reasons
     assert (reason.test, reason.reports, reason.borrowed) == ("count", 4, True)
-    # The rayon's average per aiyl aimak, 8 reports / 9 aimaks / 8 weeks, is below the floor.
-    assert reason.baseline == 0.125
+    # The rayon's average per aiyl aimak, 8 reports / 9 aimaks / 8 weeks, is below the floor:
+    # the test assumes the floor, the reason says what was counted.
+    assert reason.baseline == pytest.approx(8 / 9 / 8)
+    assert reason.p_value == pytest.approx(poisson_tail(4, 0.125))
     assert reason.p_value is not None and reason.p_value < 1e-4
     assert reason.resources == ("water",)
     assert DARY not in flags
@@ -374,6 +376,85 @@ async def test_calming_after_a_rising_alert_and_after_an_agreement(world: World)
     assert KATRAN not in flags
     # Calming places are listed, never alerted.
     assert await world.service.check() == 0
+
+
+async def test_a_place_with_nothing_before_is_said_to_have_none_not_the_floor(
+    world: World,
+) -> None:
+    """Issue #17: "4 reports against 0.1 a week before" where nothing was ever reported."""
+    for days_ago in range(4):
+        await add(world.db, days_ago=days_ago)
+    (count,) = (await world.service.flags())[0].reasons
+    assert (count.test, count.baseline, count.none_before) == ("count", 0.0, True)
+    # The test still assumes the floor: four out of nothing is significant, not infinite.
+    assert count.p_value == pytest.approx(poisson_tail(4, world.service.config.baseline_floor))
+    water = {lang: translator(lang).label("💧 Water, irrigation") for lang in ("ky", "ru", "en")}
+    assert (
+        reason_text(count, translator("en")) == "4 reports this week, none before; " + water["en"]
+    )
+    assert reason_text(count, translator("ru")) == (
+        "4 сообщения за эту неделю, до этого — ни одного; " + water["ru"]
+    )
+    assert reason_text(count, translator("ky")) == (
+        "бул аптада 4 билдирүү, мурда бир да билдирүү болгон эмес; " + water["ky"]
+    )
+
+    # Katran: a grave week from nothing rises by severity, also "none before", never "against 0".
+    await add(world.db, place=KATRAN, sub_event_type="physical_clash", injuries=2)
+    await add(world.db, place=KATRAN, days_ago=1, sub_event_type="blockade")
+    (severe,) = by_place(await world.service.flags())[KATRAN].reasons
+    assert (severe.test, severe.none_before) == ("severity", True)
+    text = reason_text(severe, translator("en"))
+    assert text.startswith("severity score 13 this week, with no reports before; from 2 reports")
+    assert "against" not in text and "usual level" not in text
+    assert reason_text(severe, translator("ru")).startswith(
+        "балл тяжести 13 за эту неделю, до этого сообщений не было; из 2 сообщений"
+    )
+    assert reason_text(severe, translator("ky")).startswith(
+        "бул аптада оордук упайы 13, мурда билдирүү болгон эмес; 2 билдирүүдөн"
+    )
+
+
+def test_a_rate_below_the_floor_is_said_as_counted() -> None:
+    """A rayon's one report spread over its aiyl aimaks is a small rate, not the floor, not 0."""
+    reason = Reason(
+        test="count", reports=3, baseline=1 / 9 / 8, severity=3, baseline_severity=0.01
+    )
+    assert (
+        reason_text(reason, translator("en")) == "3 reports this week against 0.01 a week before"
+    )
+    assert reason_text(replace(reason, baseline=0.8), translator("ru")).startswith(
+        "3 сообщения за эту неделю против 0,8 в среднем"
+    )
+
+
+async def test_an_open_urgent_report_holds_a_place_off_the_calming_list(world: World) -> None:
+    """Issue #17: Dary was "calming" for one agreement beside an urgent clash still open."""
+    await weekly(world.db, DARY, 1, weeks=2)
+    await add(world.db, place=DARY, sub_event_type="agreement")
+    assert by_place(await world.service.flags())[DARY].state == CALMING
+    clash = await add(
+        world.db, place=DARY, days_ago=1, sub_event_type="physical_clash", urgent=True
+    )
+    assert DARY not in by_place(await world.service.flags())
+    # A rejected urgent report holds nothing; once the clash is resolved, Dary is calming again.
+    await add(world.db, place=DARY, days_ago=2, urgent=True, review_status="rejected")
+    async with world.db.transaction() as conn:
+        await conn.execute("UPDATE incidents SET status = 'resolved' WHERE id = ?", (clash,))
+    assert by_place(await world.service.flags())[DARY].state == CALMING
+
+    # After a rising alert too: an urgent report of those weeks, still open, keeps it off.
+    await person_with_role(world, 811, "en", "BA-BAT")
+    for days_ago in (15, 15, 15, 15, 16):
+        await add(world.db, days_ago=days_ago, urgent=days_ago == 16)
+    world.clock.at = NOW - timedelta(days=14)
+    assert await world.service.check() == 1
+    world.clock.at = NOW
+    assert AK_SAY not in by_place(await world.service.flags())
+    # Rising is never held back: an open urgent report does not hide a rising place.
+    for days_ago in range(5):
+        await add(world.db, place=KATRAN, days_ago=days_ago, urgent=True)
+    assert by_place(await world.service.flags())[KATRAN].state == RISING
 
 
 # ---------------------------------------------------------------------- alerts
@@ -678,3 +759,54 @@ async def test_reports_arriving_during_a_check_share_the_next_one(
     assert runs == [0, 5]  # one more run, after all five arrived
     await world.service.on_incident_changed(7)
     assert runs == [0, 5, 5]
+
+
+async def test_none_before_and_an_open_urgent_clash_read_as_they_are_in_the_chat(
+    settings: Settings, person: PersonFactory, server: LocalBotApi
+) -> None:
+    """Issue #17 end to end: the alert, /watch, a place's weeks and the digest say "none
+    before" where nothing was reported, and a place with an urgent clash still open is not
+    called calming for an agreement in the same digest."""
+    clock = FrozenClock(NOW)
+    async with running_bot(settings, clock=clock) as bot:
+        russian = await coordinator(bot, person, 731, "ru", "BA")
+        kyrgyz = await coordinator(bot, person, 732, "ky", "BA")
+        await reporter(person, 631, "ky")
+        for days_ago in range(4):  # Batken rayon had no report in the eight weeks before
+            await seed(bot, reporter_id=631, event_date=TODAY - timedelta(days=days_ago))
+        katran = {"admin2": "BA-LEI", "admin3": KATRAN}
+        for days_ago in (9, 16):  # disputes in Katran, then an agreement and an urgent clash
+            await seed(bot, reporter_id=631, event_date=TODAY - timedelta(days=days_ago), **katran)
+        await seed(bot, reporter_id=631, event_date=TODAY, sub_event_type="agreement", **katran)
+        clash = await seed(
+            bot,
+            reporter_id=631,
+            event_date=TODAY - timedelta(days=1),
+            sub_event_type="physical_clash",
+            urgent=True,
+            **katran,
+        )
+        assert await services_of(bot).get(EarlyWarningRules).check() == 2
+
+        none_ru = "4 сообщения за эту неделю, до этого — ни одного"
+        none_ky = "бул аптада 4 билдирүү, мурда бир да билдирүү болгон эмес"
+        alert = await russian.reply()
+        assert none_ru in alert.text and "против 0" not in alert.text
+        assert none_ky in (await kyrgyz.reply()).text
+        listing = await russian.say("/watch")
+        assert "Ак-Сай (Баткенский район)</b>: напряжённость растёт" in listing.text
+        assert none_ru in listing.text and "Катран" not in listing.text
+        weeks = await russian.press("🔺 Ак-Сай", message=listing)
+        assert f"• {none_ru}" in weeks.text
+
+        digest = await kyrgyz.say("/digest")
+        assert "Катран" in digest.text  # the urgent clash, listed in the digest
+        assert none_ky in digest.text
+        assert "басаңдап" not in digest.text  # and Katran not called calming beside it
+        await unread(kyrgyz)  # the heat table
+
+        # Once the clash is resolved, the agreement calms Katran.
+        async with services_of(bot).db.transaction() as conn:
+            await conn.execute("UPDATE incidents SET status = 'resolved' WHERE id = ?", (clash,))
+        calmer = await russian.say("/watch")
+        assert "Катран (Лейлекский район)</b>: напряжённость спадает" in calmer.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.localapi import LocalBotApi
+from bot.rules.digests import DigestRules
 from bot.wiring import AyilApp
 from storage.audit import AuditRepository
 from storage.groups import GroupRepository
@@ -19,7 +20,9 @@ async def test_coordinator_creates_a_group_and_people_join_by_its_link(
     await boss.say("Кандидатки Баткена")
     await boss.press(label("ru", "Women candidates"))
     await boss.press("Баткенская область")
-    summary = await boss.press("Баткенский район")
+    language = await boss.press("Баткенский район")
+    assert "На каком языке говорит группа?" in language.text
+    summary = await boss.press("Русский")
     assert "Кандидатки Баткена" in summary.text
     created = await boss.press(button("ru", "Submit"), message=summary)
     link_prefix = f"https://t.me/{server.bot_username}?start=g_"
@@ -43,7 +46,7 @@ async def test_coordinator_creates_a_group_and_people_join_by_its_link(
         repo = GroupRepository(conn)
         (group,) = await repo.created_by(401)
         assert await repo.member_ids(group.id) == [402, 403]
-        assert group.region == "BA-BAT" and group.kind == "candidates"
+        assert (group.region, group.kind, group.language) == ("BA-BAT", "candidates", "ru")
     # A second press of Join adds nothing; /groups lists the group for the member.
     again = await peer.say(f"/start {code}")
     assert "Кандидатки Баткена" in again.text and not again.flat_buttons
@@ -66,7 +69,8 @@ async def test_a_coordinator_manages_only_their_own_groups(
     await owner.say("/newgroup")
     await owner.say("Border ayil okmotu")
     await owner.press(label("en", "Ayil okmotu peers"))
-    summary = await owner.press(label("en", "All of Kyrgyzstan"))
+    await owner.press(label("en", "All of Kyrgyzstan"))
+    summary = await owner.press("English")
     created = await owner.press(button("en", "Submit"), message=summary)
     code = created.text.split("?start=")[1].split()[0]
     invitation = await peer.say(f"/start {code}")
@@ -121,7 +125,8 @@ async def test_linking_a_group_chat_is_confirmed_in_private(
     await boss.say("/newgroup")
     await boss.say("Аялдар тармагы")
     await boss.press(label("ky", "Women candidates"))
-    summary = await boss.press(label("ky", "All of Kyrgyzstan"))
+    await boss.press(label("ky", "All of Kyrgyzstan"))
+    summary = await boss.press("Кыргызча")
     await boss.press(button("ky", "Submit"), message=summary)
     chat = server.group(-100421, "Аялдар чаты")
 
@@ -148,3 +153,46 @@ async def test_linking_a_group_chat_is_confirmed_in_private(
     # The link request is used up: pressing its button again changes nothing.
     query = await server.press_button(boss.user, "Аялдар тармагы", message=question)
     assert (await server.wait_callback_answer(query)).get("text")
+
+
+async def test_a_russian_groups_chat_is_asked_where_digests_go_and_gets_them_in_russian(
+    bot: AyilApp, server: LocalBotApi, person: PersonFactory
+) -> None:
+    """Issue #17: the group's language is asked and shown; linking asks where digests go, and
+    the chat's digest comes in the group's language, not the bot's default (Kyrgyz)."""
+    boss = await coordinator(bot, person, 431, "ru")
+    await boss.say("/newgroup")
+    await boss.say("Кандидатки Лейлека")
+    await boss.press(label("ru", "Women candidates"))
+    await boss.press(label("ru", "All of Kyrgyzstan"))
+    summary = await boss.press("Русский")
+    assert "<b>Язык</b>: Русский" in summary.text
+    await boss.press(button("ru", "Submit"), message=summary)
+    page = await boss.press("⚙️ Кандидатки Лейлека", message=await boss.say("/groups"))
+    assert "Язык группы: Русский" in page.text
+
+    chat = server.group(-100431, "Чат кандидаток")
+    await server.send_text(boss.user, "/linkgroup", chat=chat)
+    await server.next_message(chat)  # "I sent you a private message"
+    question = await boss.reply()
+    asked = await boss.press("Кандидатки Лейлека", message=question)
+    assert asked.text == (
+        "Чат «Чат кандидаток» теперь привязан к группе «Кандидатки Лейлека». "
+        "Куда отправлять еженедельные сводки группы?"
+    )
+    choices = [label("ru", m) for m in ("to members privately", "to the linked chat")]
+    choices.append(label("ru", "to members and the chat"))
+    assert boss.labels(asked) == ["✅ " + choices[0], choices[1], choices[2]]
+    linked = await server.next_message(chat)
+    assert "Кандидатки Лейлека" in linked.text and "привязан" in linked.text
+    chosen = await boss.press(choices[1], message=asked)
+    assert "✅ " + choices[1] in boss.labels(chosen)
+    assert "Сводки отправляются: в привязанный чат" in chosen.text
+
+    services = services_of(bot)
+    async with services.db.reading() as conn:
+        (group,) = await GroupRepository(conn).created_by(431)
+    assert services.settings.default_language == "ky"
+    await services.get(DigestRules).run_now(services.clock.now(), group=group.id)
+    digest = await server.next_message(chat)
+    assert "Кандидатки Лейлека" in digest.text and "тихая неделя" in digest.text

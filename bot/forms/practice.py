@@ -19,6 +19,7 @@ from bot.forms.kinds import (
     Text,
     yes_no,
 )
+from bot.forms.onboarding import LANGUAGE_OPTIONS
 from bot.gazetteer import Place
 
 # Topic codes are stored and exported; never renamed once shipped.
@@ -249,6 +250,15 @@ NEW_GROUP = Form(
             N_("Choose the rayon, or the whole oblast."),
             label=N_("Rayon"),
             when=lambda a, env: a.get("oblast") not in (None, NO_REGION),
+        ),
+        Step(
+            "language",
+            Choice(LANGUAGE_OPTIONS),
+            N_(
+                "Which language does the group speak? Its digests in the group chat come in it; "
+                "members get theirs privately in their own language."
+            ),
+            label=N_("Language"),
         ),
     ),
 )

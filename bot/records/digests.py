@@ -36,7 +36,6 @@ class Schedule:
     weekday: int = DEFAULT_WEEKDAY  # 0 = Monday
     hour: int = DEFAULT_HOUR  # local time
     enabled: bool = True
-    language: str | None = None  # a group chat's language; None: the bot's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +55,7 @@ class GroupRecipient:
     name: str
     chat_id: int | None
     deliver_to: str  # members | chat | both
+    language: str | None  # the group's, for its chat (peer_groups.language)
     schedule: Schedule
 
 

@@ -21,6 +21,7 @@ class PeerGroup:
     invite_code: str | None
     active: bool
     created_at: datetime
+    language: str | None = None  # ky | ru | en: its chat is written to in it; None: the default
 
 
 @dataclass(frozen=True, slots=True)

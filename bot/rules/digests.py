@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol, runtime_checkable
 
-from bot.config import LANGUAGES
 from bot.core.access import Actor, NotAllowed, Permission, Reach
 from bot.core.errors import StaleButton
 from bot.core.kernel import Kernel
@@ -532,7 +531,7 @@ class DigestRules:
             schedule = await ScheduleRepository(conn).get(
                 recipient_kind="group", recipient_id=group.id
             )
-        language = schedule.language or self.kernel.settings.default_language
+        language = self.kernel.get(GroupRules).language_of(group.language)
         return GroupDigestSettings(group, schedule, language, saved=saved)
 
     async def change_mine(
@@ -552,7 +551,7 @@ class DigestRules:
             current = await ScheduleRepository(conn).get(
                 recipient_kind="user", recipient_id=actor.user_id
             )
-        await self._save(actor, _changed(current, weekday, hour, enabled, None))
+        await self._save(actor, _changed(current, weekday, hour, enabled))
         return await self.settings(actor, saved=True)
 
     async def change_group(
@@ -565,13 +564,19 @@ class DigestRules:
         enabled: bool | None = None,
         language: str | None = None,
     ) -> GroupDigestSettings:
-        """A group manager sets its digest's day, hour, on or off, or its chat's language."""
+        """A group manager sets its digest's day, hour, on or off, or its chat's language.
+
+        The language is the group's own (peer groups keep it): the one its chat is written in.
+        """
         group = await self._managed_group(actor, group_id)
-        async with self.kernel.db.reading() as conn:
-            current = await ScheduleRepository(conn).get(
-                recipient_kind="group", recipient_id=group.id
-            )
-        await self._save(actor, _changed(current, weekday, hour, enabled, language))
+        if language is not None:
+            await self.kernel.get(GroupRules).set_language(actor, group.id, language)
+        if (weekday, hour, enabled) != (None, None, None):
+            async with self.kernel.db.reading() as conn:
+                current = await ScheduleRepository(conn).get(
+                    recipient_kind="group", recipient_id=group.id
+                )
+            await self._save(actor, _changed(current, weekday, hour, enabled))
         return await self.group_settings(actor, group.id, saved=True)
 
     async def _save(self, actor: Actor, schedule: Schedule) -> None:
@@ -636,7 +641,7 @@ class DigestRules:
 
         chats: list[tuple[int, str, int | None]] = []
         if group.deliver_to in ("chat", "both") and group.chat_id is not None:
-            language = group.schedule.language or self.kernel.settings.default_language
+            language = self.kernel.get(GroupRules).language_of(group.language)
             chats.append((group.chat_id, language, None))
         if group.deliver_to in ("members", "both"):
             chats.extend((m.user_id, m.language, m.user_id) for m in members)
@@ -819,11 +824,7 @@ def _members_of(members: Sequence[MemberRecipient], group_id: int) -> list[Membe
 
 
 def _changed(
-    schedule: Schedule,
-    weekday: int | None,
-    hour: int | None,
-    enabled: bool | None,
-    language: str | None,
+    schedule: Schedule, weekday: int | None, hour: int | None, enabled: bool | None
 ) -> Schedule:
     """The schedule after a change; a day or an hour also turns the digest on."""
     changed = schedule
@@ -837,8 +838,4 @@ def _changed(
         changed = replace(changed, hour=hour, enabled=True)
     if enabled is not None:
         changed = replace(changed, enabled=enabled)
-    if language is not None:
-        if language not in LANGUAGES or schedule.recipient_kind != "group":
-            raise StaleButton
-        changed = replace(changed, language=language)
     return changed

@@ -13,7 +13,7 @@ import logging
 import math
 import tomllib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -148,7 +148,9 @@ class Reason:
 
     test: str  # count | severity (rising); quiet | agreement (calming)
     reports: int  # this week, agreements left out
-    baseline: float  # reports a week in the baseline weeks
+    # Reports a week in the baseline weeks, as counted: 0 when there were none. The test
+    # itself never assumes fewer than `baseline_floor`; a reader is told what was seen.
+    baseline: float
     severity: float  # this week's score
     baseline_severity: float  # score a week in the baseline weeks
     clashes: int = 0
@@ -158,6 +160,11 @@ class Reason:
     resources: tuple[str, ...] = ()  # resource codes, most reported first
     borrowed: bool = False  # the baseline is the rayon's average per aiyl aimak
     p_value: float | None = None
+
+    @property
+    def none_before(self) -> bool:
+        """No report (agreements aside) in the baseline weeks: nothing to compare against."""
+        return self.baseline <= 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, as stored with an alert."""
@@ -178,9 +185,10 @@ class Flag:
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    reports: float  # a week
+    reports: float  # a week, never below the floor: what the test compares against
     severity: float  # a week
     borrowed: bool
+    observed: float  # reports a week as counted, 0 when there were none: what a reader is told
 
 
 def baseline_of(cell: Cell, config: SignalConfig, aimaks_in_rayon: int) -> Baseline:
@@ -197,6 +205,7 @@ def baseline_of(cell: Cell, config: SignalConfig, aimaks_in_rayon: int) -> Basel
         reports=max(reports / weeks, config.baseline_floor),
         severity=max(severity / weeks, 0.0),
         borrowed=borrowed,
+        observed=reports / weeks,
     )
 
 
@@ -216,7 +225,7 @@ def rising_reason(
     return Reason(
         test="count" if by_count else "severity",
         reports=cell.reports,
-        baseline=base.reports,
+        baseline=base.observed,
         severity=max(cell.severity, 0.0),
         baseline_severity=base.severity,
         clashes=cell.clashes,
@@ -240,7 +249,7 @@ def calming_reason(
     return Reason(
         test="quiet" if quiet else "agreement",
         reports=cell.reports,
-        baseline=base.reports,
+        baseline=base.observed,
         severity=max(cell.severity, 0.0),
         baseline_severity=base.severity,
         agreements=cell.agreements,
@@ -253,8 +262,13 @@ def assess(
     config: SignalConfig,
     aimaks_in_rayon: Callable[[str | None], int],
     recently_rising: set[str],
+    open_urgent: Collection[str] = frozenset(),
 ) -> list[Flag]:
-    """Flag every place that is rising (by itself or by one resource) or calming."""
+    """Flag every place that is rising (by itself or by one resource) or calming.
+
+    A place with an urgent report still open is never calming, whatever else happened there
+    this week: an agreement beside an open clash is not a place settling down.
+    """
     by_place: dict[str, list[Cell]] = defaultdict(list)
     for cell in cells:
         by_place[cell.place].append(cell)
@@ -285,6 +299,8 @@ def assess(
             )
         if reasons:
             flags.append(Flag(place, total.rayon, RISING, reasons))
+            continue
+        if place in open_urgent:
             continue
         calm = calming_reason(total, config, base, was_rising=place in recently_rising)
         if calm is not None:
@@ -438,7 +454,8 @@ class EarlyWarningRules:
                 scoring=self.config.scoring,
             )
             recent = await AlertRepository(conn).places_raised_since(since=now - lookback)
-        return assess(cells, self.config, self.aimaks_in, recent)
+            held = await SignalRepository(conn).places_with_open_urgent(received_before=now)
+        return assess(cells, self.config, self.aimaks_in, recent, held)
 
     def _watched(self, reach: Reach, flags: Iterable[Flag]) -> tuple[Watched, ...]:
         return tuple(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from bot.config import LANGUAGES
 from bot.core.access import Actor, Permission
 from bot.core.errors import StaleButton
 from bot.core.kernel import Kernel
@@ -37,10 +38,11 @@ MEMBERS_PER_PAGE = 5
 
 @dataclass(frozen=True, slots=True)
 class GroupCard:
-    """A group with its region, for a screen to name (None: all of Kyrgyzstan)."""
+    """A group with its region (None: all of Kyrgyzstan) and the language it speaks."""
 
     group: PeerGroup
     region: Place | None
+    language: str  # its own, or the bot's default for a group whose creator is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +166,17 @@ class GroupRules:
         return f"https://t.me/{self.kernel.bot_username}?start={INVITE_PREFIX}{group.invite_code}"
 
     def card(self, group: PeerGroup) -> GroupCard:
-        """The group with its region."""
+        """The group with its region and language."""
         region = self.kernel.gazetteer.resolve(group.region) if group.region else None
-        return GroupCard(group, region)
+        return GroupCard(group, region, self.language_of(group.language))
+
+    def language_of(self, stored: str | None) -> str:
+        """The language a group's chat is written in: the group's own, asked when it was made.
+
+        The one rule for it (the digest to its chat, the notice that a chat is linked). Only a
+        group from before languages were kept whose creator is gone has none: the default.
+        """
+        return stored if stored in LANGUAGES else self.kernel.settings.default_language
 
     def manages(self, actor: Actor, group: PeerGroup) -> bool:
         """Whether the actor manages an active group: her reach covers it."""
@@ -241,6 +251,8 @@ class GroupRules:
             if oblast not in (None, NO_REGION)
             else None
         )
+        # Asked in the form; a draft begun before the question existed takes its creator's.
+        language = str(answers.get("language") or actor.locale)
         repo = GroupRepository(conn)
         group_id = await repo.create(
             name=str(answers["name"]),
@@ -248,6 +260,7 @@ class GroupRules:
             region=region,
             created_by=actor.user_id,
             invite_code=secrets.token_urlsafe(9),
+            language=self.language_of(language),
             now=self.kernel.clock.now(),
         )
         await self._audit(conn, actor, group_id, "created", to_value=str(answers["kind"]))
@@ -464,6 +477,23 @@ class GroupRules:
             )
         return await self.manage(actor, group_id)
 
+    async def set_language(self, actor: Actor, group_id: int, language: str) -> PeerGroup:
+        """The language the group speaks: its chat's digests and notices come in it."""
+        if language not in LANGUAGES:
+            raise StaleButton
+        async with self.kernel.db.transaction() as conn:
+            group = await self._managed_group(conn, actor, group_id)
+            repo = GroupRepository(conn)
+            await repo.set_language(
+                group_id=group_id, language=language, now=self.kernel.clock.now()
+            )
+            await self._audit(
+                conn, actor, group_id, "language", from_value=group.language, to_value=language
+            )
+            changed = await repo.get(group_id)
+        assert changed is not None
+        return changed
+
     async def unlink(self, actor: Actor, group_id: int) -> Managed:
         """Unlink the group's chat; digests go to members privately again."""
         async with self.kernel.db.transaction() as conn:
@@ -502,7 +532,10 @@ class GroupRules:
         return LinkAsked.UNREACHABLE
 
     async def link_chat(self, actor: Actor, request_id: int, group_id: int) -> Managed:
-        """The coordinator confirmed in private: link the chat and say so in it."""
+        """The coordinator confirmed in private: link the chat and say so in it.
+
+        Linking alone sends nothing there: she is asked next where the digests go.
+        """
         async with self.kernel.db.transaction() as conn:
             repo = GroupRepository(conn)
             request = await repo.link_request(request_id)
@@ -518,9 +551,9 @@ class GroupRules:
             await repo.delete_link_requests(chat_id=request.chat_id)
             await self._audit(conn, actor, group_id, "chat_linked", to_value=str(request.chat_id))
         managed = await self.manage(actor, group_id)
-        # In the coordinator's language: she linked it, and the chat has no language of its own.
+        # In the group's language, as its digests there: the chat is the group's.
         await self.kernel.notifier.notify(
-            Recipient(request.chat_id, actor.locale), ChatLinked(group.name)
+            Recipient(request.chat_id, managed.card.language), ChatLinked(group.name)
         )
         return managed
 

@@ -28,6 +28,7 @@ from handlers.incidents.buttons import OpenReport
 from handlers.plumbing.screen import Attachment, Button, Screen
 
 BAR_WIDTH = 8
+SMALLEST_SHOWN = 0.05  # a rate below this rounds to 0 with one decimal
 STATE_MARK = {"rising": "🔺", "calming": "🔻"}
 RESOURCE_ON_BUTTON = 30  # characters of a report's resource on its button
 DATE_ON_BUTTON = 5  # `18.11`: the day and month of a short date
@@ -38,15 +39,26 @@ def decimal(tr: Tr, value: float) -> str:
     return tr.number(round(value, 1))
 
 
+def rate(tr: Tr, value: float) -> str:
+    """Reports a week: one decimal, or two where one would round a few reports down to 0."""
+    if 0 < value < SMALLEST_SHOWN:
+        return tr.number(max(round(value, 2), 0.01))
+    return decimal(tr, value)
+
+
 def _severity(reason: Reason, tr: Tr) -> list[str]:
-    return [
-        tr.gettext(
+    score = decimal(tr, reason.severity)
+    if reason.none_before:
+        against = tr.gettext(
+            N_("severity score {score} this week, with no reports before"), score=score
+        )
+    else:
+        against = tr.gettext(
             N_("severity score {score} this week against {baseline} a week before"),
-            score=decimal(tr, reason.severity),
+            score=score,
             baseline=decimal(tr, reason.baseline_severity),
-        ),
-        tr.ngettext("from {n} report", "from {n} reports", reason.reports),
-    ]
+        )
+    return [against, tr.ngettext("from {n} report", "from {n} reports", reason.reports)]
 
 
 def _test(reason: Reason, tr: Tr) -> list[str]:
@@ -61,20 +73,32 @@ def _test(reason: Reason, tr: Tr) -> list[str]:
                 reason.agreements,
             )
         ]
+    if reason.none_before:
+        return [
+            tr.ngettext(
+                "{n} report this week, none before",
+                "{n} reports this week, none before",
+                reason.reports,
+            )
+        ]
     return [
         tr.ngettext(
             "{n} report this week against {baseline} a week before",
             "{n} reports this week against {baseline} a week before",
             reason.reports,
-            baseline=decimal(tr, reason.baseline),
+            baseline=rate(tr, reason.baseline),
         )
     ]
 
 
 def reason_text(reason: Reason, tr: Tr) -> str:
-    """`5 reports this week against 0.8 a week before; 2 with a physical clash; water`."""
+    """`5 reports this week against 0.8 a week before; 2 with a physical clash; water`.
+
+    Where nothing was reported before it says so (`none before`), not the floor the test
+    assumes; the rayon's usual level is named only where there was one.
+    """
     parts = _test(reason, tr)
-    if reason.borrowed and reason.test != "agreement":
+    if reason.borrowed and reason.test != "agreement" and not reason.none_before:
         parts.append(tr.gettext(N_("usual level: the rayon's average per aiyl aimak")))
     if reason.test == "quiet":
         parts.append(tr.gettext(N_("well below the usual level after rising tension")))

@@ -158,6 +158,6 @@ async def on_unlink(update: Update, context: AppContext, press: Unlink) -> None:
 
 
 async def on_link_chat(update: Update, context: AppContext, press: LinkChat) -> None:
-    """The coordinator confirms in private which group a chat is for (`grp:lk:<req>:<group>`)."""
+    """She confirms a chat's group (`grp:lk:<req>:<group>`) and is asked where digests go."""
     shown = await context.rules(GroupRules).link_chat(context.actor, press.request, press.group)
-    await context.reply(screens.managed(shown, context.tr, saved=True))
+    await context.reply(screens.where_digests_go(shown, context.tr))

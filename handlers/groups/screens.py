@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.forms.onboarding import LANGUAGE_OPTIONS
 from bot.forms.practice import GROUP_KIND_LABELS
 from bot.i18n import N_, Tr, escape
 from bot.records.groups import PeerGroup
@@ -46,6 +47,7 @@ from handlers.plumbing.codec import Press
 from handlers.plumbing.screen import Button, Screen
 
 LINKABLE_SHOWN = 20  # groups offered for a chat: a keyboard, not a directory
+LANGUAGE_NAMES = {o.value: o.label for o in LANGUAGE_OPTIONS}  # each in its own language
 DELIVERY_LABELS = {
     "members": N_("to members privately"),
     "chat": N_("to the linked chat"),
@@ -207,55 +209,63 @@ def left(group: PeerGroup, tr: Tr) -> Screen:
     return Screen(tr.gettext(N_("You left «{name}»."), name=group.name))
 
 
+def _delivery_buttons(group: PeerGroup, tr: Tr) -> tuple[Button, ...]:
+    """Members privately, the chat, or both: the chosen one marked."""
+    return tuple(
+        _button(
+            ("✅ " if group.deliver_to == mode else "") + tr.label(DELIVERY_LABELS[mode]),
+            deliver(group.id, mode),
+        )
+        for mode in DELIVERY_MODES.values()
+    )
+
+
+def _chat(group: PeerGroup, tr: Tr) -> tuple[str, list[tuple[Button, ...]]]:
+    """The linked chat and where digests go, with their buttons; or how to link one."""
+    if group.chat_id is None:
+        how = N_(
+            "No chat is linked. To link one, add me to the Telegram group and send "
+            "/linkgroup there."
+        )
+        return tr.gettext(how), []
+    line = tr.gettext(
+        N_("Linked chat: «{title}». Digests go {where}."),
+        title=group.chat_title or str(group.chat_id),
+        where=tr.label(DELIVERY_LABELS[group.deliver_to]),
+    )
+    unlink = _button("🔗 " + tr.pgettext("button", "Unlink the chat"), Unlink(group.id))
+    return line, [_delivery_buttons(group, tr), (unlink,)]
+
+
 def managed(shown: Managed, tr: Tr, *, saved: bool = False) -> Screen:
-    """A managed group: link, members, chat and its delivery, rename, close."""
+    """A managed group: link, language, members, chat and its delivery, rename, close."""
     group = shown.card.group
+    chat, chat_buttons = _chat(group, tr)
     lines = [
         f"<b>⚙️ «{escape(group.name)}»</b>",
         tr.gettext(
             N_("{kind}, {region}"), kind=_kind(tr, group), region=region_name(shown.card, tr)
         ),
+        tr.gettext(
+            N_("Language of the group: {language}"),
+            language=LANGUAGE_NAMES[shown.card.language],
+        ),
         tr.ngettext("{n} member", "{n} members", shown.members),
         "",
         tr.gettext(N_("Invitation link:\n{link}"), link=shown.link),
         "",
+        chat,
     ]
     g = group.id
     buttons: list[tuple[Button, ...]] = [
         (
             _button("👥 " + tr.pgettext("button", "Members"), Members(g, 0)),
             _button("✏️ " + tr.pgettext("button", "Rename"), Rename(g)),
-        )
+        ),
+        *chat_buttons,
+        (_button("🗑 " + tr.pgettext("button", "Close the group"), Close(g)),),
+        (_button("◀️ " + tr.pgettext("button", "All groups"), AllGroups()),),
     ]
-    if group.chat_id is not None:
-        lines.append(
-            tr.gettext(
-                N_("Linked chat: «{title}». Digests go {where}."),
-                title=group.chat_title or str(group.chat_id),
-                where=tr.label(DELIVERY_LABELS[group.deliver_to]),
-            )
-        )
-        buttons.append(
-            tuple(
-                _button(
-                    ("✅ " if group.deliver_to == mode else "") + tr.label(DELIVERY_LABELS[mode]),
-                    deliver(g, mode),
-                )
-                for mode in DELIVERY_MODES.values()
-            )
-        )
-        buttons.append((_button("🔗 " + tr.pgettext("button", "Unlink the chat"), Unlink(g)),))
-    else:
-        lines.append(
-            tr.gettext(
-                N_(
-                    "No chat is linked. To link one, add me to the Telegram group and send "
-                    "/linkgroup there."
-                )
-            )
-        )
-    buttons.append((_button("🗑 " + tr.pgettext("button", "Close the group"), Close(g)),))
-    buttons.append((_button("◀️ " + tr.pgettext("button", "All groups"), AllGroups()),))
     toast = tr.label(N_("Saved.")) if saved else None
     return Screen("\n".join(lines), tuple(buttons), toast=toast)
 
@@ -359,6 +369,21 @@ def link_question(notice: LinkQuestion, tr: Tr) -> Screen:
             for g in notice.groups[:LINKABLE_SHOWN]
         ),
     )
+
+
+def where_digests_go(shown: Managed, tr: Tr) -> Screen:
+    """After she linked a chat: where the group's digests go now, one button each."""
+    group = shown.card.group
+    text = tr.gettext(
+        N_(
+            "The chat «{title}» is now linked to «{name}». Where should the group's weekly "
+            "digests go?"
+        ),
+        title=group.chat_title or str(group.chat_id),
+        name=group.name,
+    )
+    buttons = tuple((button,) for button in _delivery_buttons(group, tr))
+    return Screen(text, buttons)
 
 
 def chat_linked(notice: ChatLinked, tr: Tr) -> Screen:

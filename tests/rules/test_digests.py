@@ -34,6 +34,7 @@ from bot.rules.needs import NeedRules, NeedsDigest
 from bot.rules.practices import PracticeRules, PracticesDigest
 from storage.db import Database
 from storage.digests import ScheduleRepository
+from storage.groups import GroupRepository
 from storage.users import UserRepository
 from tests.coordinator_steps import (
     AKSAY,
@@ -289,7 +290,14 @@ async def test_a_groups_digest_is_set_by_those_whose_reach_holds_it(world: World
         stored = await ScheduleRepository(conn).get(
             recipient_kind="group", recipient_id=world.group
         )
-    assert (stored.weekday, stored.language) == (1, "ky")
+        group = await GroupRepository(conn).get(world.group)
+    # The language is the group's own, one value: what the group page shows and its chat gets.
+    assert group is not None
+    assert (stored.weekday, group.language) == (1, "ky")
+    page = await world.kernel.get(GroupRules).manage(await world.actor(ADMIN), world.group)
+    assert page.card.language == "ky"
+    russian = await world.rules.change_group(manager, world.group, language="ru")
+    assert (russian.language, russian.schedule.weekday) == ("ru", 1)
 
 
 # ------------------------------------------------------------------------------- delivery
@@ -311,6 +319,23 @@ async def test_each_digest_goes_once_at_its_time_as_a_notice(world: World) -> No
     assert sent[RAYON][0] == "ky"
     again = await world.rules.run_due(world.clock.now() + timedelta(hours=1))
     assert again.total == 0 and len(world.notifier.sent) == len(coordinators) + 1
+
+
+async def test_a_linked_chat_gets_the_group_digest_in_the_groups_language(world: World) -> None:
+    """The chat in the group's language (set by the digest settings' button), not the bot's
+    default nor its creator's; each member privately in her own."""
+    chat = -100_300
+    async with world.kernel.db.transaction() as conn:
+        groups = GroupRepository(conn)
+        await groups.link_chat(group_id=world.group, chat_id=chat, chat_title="Чат", now=T0)
+        await groups.set_delivery(group_id=world.group, deliver_to="both", now=T0)
+    manager = await world.actor(GROUPS)
+    await world.rules.change_group(manager, world.group, language="en")
+    assert world.kernel.settings.default_language == "ky"
+    report = await world.rules.run_now(world.clock.now(), group=world.group)
+    assert report.sent == 2
+    sent = {r.chat_id: (r.locale, type(n)) for r, n in world.notifier.sent}
+    assert sent == {chat: ("en", GroupDigest), MEMBER: ("ru", GroupDigest)}
 
 
 async def test_blocked_failed_and_unknown_sends_are_handled_as_the_table_says(

@@ -23,6 +23,8 @@ from bot.rules.groups import (
     RemovedFromGroup,
 )
 from storage.audit import AuditRepository
+from storage.connection import Connection
+from storage.db import Database, apply_migrations
 from storage.groups import GroupRepository
 from tests.coordinator_steps import add_group, add_person, grant
 from tests.rules.practice_world import ADMIN, World, draft, env, world
@@ -57,7 +59,8 @@ async def seeded(tmp_path: Path) -> AsyncIterator[Seeded]:
             await add_person(
                 db, user_id, name, kind="community", place="BA-BAT", language=language
             )
-        group, code = await add_group(db, creator=CREATOR, members=(MEMBER,))
+        # The creator reads Russian; the group speaks Kyrgyz.
+        group, code = await add_group(db, creator=CREATOR, members=(MEMBER,), language="ky")
         other, _ = await add_group(db, creator=CHUI, members=())
         await grant(db, CREATOR, "place", "BA-BAT")
         await grant(db, SCOPED, "group", str(group))
@@ -160,7 +163,8 @@ async def test_linking_a_chat_is_asked_in_private_and_confirmed_by_the_asker(
         await w.groups.link_chat(await w.actor(SCOPED), question.request_id, seeded.group)
     linked = await w.groups.link_chat(creator, question.request_id, seeded.group)
     assert linked.card.group.chat_id == CHAT
-    assert w.notifier.sent[-1] == (Recipient(CHAT, "ru"), ChatLinked(linked.card.group.name))
+    # Said in the chat in the group's language, not in the Russian of who linked it.
+    assert w.notifier.sent[-1] == (Recipient(CHAT, "ky"), ChatLinked(linked.card.group.name))
     with pytest.raises(StaleButton):  # the request is used up
         await w.groups.link_chat(creator, question.request_id, seeded.group)
     both = await w.groups.set_delivery(creator, seeded.group, "both")
@@ -246,3 +250,78 @@ async def test_a_coordinator_creates_renames_and_closes_a_group(seeded: Seeded) 
         await w.groups.manage(chui, created.id)
     assert created.invite_code is not None
     assert await w.groups.invitation(chui, f"g_{created.invite_code}") == NoInvitation()
+
+
+async def test_a_groups_language_is_asked_else_its_creators(seeded: Seeded) -> None:
+    w = seeded.world
+    chui = await w.actor(CHUI)  # reads English
+    asked = {"name": "Чүй тобу", "kind": "candidates", "oblast": "none", "language": "ky"}
+    unasked = {"name": "Chui circle", "kind": "candidates", "oblast": "none"}  # an older draft
+    async with w.db.transaction() as conn:
+        for answers in (asked, unasked):
+            await w.groups.submit_new_group(
+                conn, draft("new_group", CHUI, answers, {}), chui, env(w.kernel)
+            )
+        made = {g.name: g.language for g in await GroupRepository(conn).created_by(CHUI)}
+    assert (made["Чүй тобу"], made["Chui circle"]) == ("ky", "en")
+    chui = await w.actor(CHUI)
+    group = next(g for g in await w.groups.managed(chui) if g.name == "Чүй тобу")
+    assert (await w.groups.manage(chui, group.id)).card.language == "ky"
+    changed = await w.groups.set_language(chui, group.id, "ru")
+    assert changed.language == "ru"
+    with pytest.raises(StaleButton):
+        await w.groups.set_language(chui, group.id, "fr")
+    with pytest.raises(StaleButton):  # not her group
+        await w.groups.set_language(chui, seeded.group, "ru")
+
+
+async def test_a_chat_moved_to_another_group_leaves_the_first_sending_to_members(
+    seeded: Seeded,
+) -> None:
+    """A group whose digests went to the chat alone would send them to no one after it."""
+    w = seeded.world
+    admin = await w.actor(ADMIN)
+    for group in (seeded.group, seeded.other):
+        await w.groups.request_link(admin, chat_id=CHAT, chat_title="Чат")
+        question = w.notifier.sent[-1][1]
+        assert isinstance(question, LinkQuestion)
+        await w.groups.link_chat(admin, question.request_id, group)
+        if group == seeded.group:
+            assert (await w.groups.set_delivery(admin, group, "chat")).card.group.deliver_to == (
+                "chat"
+            )
+    first = (await w.groups.manage(admin, seeded.group)).card.group
+    second = (await w.groups.manage(admin, seeded.other)).card.group
+    assert (first.chat_id, first.deliver_to) == (None, "members")
+    assert (second.chat_id, second.deliver_to) == (CHAT, "members")
+
+
+async def test_existing_groups_take_their_chosen_language_else_their_creators(
+    tmp_path: Path,
+) -> None:
+    """Migration 0014: a chat language chosen in the digest settings is kept, else the
+    creator's; a group whose creator is gone has none (the bot's default)."""
+    path = tmp_path / "old.db"
+    conn = await Connection.open(path, name="test", timeout=5)
+    try:
+        await apply_migrations(conn, up_to=12)
+        at = "'2026-03-01T00:00:00+00:00'"
+        await conn.executescript(
+            "BEGIN; INSERT INTO users (id, first_name, language, pseudonym, created_at,"
+            f" updated_at) VALUES (1, 'A', 'ru', 'P-1', {at}, {at}), (2, 'B', 'en', 'P-2', {at},"
+            f" {at}); INSERT INTO peer_groups (id, name, kind, created_by, created_at) VALUES"
+            f" (1, 'chosen', 'candidates', 1, {at}), (2, 'creator', 'candidates', 2, {at}),"
+            f" (3, 'orphan', 'candidates', NULL, {at}); INSERT INTO digest_schedules"
+            " (recipient_kind, recipient_id, language, updated_at) VALUES"
+            f" ('group', 1, 'ky', {at}), ('group', 2, NULL, {at}); COMMIT;"
+        )
+    finally:
+        await conn.close()
+    db = await Database.open(path)
+    try:
+        async with db.reading() as reading:
+            groups = GroupRepository(reading)
+            found = {g.name: g.language for g in await groups.with_ids([1, 2, 3])}
+    finally:
+        await db.close()
+    assert found == {"chosen": "ky", "creator": "en", "orphan": None}
