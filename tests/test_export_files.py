@@ -248,7 +248,9 @@ async def test_xlsx_names_sheets_and_headers_in_the_language_and_lists_the_codes
     assert found[(SHEETS[locale][2], rows(attachments)[0][6])] == "file"
     notes = {code: note for _, sheet_code, _, code, note in legend if sheet_code == "reports"}
     assert "Asia/Bishkek" in notes["received_at"] and "2" in notes["latitude"]
-    assert not notes["notes"]
+    assert not notes["notes"] and not notes["event_date"]  # a calendar day, not a moment
+    times = {code: note for _, sheet_code, _, code, note in legend if sheet_code == "updates"}
+    assert "Asia/Bishkek" in times["at"]
 
 
 async def test_codes_as_headers_name_the_sheets_and_columns_by_their_keys(world: World) -> None:
@@ -299,6 +301,8 @@ async def test_columns_are_fitted_and_the_header_frozen_with_a_filter(world: Wor
         assert sheet.freeze_panes == "A2", sheet.title
         assert sheet.auto_filter.ref == f"A1:{last}{len(table)}", sheet.title
         assert all(cell.font.bold for cell in sheet[1]), sheet.title
+        # Printed for an official: A4 across, the header row on every page.
+        assert (sheet.page_setup.orientation, sheet.print_title_rows) == ("landscape", "$1:$1")
     reports = book.worksheets[0]
     header = rows(reports)[0]
 

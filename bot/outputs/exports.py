@@ -121,7 +121,7 @@ _LEADING_SYMBOLS = re.compile(r"^[^\w(«\"]+")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SHEET_NAME_MAX = 31
 WIDEST_COLUMN = 60  # characters; longer text stays in the cell, past the column's edge
-HEADER_FONT = Font(bold=True)
+HEADER_FONT = Font(name="Calibri", size=11, bold=True)  # the workbook's own font, bold
 HEADER_FILL = PatternFill("solid", start_color="DDE4EE", end_color="DDE4EE")
 # dd.mm.yyyy in Kyrgyz and Russian (the CLDR ky numeric date reads as month-day), ISO in English.
 DATE_FORMATS = {"en": "YYYY-MM-DD"}
@@ -283,6 +283,10 @@ STAGE_COLUMNS = (
 # The zip's list of the reports' files: those carried and what became of the others.
 MANIFEST_COLUMNS = ("file", "incident_id", "update_id", "type", "media", "bytes", "sha256")
 CODES_COLUMNS = ("sheet", "sheet_code", "column", "column_code", "note")
+# Moments (stored in UTC), written in AYILBOT_TIMEZONE; the other dates are calendar days.
+TIME_COLUMNS = frozenset(
+    {"received_at", "last_update_at", "at", "created_at", "approved_at", "registered_at"}
+)
 
 
 def sheet_labels(tr: Tr) -> dict[str, str]:
@@ -295,7 +299,6 @@ def sheet_labels(tr: Tr) -> dict[str, str]:
         "users": tr.pgettext("sheet", "People"),
         "needs": tr.pgettext("sheet", "Needs"),
         "stages": tr.pgettext("sheet", "Stages"),
-        "manifest": tr.pgettext("sheet", "Files"),
         "columns": tr.pgettext("sheet", "Column codes"),
     }
 
@@ -863,9 +866,8 @@ def _codes_table(found: Sequence[Table], export: ExportData, tr: Tr) -> Table:
     rows = []
     for table in found:
         labels = column_labels(table.code, tr)
-        for index, code in enumerate(table.columns):
-            kinds = {type(row[index]) for row in table.rows if row[index] is not None}
-            note = local if datetime in kinds else ""
+        for code in table.columns:
+            note = local if code in TIME_COLUMNS else ""
             if code in ("latitude", "longitude"):
                 note = rounded
             rows.append((sheets[table.code], table.code, labels.get(code, code), code, note))
@@ -960,6 +962,10 @@ def _fill_sheet(sheet: Any, table: Table, export: ExportData, tr: Tr) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = min(width + 1, WIDEST_COLUMN)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(table.rows) + 1}"
+    # Printed for an official: A4 across, the header on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.print_title_rows = "1:1"
 
 
 def _xlsx_cell(cell: Cell, value: Any, zone: tzinfo, formats: tuple[str, str]) -> int:
