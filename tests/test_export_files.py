@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
+from PIL import ExifTags, Image
 
 from bot.__main__ import main
 from bot.clock import FrozenClock
@@ -75,7 +76,31 @@ ANON_NAME, ANON_USERNAME = "Гүлнара", "gulnara_secret"
 LATE = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
 PIN = (39.912345, 70.812345)
 LONG_NOTE = "Суу бөлүштүрүү боюнча талаш: канал жабылды"
-PHOTO_A, PHOTO_B, PHOTO_C = b"\xff\xd8photo-a", b"\xff\xd8photo-b", b"\xff\xd8photo-c"
+
+
+def jpeg(colour: str, exif: Image.Exif | None = None) -> bytes:
+    """A small photo as a phone sends it (Telegram's have no EXIF; some files may)."""
+    out = io.BytesIO()
+    extra = {"exif": exif} if exif is not None else {}
+    Image.new("RGB", (64, 48), colour).save(out, "JPEG", **extra)
+    return out.getvalue()
+
+
+def with_gps() -> Image.Exif:
+    """EXIF with the camera's GPS position (Ak-Say, to the metre) and a serial number."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.BodySerialNumber] = "SN-4471"
+    exif[ExifTags.Base.GPSInfo] = {
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: (39.0, 52.0, 27.77),
+        ExifTags.GPS.GPSLongitudeRef: "E",
+        ExifTags.GPS.GPSLongitude: (70.0, 31.0, 19.6),
+    }
+    return exif
+
+
+PHOTO_A, PHOTO_B, PHOTO_C = jpeg("#9cc3e6"), jpeg("#7a8f5a"), jpeg("#a7b86b")
+PHOTO_GPS = jpeg("#f4f1e8", with_gps())
 
 
 @dataclass
@@ -488,6 +513,34 @@ async def test_a_zip_never_names_an_anonymous_reporter(world: World) -> None:
             for secret in (ANON_NAME, ANON_USERNAME, "PHOTO-", "VOICE-"):
                 assert secret not in text, (user_id, fmt, secret)
             assert str(ANON) not in cells, (user_id, fmt)
+
+
+async def test_a_photos_gps_tag_leaves_with_the_rounding(world: World) -> None:
+    """Coordinators get rounded pins: a photo's EXIF position would undo that."""
+    number = await add_incident(world.db, reporter_id=NAMED, photos=1)
+    await keep(world, f"PHOTO-{number}-0", PHOTO_GPS)
+    name = f"media/{number:04d}-photo-1.jpg"
+    shared = unpack((await world.file(COORD, with_media=True, locale="en")).data)
+    with Image.open(io.BytesIO(shared[name])) as photo:
+        assert not photo.getexif() and "exif" not in photo.info
+        assert photo.size == (64, 48)  # the same picture, re-encoded
+    sums = {
+        n: h
+        for h, n in (
+            line.split("  ") for line in shared["SHA256SUMS"].decode().split("\n") if line
+        )
+    }
+    assert sums[name] == hashlib.sha256(shared[name]).hexdigest()
+    book = load_workbook(io.BytesIO(shared["ayilbot-incidents-2026-03-04.xlsx"]))
+    row = next(r for r in rows(book["Attachments"])[1:] if r[0] == number)
+    assert row[5] == "in the zip, without its metadata (EXIF)" and row[8] == sums[name]
+    # A photo without metadata is carried as it is kept, byte for byte.
+    assert shared[f"media/{world.numbers['village']:04d}-photo-1.jpg"] == PHOTO_C
+    # Administrators see exact pins: they get the file exactly as the store keeps it.
+    exact = unpack((await world.file(None, with_media=True, locale="en")).data)
+    assert exact[name] == PHOTO_GPS
+    with Image.open(io.BytesIO(exact[name])) as photo:
+        assert photo.getexif().get(ExifTags.Base.BodySerialNumber) == "SN-4471"
 
 
 async def test_a_csv_zip_holds_each_table_as_odk_does(world: World) -> None:

@@ -14,7 +14,9 @@ They follow the exports coordinators know from KoboToolbox and ODK Central:
   `geo_precision` in words ("gps", "village", "aiyl aimak centre", "rayon centre").
 - A zip "with media": the spreadsheet, the reports' photos and voice notes named by report
   number (`media/0012-photo-1.jpg`) and linked from the attachments sheet, `manifest.csv`
-  naming every file and what became of those not carried, and `SHA256SUMS`.
+  naming every file and what became of those not carried, and `SHA256SUMS`. Where the pins
+  are rounded for the reader, a photo with metadata (EXIF, XMP, IPTC) is re-encoded without
+  it, as the dossier does: a phone's GPS tag would undo the rounding.
 
 Labels come in the request's language; column codes are stable keys (the forms' step keys,
 named after conflict-event coding), so files from different months and languages line up. Text
@@ -41,6 +43,7 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot.forms import need as need_form
 from bot.forms import practice as practice_form
@@ -114,7 +117,12 @@ MEDIA_STATE_LABELS: Mapping[MediaState, str] = {
     MediaState.LEFT_OUT: N_("left out: the zip would be too large to send in Telegram"),
     MediaState.UNREADABLE: N_("missing from the media folder"),
     MediaState.DAMAGED: N_("damaged: its checksum no longer matches"),
+    MediaState.CLEANED: N_("in the zip, without its metadata (EXIF)"),
+    MediaState.UNOPENED: N_("left out: it could not be opened to remove its metadata"),
 }
+# What a photo may carry besides its pixels, as Pillow names it: EXIF (with a GPS tag),
+# XMP, Photoshop's IPTC block, comments. (A colour profile says nothing of anyone: kept.)
+PHOTO_METADATA = ("exif", "xmp", "XML:com.adobe.xmp", "photoshop", "comment")
 # A label's leading emoji or symbol is for buttons, not for a spreadsheet cell.
 _LEADING_SYMBOLS = re.compile(r"^[^\w(«\"]+")
 # Excel refuses these in a sheet's name, and names longer than 31 characters.
@@ -521,9 +529,11 @@ def write_zip(export: ExportData, tr: Tr, out: IO[bytes]) -> ZipWritten:
         raise ValueError("only reports carry media")
     sums: list[tuple[str, str]] = []
     files: list[ReportFile] = []
+    # Who gets rounded pins gets no photo's GPS tag either.
+    clean = export.rounded_to is not None
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for item in records.files:
-            files.append(_carry(archive, item, sums))
+            files.append(_carry(archive, item, sums, clean=clean))
         carried = Reports(records.rows, records.updates, tuple(files))
         found = tables(replace(export, records=carried), tr)
         if export.request.format == ExportFormat.XLSX:
@@ -538,7 +548,7 @@ def write_zip(export: ExportData, tr: Tr, out: IO[bytes]) -> ZipWritten:
             archive.writestr(name, data)
             sums.append((hashlib.sha256(data).hexdigest(), name))
         archive.writestr("SHA256SUMS", "".join(f"{h}  {n}\n" for h, n in sums))
-    included = sum(1 for f in files if f.state is MediaState.INCLUDED)
+    included = sum(1 for f in files if f.state.carried)
     return ZipWritten(file_name(export, "zip"), export.count, included, len(files) - included)
 
 
@@ -547,10 +557,18 @@ def media_name(item: ReportFile) -> str:
     return f"{MEDIA_FOLDER}/{item.report:04d}-{item.kind}-{item.ordinal}{item.suffix}"
 
 
-def _carry(archive: zipfile.ZipFile, item: ReportFile, sums: list[tuple[str, str]]) -> ReportFile:
-    """Put one file in the zip if it is to be carried and is whole; its state after."""
+def _carry(
+    archive: zipfile.ZipFile, item: ReportFile, sums: list[tuple[str, str]], *, clean: bool
+) -> ReportFile:
+    """Put one file in the zip if it is to be carried and is whole; its state after.
+
+    `clean`: a photo's metadata is removed first (the bytes then differ from the store's;
+    the sheet and SHA256SUMS give the checksum of what is in the zip).
+    """
     if item.state is not MediaState.INCLUDED or item.path is None:
         return item
+    if clean and item.kind == "photo":
+        return _carry_photo(archive, item, sums)
     digest = _sha256_of(item.path)
     if digest is None:
         return replace(item, state=MediaState.UNREADABLE, path=None)
@@ -564,6 +582,49 @@ def _carry(archive: zipfile.ZipFile, item: ReportFile, sums: list[tuple[str, str
         return replace(item, state=MediaState.UNREADABLE, path=None)
     sums.append((digest, name))
     return replace(item, sha256=digest)
+
+
+def _carry_photo(
+    archive: zipfile.ZipFile, item: ReportFile, sums: list[tuple[str, str]]
+) -> ReportFile:
+    """A photo checked against the store's checksum, without its metadata if it has any."""
+    assert item.path is not None
+    try:
+        data = item.path.read_bytes()  # a photo: a few megabytes at most
+    except OSError:
+        return replace(item, state=MediaState.UNREADABLE, path=None)
+    if item.sha256 is not None and hashlib.sha256(data).hexdigest() != item.sha256:
+        return replace(item, state=MediaState.DAMAGED, path=None)
+    cleaned = without_metadata(data)
+    if cleaned is None:
+        return replace(item, state=MediaState.UNOPENED, path=None)
+    name = media_name(item)
+    archive.writestr(name, cleaned, compress_type=zipfile.ZIP_STORED)
+    digest = hashlib.sha256(cleaned).hexdigest()
+    sums.append((digest, name))
+    state = MediaState.INCLUDED if cleaned == data else MediaState.CLEANED
+    return replace(item, state=state, sha256=digest, size=len(cleaned))
+
+
+def without_metadata(data: bytes) -> bytes | None:
+    """The photo as it is when it carries no metadata (Telegram strips it from photos), else
+    re-encoded in its format, upright, without it; None when it cannot be opened."""
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            if not any(key in opened.info for key in PHOTO_METADATA) and not opened.getexif():
+                return data
+            kind = opened.format or "JPEG"
+            image = ImageOps.exif_transpose(opened) or opened
+            if kind == "JPEG":
+                image = image.convert("RGB")
+            options: dict[str, Any] = {"quality": 92} if kind == "JPEG" else {}
+            if "icc_profile" in opened.info:
+                options["icc_profile"] = opened.info["icc_profile"]
+            out = io.BytesIO()
+            image.save(out, kind, **options)
+            return out.getvalue()
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return None
 
 
 def _sha256_of(path: Path) -> str | None:
@@ -712,7 +773,7 @@ def _update_row(update: IncidentUpdate, tr: Tr) -> tuple[Any, ...]:
 
 
 def _incident_file_row(item: ReportFile, tr: Tr) -> tuple[Any, ...]:
-    carried = item.state is MediaState.INCLUDED
+    carried = item.state.carried
     values: dict[str, Any] = {
         "incident_id": item.report,
         "update_id": item.update_id,
@@ -730,13 +791,13 @@ def _incident_file_row(item: ReportFile, tr: Tr) -> tuple[Any, ...]:
 def _manifest(files: Sequence[ReportFile], tr: Tr) -> Table:
     rows = [
         (
-            media_name(f) if f.state is MediaState.INCLUDED else None,
+            media_name(f) if f.state.carried else None,
             f.report,
             f.update_id,
             _file_type(f.kind, tr),
             _label(tr, MEDIA_STATE_LABELS[f.state]),
-            f.size if f.state is MediaState.INCLUDED else None,
-            f.sha256 if f.state is MediaState.INCLUDED else None,
+            f.size if f.state.carried else None,
+            f.sha256 if f.state.carried else None,
         )
         for f in files
     ]

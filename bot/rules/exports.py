@@ -103,8 +103,15 @@ class MediaState(StrEnum):
     NOT_KEPT = "not_kept"  # sent before the media store, or removed by retention
     LEFT_OUT = "left_out"  # stored, but the chat's zip had no room left for it
     # Found only while the zip is written (bot/outputs/exports.py):
+    CLEANED = "cleaned"  # carried, re-encoded without its metadata (a GPS tag in its EXIF)
     UNREADABLE = "unreadable"  # its row says stored; the folder has no such file
     DAMAGED = "damaged"  # the bytes no longer match the checksum taken when it was stored
+    UNOPENED = "unopened"  # a photo that could not be opened to remove its metadata
+
+    @property
+    def carried(self) -> bool:
+        """Whether the file is in the export's zip."""
+        return self in (MediaState.INCLUDED, MediaState.CLEANED)
 
 
 # Reports carry a pin or a place, needs a place: both can be drawn on a map.
