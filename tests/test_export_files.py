@@ -45,6 +45,7 @@ from bot.records.media import NewMedia
 from bot.rules.exports import (
     ExportData,
     ExportError,
+    ExportPeriod,
     ExportRequest,
     ExportRules,
     MediaState,
@@ -53,6 +54,7 @@ from bot.rules.exports import (
 from bot.rules.media import MediaRules
 from bot.rules.needs import NeedRules
 from bot.wiring import AyilApp
+from handlers.exports import screens as export_screens
 from storage.db import Database
 from storage.media import MediaRepository
 from storage.media_files import relative_path
@@ -438,6 +440,15 @@ async def test_needs_are_placed_at_their_place_in_every_format(world: World) -> 
     assert header == NEED_COLUMNS
     need = by_number(book["needs"])[world.numbers["need"]]
     assert (need["latitude"], need["longitude"]) == (39.87438, 70.52211)  # exact: an admin
+    # The chat says how needs are placed; the reporters' line is for reports.
+    tr = translator("ru")
+    for kind, said, unsaid in (
+        ("needs", "Каждая потребность отмечена", "псевдоним"),
+        ("incidents", "псевдоним", "Каждая потребность"),
+    ):
+        export = await world.data(COORD, kind=kind, format="geojson")
+        text = export_screens.sent(export, ExportPeriod.ALL, render(export, tr), tr).text
+        assert said in text and unsaid not in text and "1,1 км" in text, kind
 
 
 # ------------------------------------------------------------------------------ the zip

@@ -122,12 +122,20 @@ def sent(export: ExportData, period: ExportPeriod, made: ExportFile, tr: Tr) -> 
         tr.ngettext("{n} record in the file.", "{n} records in the file.", export.count),
     ]
     if export.rounded_to is not None:
+        rounding = (
+            N_(
+                "Location pins are rounded to {digits} decimal places (about {km} km) "
+                "to protect the reporters; anonymous reporters appear as a pseudonym."
+            )
+            if export.request.kind == ExportKind.INCIDENTS
+            else N_(
+                "Each need is placed at its village, or at the centre of its aiyl aimak or "
+                "rayon, rounded to {digits} decimal places (about {km} km)."
+            )
+        )
         lines.append(
             tr.gettext(
-                N_(
-                    "Location pins are rounded to {digits} decimal places (about {km} km) "
-                    "to protect the reporters; anonymous reporters appear as a pseudonym."
-                ),
+                rounding,
                 digits=tr.number(export.rounded_to),
                 km=tr.number(round(111 / 10**export.rounded_to, 1)),
             )
