@@ -289,7 +289,6 @@ class MediaSummary:
     """The photos and voice notes of an export's reports, by where they are."""
 
     files: int  # attached to the reports
-    stored: int  # in the media store
     included: int  # carried in this export (0 unless it was asked with media)
 
 
@@ -851,7 +850,6 @@ def _media_summary(files: Iterable[ReportFile]) -> MediaSummary:
     found = list(files)
     return MediaSummary(
         files=len(found),
-        stored=sum(1 for f in found if f.state in (MediaState.STORED, MediaState.INCLUDED)),
         included=sum(1 for f in found if f.state is MediaState.INCLUDED),
     )
 
