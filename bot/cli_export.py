@@ -15,6 +15,9 @@ from bot.core.notices import Silent
 
 if TYPE_CHECKING:
     from bot.core.kernel import Kernel
+    from bot.i18n import Tr
+    from bot.outputs.exports import ZipWritten
+    from bot.rules.exports import ExportData
     from storage.db import Database
 
 Exporter = Callable[[Settings, argparse.Namespace], Awaitable[int]]
@@ -39,6 +42,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--status",
         help="only this status: e.g. open, verified (incidents), approved "
         "(practices), active (users), raised (needs)",
+    )
+    parser.add_argument(
+        "--headers",
+        choices=("labels", "codes"),
+        default="labels",
+        help="column headers and sheet names in --lang (labels, the default) or as stable "
+        "codes (csv and xlsx; an xlsx has a sheet of the codes either way)",
+    )
+    parser.add_argument(
+        "--delimiter",
+        choices=sorted(DELIMITER_NAMES),
+        help="CSV separator: ';' (default for ky and ru, as their Excel expects; decimals then "
+        "with ',') or ',' (default for en); also 'semicolon' or 'comma'",
+    )
+    parser.add_argument(
+        "--with-media",
+        action="store_true",
+        help="incidents as csv or xlsx: a zip with the reports' photos and voice notes "
+        "(media/0012-photo-1.jpg), linked from the attachments, with their checksums",
     )
     parser.add_argument("-o", "--output", help="file to write; '-' for standard output")
 
@@ -98,11 +120,13 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def export_data(settings: Settings, args: argparse.Namespace) -> int:
-    """Incidents, practices, users or needs as CSV, XLSX or GeoJSON, with the filters given."""
+    """Incidents, practices, users or needs as CSV, XLSX or GeoJSON, with the filters given;
+    with --with-media, a zip of the export and the reports' files."""
     from bot.core.access import Actor
     from bot.i18n import translator
     from bot.outputs.exports import render
     from bot.rules.exports import ExportError, ExportRequest, ExportRules
+    from bot.rules.media import MediaRules
     from bot.rules.needs import NeedRules
     from storage.db import Database
 
@@ -110,8 +134,11 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     db = await Database.open(settings.db_path)
     try:
         kernel = command_line_kernel(settings, db)
-        # The needs rules decide who sees which need; here they only read and message nobody.
+        # The needs rules decide who sees which need; the media rules where each report's
+        # files are. Here they only read, and message nobody.
         kernel.add(NeedRules(kernel))
+        kernel.add(MediaRules(kernel))
+        delimiter = getattr(args, "delimiter", None)
         request = ExportRequest(
             kind=args.kind,
             format=args.format or "csv",
@@ -120,6 +147,9 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
             region=args.region.upper() if getattr(args, "region", None) else None,
             status=getattr(args, "status", None),
             locale=locale,
+            headers=getattr(args, "headers", None) or "labels",
+            delimiter=DELIMITER_NAMES[delimiter] if delimiter else None,
+            with_media=bool(getattr(args, "with_media", False)),
         )
         # The command line runs with the operator's full rights: she reaches everything.
         operator = Actor(user_id=0, locale=locale, user=None, is_admin=True)
@@ -130,6 +160,8 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
             return 2
     finally:
         await db.close()
+    if request.with_media:
+        return await _write_zip(export, translator(locale), args.output)
     made = render(export, translator(locale))
     output = args.output or made.filename
     if output == "-":
@@ -138,6 +170,33 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     else:
         await asyncio.to_thread(Path(output).write_bytes, made.data)
         print(f"{made.count} records written to {output}", file=sys.stderr)
+    return 0
+
+
+async def _write_zip(export: ExportData, tr: Tr, output: str | None) -> int:
+    """The zip straight into its file (media can be large), or to standard output."""
+    from bot.outputs.exports import file_name, write_zip
+
+    if output == "-":
+        await asyncio.to_thread(write_zip, export, tr, sys.stdout.buffer)
+        sys.stdout.flush()
+        return 0
+    made = Path(output or file_name(export, "zip"))
+
+    def write() -> ZipWritten:
+        with made.open("wb") as fh:
+            return write_zip(export, tr, fh)
+
+    written = await asyncio.to_thread(write)
+    print(
+        f"{written.count} records and {written.carried} media files written to {made}"
+        + (
+            f"; {written.not_carried} not included (manifest.csv says why)"
+            if written.not_carried
+            else ""
+        ),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -153,6 +212,7 @@ def command_line_kernel(settings: Settings, db: Database) -> Kernel:
 
 
 DATA_FORMATS = ("csv", "xlsx", "geojson")
+DELIMITER_NAMES = {";": ";", ",": ",", "semicolon": ";", "comma": ","}
 EXPORTERS: dict[str, Exporter] = {
     "practices": export_practices,
     "incidents": export_data,

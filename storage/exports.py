@@ -129,11 +129,12 @@ class ExportRepository(Repository):
         found: list[FileMeta] = []
         for chunk in _chunks(incident_ids):
             rows = await self._all(
-                "SELECT incident_id, update_id, id, type, duration FROM incident_attachments"
+                "SELECT incident_id, update_id, id, type, duration,"
+                " coalesce(unique_id, file_id) FROM incident_attachments"
                 f" WHERE incident_id IN ({_marks(chunk)}) ORDER BY incident_id, id",
                 tuple(chunk),
             )
-            found.extend(FileMeta(r[0], r[1], r[2], r[3], r[4], None) for r in rows)
+            found.extend(FileMeta(r[0], r[1], r[2], r[3], r[4], None, r[5]) for r in rows)
         return found
 
     async def practices(

@@ -56,7 +56,11 @@ ADMIN = Actor(user_id=0, locale="ru", user=None, is_admin=True)
 
 def check_csv(data: bytes) -> str:
     """Parse the file; no cell may start a formula or hold a forbidden character."""
-    cells = [c for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for c in row]
+    text = data.decode("utf-8-sig")
+    # `;` in Russian and Kyrgyz, as their Excel splits a CSV; `,` in English.
+    header = text.partition("\n")[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    cells = [c for row in csv.reader(io.StringIO(text), delimiter=delimiter) for c in row]
     for cell in cells:
         assert not cell.startswith(FORMULA), cell
         assert not any(c in cell for c in FORBIDDEN), cell

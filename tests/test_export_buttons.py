@@ -33,6 +33,9 @@ SHIPPED: list[tuple[Codec, Press, str]] = [
     (export.CODEC, export.PickRegion(INC, G, Period.WEEK, None), "exp:r:i:g:w:-"),
     (export.CODEC, export.PickRegion(INC, X, Period.ALL, "BA-BAT"), "exp:r:i:x:a:BA-BAT"),
     (export.CODEC, export.PickRegion(USR, C, Period.ALL, "BA-BAT-AKS"), "exp:r:u:c:a:BA-BAT-AKS"),
+    # Added with the zips of reports' files: the data written under a sent file.
+    (export.CODEC, export.AddMedia(INC, X, Period.ALL, None), "exp:m:i:x:a:-"),
+    (export.CODEC, export.AddMedia(INC, C, Period.WEEK, "BA-BAT"), "exp:m:i:c:w:BA-BAT"),
     (common.CODEC, common.EraseMe(), "del:yes"),
     (common.CODEC, common.KeepMe(), "del:no"),
 ]
@@ -54,10 +57,13 @@ def test_every_choice_of_the_export_dialogue_fits_and_reads_back() -> None:
     """All kinds, formats and periods with the longest region code a button may carry."""
     for kind, fmt, period in itertools.product(Kind, Format, Period):
         for region in (None, "X" * 40):
-            value = export.PickRegion(kind, fmt, period, region)
-            data = export.CODEC.encode(value)
-            assert len(data.encode()) <= CALLBACK_DATA_LIMIT
-            assert export.CODEC.decode(data) == value
+            for value in (
+                export.PickRegion(kind, fmt, period, region),
+                export.AddMedia(kind, fmt, period, region),
+            ):
+                data = export.CODEC.encode(value)
+                assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+                assert export.CODEC.decode(data) == value
 
 
 def test_the_letters_name_each_kind_format_and_period_of_the_rules_once() -> None:
@@ -84,6 +90,8 @@ def test_the_letters_name_each_kind_format_and_period_of_the_rules_once() -> Non
         (export.CODEC, "exp:r:i:x:a:BA:BAT"),
         (export.CODEC, "exp:r:i:x:a:<b>"),
         (export.CODEC, "exp:r:i:x:a:" + "B" * 41),
+        (export.CODEC, "exp:m:i:x:a"),  # the zip's button without its region
+        (export.CODEC, "exp:m:i:z:a:-"),  # no such format
         (export.CODEC, "exp:z:i"),
         (export.CODEC, "del:yes"),  # another feature's data
         (common.CODEC, "del:maybe"),

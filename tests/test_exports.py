@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from bot.core.notices import Delivery, Recipient
 from bot.gazetteer import Gazetteer
 from bot.i18n import translator
 from bot.localapi import LocalBotApi
-from bot.outputs.exports import COORDINATOR_USER_COLUMNS, render
+from bot.outputs.exports import COORDINATOR_USER_COLUMNS, INCIDENT_FILE_COLUMNS, render
 from bot.rules.exports import (
     ExportError,
     ExportFormat,
@@ -33,6 +33,7 @@ from bot.rules.exports import (
     ExportRequest,
     ExportRules,
 )
+from bot.rules.media import MediaRules
 from bot.rules.needs import NeedRules
 from bot.rules.stats import StatsRules
 from bot.wiring import AyilApp
@@ -87,13 +88,23 @@ class World:
             if user_id is not None
             else Actor(user_id=0, locale="en", user=None, is_admin=True)
         )
-        values: dict[str, Any] = {"kind": "incidents", "format": "csv", "locale": "en"}
+        # Codes as headers: these tests read columns by their stable keys.
+        values: dict[str, Any] = {
+            "kind": "incidents",
+            "format": "csv",
+            "locale": "en",
+            "headers": "codes",
+        }
         wanted = ExportRequest(**(values | request))
         return render(await self.exports.export(who, wanted), translator(wanted.locale)).data
 
 
 def rows_of(data: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    """A CSV's rows by header; `;` or `,` as the file's language chose."""
+    text = data.decode("utf-8-sig")
+    header = text.partition("\n")[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
 
 
 @pytest.fixture
@@ -104,6 +115,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     gazetteer = Gazetteer.default()
     kernel = Kernel(settings, db, clock, gazetteer, Access(gazetteer), Quiet())
     kernel.add(NeedRules(kernel))
+    kernel.add(MediaRules(kernel))
     exports = kernel.add(ExportRules(kernel))
     stats = kernel.add(StatsRules(kernel))
     await add_person(db, NAMED, "Айгүл", username="aigul_ao")
@@ -197,14 +209,14 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 async def test_xlsx_holds_reports_updates_and_attachments_of_the_scope(world: World) -> None:
     data = await world.export(COORD_BA, format="xlsx", locale="ru")
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["reports", "updates", "attachments"]
+    assert book.sheetnames == ["reports", "updates", "attachments", "columns"]
     reports = list(book["reports"].iter_rows(values_only=True))
     header, body = reports[0], reports[1:]
     assert header[:3] == ("id", "received_at", "event_date")
     ids = {row[0] for row in body}
     assert ids == {world.numbers["named"], world.numbers["anon"], world.numbers["old"]}
     row = dict(zip(header, next(r for r in body if r[0] == world.numbers["named"]), strict=True))
-    assert row["received_at"] == "2026-03-02T06:00:00+00:00"  # ISO 8601, UTC
+    assert row["received_at"] == datetime(2026, 3, 2, 12, 0)  # 06:00 UTC, in Bishkek
     assert row["resource"] == "Вода, орошение" and row["admin3"] == "Ак-Сай"
     assert row["event_type"] == "Стратегические события" and row["urgent"] == "нет"
     assert row["reporter"] == "Айгүл"
@@ -214,7 +226,7 @@ async def test_xlsx_holds_reports_updates_and_attachments_of_the_scope(world: Wo
         world.numbers["anon"],
     }
     files = list(book["attachments"].iter_rows(values_only=True))
-    assert files[0] == ("incident_id", "update_id", "attachment_id", "type", "duration_s")
+    assert files[0] == INCIDENT_FILE_COLUMNS
     assert sorted(f[3] for f in files[1:]) == ["голосовое сообщение", "фото", "фото"]
     assert "PHOTO-" not in data.decode("latin-1")  # metadata only, never a file id
     # Text a person typed stays text: it never runs as a formula.
@@ -248,18 +260,19 @@ async def test_an_anonymous_reporter_is_only_a_pseudonym_in_every_format(world: 
 async def test_geojson_points_are_rounded_except_for_administrators(world: World) -> None:
     shared = json.loads(await world.export(COORD_BA, format="geojson"))
     assert shared["type"] == "FeatureCollection"
-    # Only located reports are features; the Chui report is out of the Batken scope.
+    # Reports with a pin or a place are features; the Chui report is out of the Batken scope.
     by_id = {f["id"]: f for f in shared["features"]}
-    assert set(by_id) == {world.numbers["named"], world.numbers["anon"]}
+    assert set(by_id) == {world.numbers["named"], world.numbers["anon"], world.numbers["old"]}
     named = by_id[world.numbers["named"]]
     assert named["geometry"] == {"type": "Point", "coordinates": [70.81, 39.91]}
     assert "latitude" not in named["properties"] and named["properties"]["reporter"] == "Айгүл"
     exact = json.loads(await world.export(None, format="geojson"))
-    assert len(exact["features"]) == 3
+    assert len(exact["features"]) == 4
     admin_named = next(f for f in exact["features"] if f["id"] == world.numbers["named"])
     assert admin_named["geometry"]["coordinates"] == [PIN[1], PIN[0]]
     rows = rows_of(await world.export(COORD_BA))
-    assert {r["latitude"] for r in rows} == {"39.91", "40.01", ""}
+    # The report without a pin is placed at Ak-Say's centre, rounded as well.
+    assert {r["latitude"] for r in rows} == {"39.91", "40.01", "39.87"}
 
 
 async def test_filters_narrow_by_date_region_status_and_language(world: World) -> None:
@@ -306,7 +319,7 @@ async def test_each_coordinator_gets_their_own_scope(world: World) -> None:
 async def test_practices_name_an_author_only_by_choice(world: World) -> None:
     data = await world.export(COORD_BA, kind="practices", format="xlsx")
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["practices", "attachments"]
+    assert book.sheetnames == ["practices", "attachments", "columns"]
     header, *body = list(book["practices"].iter_rows(values_only=True))
     rows = {r[0]: dict(zip(header, r, strict=True)) for r in body}
     assert rows[world.numbers["practice"]]["author"] is None  # chose not to be named
@@ -327,7 +340,7 @@ async def test_people_and_needs_exports(world: World) -> None:
     assert {p["id"] for p in admin} >= {str(NAMED), "807"}
     assert rows_of(await world.export(None, kind="users", status="inactive")) == []
     book = load_workbook(io.BytesIO(await world.export(COORD_BA, kind="needs", format="xlsx")))
-    assert book.sheetnames == ["needs", "stages"]
+    assert book.sheetnames == ["needs", "stages", "columns"]
     header, need = list(book["needs"].iter_rows(values_only=True))
     row = dict(zip(header, need, strict=True))
     assert (row["photos"], row["voice_notes"], row["women"]) == (2, 1, 12)
@@ -407,10 +420,12 @@ def test_command_line_exports_as_administrator(
     args = ["export", "incidents", "--format", "xlsx", "--region", "ba-bat", "--status", "open"]
     assert main([*args, "--lang", "ru", "--since", "2026-03-01", "-o", str(out)]) == 0
     book = load_workbook(out)
-    assert len(list(book["reports"].iter_rows())) == 3  # header, the named and the anonymous
+    reports = book.worksheets[0]
+    assert reports.title == "Сообщения"  # the sheets are named in --lang
+    assert len(list(reports.iter_rows())) == 3  # header, the named and the anonymous
     assert main(["export", "incidents", "--format", "geojson", "-o", "-"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert len(printed["features"]) == 3
+    assert len(printed["features"]) == 4  # three pins, and one report at its place's centre
     assert main(["export", "users", "--until", "2026-03-02"]) == 0
     written = next(tmp_path.glob("ayilbot-users-*.csv"))
     assert len(rows_of(written.read_bytes())) == 6  # the Chui leader registered a day later
@@ -441,7 +456,8 @@ async def test_export_and_stats_in_the_bot(
     )
     await add_incident(services.db, reporter_id=None, pseudonym="P-Y", place="CH")
     kinds = await boss.say("/export")
-    assert "Экспорт" in kinds.text and len(kinds.flat_buttons) == 4
+    assert "Экспорт" in kinds.text and len(kinds.flat_buttons) == 5
+    assert kinds.flat_buttons[-1][1] == "dos:h"  # the incident dossier, below the kinds
     formats = await boss.press(translator("ru").label("📝 Incident reports"))
     periods = await boss.press("GeoJSON", message=formats)
     regions = await boss.press(translator("ru").label("This week"), message=periods)

@@ -56,7 +56,9 @@ async def reporter_cells(bot: AyilApp, boss_id: int) -> dict[str, dict[int, list
     boss = await actor_of(bot, boss_id)
     found: dict[str, dict[int, list[str]]] = {}
     for fmt in ("csv", "xlsx", "geojson"):
-        made = await export_file(services, boss, ExportRequest("incidents", fmt, locale="ru"))
+        # Codes as headers, commas between cells: the columns are read by their keys.
+        request = ExportRequest("incidents", fmt, locale="ru", headers="codes", delimiter=",")
+        made = await export_file(services, boss, request)
         rows: list[dict[str, Any]]
         if fmt == "csv":
             rows = list(csv.DictReader(io.StringIO(made.data.decode("utf-8-sig"))))

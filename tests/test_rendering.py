@@ -170,6 +170,13 @@ SAMPLES: dict[str, Sample] = {
     "where": _labels("to members privately"),
     "women": _counts(1, 12, 10_000),
     "words": _words("суу"),
+    # The media store in /stats, and the codes sheet of an export.
+    "stored": _counts(412, 10_000),
+    "size": _counts(96.4, 0),
+    "retrying": _counts(0, 3),
+    "lost": _counts(0, 2),
+    "too_large": _counts(1),
+    "zone": lambda tr: ["Asia/Bishkek"],
 }
 
 

@@ -296,10 +296,11 @@ async def test_exports_from_the_bot_open_and_hide_the_anonymous_reporter(
     message, data = await export_through_buttons(boss, "XLSX (Excel)")
     assert message.raw["document"]["file_name"].endswith(".xlsx")
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["reports", "updates", "attachments"]
-    header, *rows = list(book["reports"].iter_rows(values_only=True))
+    # In the reader's language, with the columns' codes on the last sheet.
+    assert book.sheetnames == ["Сообщения", "Обновления", "Вложения", "Коды столбцов"]
+    header, *rows = list(book["Сообщения"].iter_rows(values_only=True))
     assert len(rows) == 3
-    reporters = [str(r[header.index("reporter")]) for r in rows]
+    reporters = [str(r[header.index("Автор сообщения")]) for r in rows]
     anonymous = [r for r in reporters if r != "Асель"]
     assert len(anonymous) == 2 and anonymous[0] == anonymous[1] and anonymous[0].startswith("P-")
     everything = repr([list(s.iter_rows(values_only=True)) for s in book])
@@ -308,14 +309,14 @@ async def test_exports_from_the_bot_open_and_hide_the_anonymous_reporter(
 
     _, geo = await export_through_buttons(boss, "GeoJSON (map)")
     features = json.loads(geo)["features"]
-    assert len(features) == 2  # the report without a pin is no point
+    assert len(features) == 3  # the report without a pin is at its aiyl aimak's centre
     points = sorted(tuple(f["geometry"]["coordinates"]) for f in features)
-    assert points == [(70.81, 39.91), (70.85, 39.95)]
+    assert points == [(70.52, 39.87), (70.81, 39.91), (70.85, 39.95)]
     assert not any(s in geo.decode() for s in ("Гүлнара", "gulnara_ao", "922"))
 
     # A coordinator of another region gets a file, with nothing from Batken in it.
     _, elsewhere = await export_through_buttons(outsider, "XLSX (Excel)")
-    assert len(list(load_workbook(io.BytesIO(elsewhere))["reports"].iter_rows())) == 1
+    assert len(list(load_workbook(io.BytesIO(elsewhere)).worksheets[0].iter_rows())) == 1
 
 
 async def test_buttons_pressed_in_a_group_chat_post_nothing_there(

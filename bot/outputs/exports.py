@@ -1,26 +1,49 @@
-"""Exports as files: CSV, XLSX and GeoJSON of the records bot/rules/exports.py collects.
+"""Exports as files: CSV, XLSX, GeoJSON and zips of the records bot/rules/exports.py collects.
 
-Labels in the request's language; times ISO 8601; column names are stable keys (the forms'
-step keys, named after conflict-event coding), so files from different months and languages
-line up. Text a person typed never runs as a formula and never breaks the file: CSV cells
-starting like a formula get an apostrophe, XLSX cells are stored as text, and characters XML
-forbids (rows stored before text was cleaned) are dropped.
+They follow the exports coordinators know from KoboToolbox and ODK Central:
+- XLSX: one sheet per table (reports, then its repeats: updates and attachments, joined by
+  the report number), headers and sheet names in the reader's language, and a last sheet
+  giving each column's stable code (KoboToolbox's "labels" and "XML values"); `codes` headers
+  give the codes in the sheets themselves. Times are real date cells in AYILBOT_TIMEZONE, so a
+  report shows its local day; numbers are numbers; columns are fitted, the header row frozen,
+  a filter on it.
+- CSV: UTF-8 with a byte-order mark; `;` for Kyrgyz and Russian (their Excel's list separator,
+  with `,` as the decimal mark, as R's write.csv2), `,` for English; times in ISO 8601 with
+  the local offset. It holds the first table; a zip holds each table as a file (ODK's layout).
+- GeoJSON: every record with coordinates (a pin, or its place's), properties by code,
+  `geo_precision` in words ("gps", "village", "aiyl aimak centre", "rayon centre").
+- A zip "with media": the spreadsheet, the reports' photos and voice notes named by report
+  number (`media/0012-photo-1.jpg`) and linked from the attachments sheet, `manifest.csv`
+  naming every file and what became of those not carried, and `SHA256SUMS`. Where the pins
+  are rounded for the reader, a photo with metadata (EXIF, XMP, IPTC) is re-encoded without
+  it, as the dossier does: a phone's GPS tag would undo the rounding.
+
+Labels come in the request's language; column codes are stable keys (the forms' step keys,
+named after conflict-event coding), so files from different months and languages line up. Text
+a person typed never runs as a formula and never breaks a file: CSV cells starting like a
+formula get an apostrophe, XLSX cells are stored as text, and characters XML forbids (rows
+stored before text was cleaned) are dropped.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot.forms import need as need_form
 from bot.forms import practice as practice_form
@@ -47,12 +70,16 @@ from bot.records.needs import NeedStage
 from bot.rules.exports import (
     ExportData,
     ExportFormat,
+    GeoPrecision,
+    Headers,
+    MediaState,
     NeedRow,
     Needs,
     People,
     PersonRow,
     PracticeRow,
     Practices,
+    ReportFile,
     ReportRow,
     Reports,
 )
@@ -70,8 +97,45 @@ FILE_TYPES: Mapping[str, str] = {
     "voice": N_("voice note"),
     "document": N_("document"),
 }
+GEO_PRECISION_LABELS: Mapping[GeoPrecision, str] = {
+    GeoPrecision.GPS: N_("GPS pin"),
+    GeoPrecision.VILLAGE: N_("village"),
+    GeoPrecision.AIYL_AIMAK: N_("aiyl aimak centre"),
+    GeoPrecision.RAYON: N_("rayon centre"),
+    GeoPrecision.CITY: N_("city centre"),
+    GeoPrecision.OBLAST: N_("oblast centre"),
+}
+MEDIA_STATE_LABELS: Mapping[MediaState, str] = {
+    MediaState.STORED: N_("kept in the media store"),
+    MediaState.INCLUDED: N_("in the zip"),
+    MediaState.PENDING: N_("not downloaded yet"),
+    MediaState.TOO_LARGE: N_("too large to keep: only in Telegram"),
+    MediaState.LOST: N_("could not be downloaded"),
+    MediaState.NOT_KEPT: N_(
+        "not kept (sent before the media store, or removed after the retention period)"
+    ),
+    MediaState.LEFT_OUT: N_("left out: the zip would be too large to send in Telegram"),
+    MediaState.UNREADABLE: N_("missing from the media folder"),
+    MediaState.DAMAGED: N_("damaged: its checksum no longer matches"),
+    MediaState.CLEANED: N_("in the zip, without its metadata (EXIF)"),
+    MediaState.UNOPENED: N_("left out: it could not be opened to remove its metadata"),
+}
+# What a photo may carry besides its pixels, as Pillow names it: EXIF (with a GPS tag),
+# XMP, Photoshop's IPTC block, comments. (A colour profile says nothing of anyone: kept.)
+PHOTO_METADATA = ("exif", "xmp", "XML:com.adobe.xmp", "photoshop", "comment")
 # A label's leading emoji or symbol is for buttons, not for a spreadsheet cell.
 _LEADING_SYMBOLS = re.compile(r"^[^\w(«\"]+")
+# Excel refuses these in a sheet's name, and names longer than 31 characters.
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_MAX = 31
+WIDEST_COLUMN = 60  # characters; longer text stays in the cell, past the column's edge
+HEADER_FONT = Font(name="Calibri", size=11, bold=True)  # the workbook's own font, bold
+HEADER_FILL = PatternFill("solid", start_color="DDE4EE", end_color="DDE4EE")
+# dd.mm.yyyy in Kyrgyz and Russian (the CLDR ky numeric date reads as month-day), ISO in English.
+DATE_FORMATS = {"en": "YYYY-MM-DD"}
+DATETIME_FORMATS = {"en": "YYYY-MM-DD HH:MM"}
+LOCAL_DATE, LOCAL_DATETIME = "DD.MM.YYYY", "DD.MM.YYYY HH:MM"
+MEDIA_FOLDER = "media"
 
 INCIDENT_COLUMNS = (
     "id",
@@ -126,7 +190,17 @@ UPDATE_COLUMNS = (
     "status_after",
     "reply_to",
 )
-INCIDENT_FILE_COLUMNS = ("incident_id", "update_id", "attachment_id", "type", "duration_s")
+INCIDENT_FILE_COLUMNS = (
+    "incident_id",
+    "update_id",
+    "attachment_id",
+    "type",
+    "duration_s",
+    "media",
+    "file",
+    "bytes",
+    "sha256",
+)
 PRACTICE_COLUMNS = (
     "id",
     "created_at",
@@ -187,6 +261,9 @@ NEED_COLUMNS = (
     "place",
     "place_code",
     "village",
+    "latitude",
+    "longitude",
+    "geo_precision",
     "heard",
     "women",
     "description",
@@ -211,42 +288,365 @@ STAGE_COLUMNS = (
     "reason",
     "evidence_files",
 )
+# The zip's list of the reports' files: those carried and what became of the others.
+MANIFEST_COLUMNS = ("file", "incident_id", "update_id", "type", "media", "bytes", "sha256")
+CODES_COLUMNS = ("sheet", "sheet_code", "column", "column_code", "note")
+# Moments (stored in UTC), written in AYILBOT_TIMEZONE; the other dates are calendar days.
+TIME_COLUMNS = frozenset(
+    {"received_at", "last_update_at", "at", "created_at", "approved_at", "registered_at"}
+)
+
+
+def sheet_labels(tr: Tr) -> dict[str, str]:
+    """Each table's name in the reader's language, by its code."""
+    return {
+        "reports": tr.pgettext("sheet", "Reports"),
+        "updates": tr.pgettext("sheet", "Updates"),
+        "attachments": tr.pgettext("sheet", "Attachments"),
+        "practices": tr.pgettext("sheet", "Practices"),
+        "users": tr.pgettext("sheet", "People"),
+        "needs": tr.pgettext("sheet", "Needs"),
+        "stages": tr.pgettext("sheet", "Stages"),
+        "columns": tr.pgettext("sheet", "Column codes"),
+    }
+
+
+def column_labels(table: str, tr: Tr) -> dict[str, str]:
+    """Each column's header in the reader's language, by its code, for one table."""
+    shared = {
+        "place": tr.pgettext("column", "Place"),
+        "place_code": tr.pgettext("column", "Place code"),
+        "latitude": tr.pgettext("column", "Latitude"),
+        "longitude": tr.pgettext("column", "Longitude"),
+        "geo_precision": tr.pgettext("column", "Coordinates from"),
+        "status": tr.pgettext("column", "Status"),
+        "topic": tr.pgettext("column", "Topic"),
+        "topic_other": tr.pgettext("column", "Topic (typed)"),
+        "amount_som": tr.pgettext("column", "Amount, som"),
+        "groups": tr.pgettext("column", "Groups"),
+        "incident_id": tr.pgettext("column", "Report no."),
+        "update_id": tr.pgettext("column", "Update no."),
+        "type": tr.pgettext("column", "Type"),
+        "duration_s": tr.pgettext("column", "Length, seconds"),
+        "media": tr.pgettext("column", "Media store"),
+        "file": tr.pgettext("column", "File"),
+        "bytes": tr.pgettext("column", "Size, bytes"),
+        "sha256": tr.pgettext("column", "SHA-256 checksum"),
+        "sheet": tr.pgettext("column", "Sheet"),
+        "sheet_code": tr.pgettext("column", "Sheet code"),
+        "column": tr.pgettext("column", "Column"),
+        "column_code": tr.pgettext("column", "Column code"),
+        "note": tr.pgettext("column", "Note"),
+    }
+    own: dict[str, dict[str, str]] = {
+        "reports": {
+            "id": tr.pgettext("column", "Report no."),
+            "received_at": tr.pgettext("column", "Received"),
+            "event_date": tr.pgettext("column", "Date of the event"),
+            "date_precision": tr.pgettext("column", "Date precision"),
+            "resource": tr.pgettext("column", "Resource"),
+            "resource_other": tr.pgettext("column", "Resource (typed)"),
+            "event_type": tr.pgettext("column", "Event type"),
+            "sub_event_type": tr.pgettext("column", "What happened"),
+            "actor1": tr.pgettext("column", "First side"),
+            "actor1_type": tr.pgettext("column", "First side: kind"),
+            "actor2": tr.pgettext("column", "Second side"),
+            "actor2_type": tr.pgettext("column", "Second side: kind"),
+            "crowd_size": tr.pgettext("column", "People involved"),
+            "fatalities": tr.pgettext("column", "Deaths"),
+            "injuries": tr.pgettext("column", "Injured"),
+            "admin1": tr.pgettext("column", "Oblast"),
+            "admin2": tr.pgettext("column", "Rayon"),
+            "admin3": tr.pgettext("column", "Aiyl aimak"),
+            "place_other": tr.pgettext("column", "Place (typed)"),
+            "location": tr.pgettext("column", "Village"),
+            "border": tr.pgettext("column", "Border"),
+            "notes": tr.pgettext("column", "Description"),
+            "response": tr.pgettext("column", "Response"),
+            "source": tr.pgettext("column", "Source"),
+            "source_scale": tr.pgettext("column", "Source scale"),
+            "urgent": tr.pgettext("column", "Urgent"),
+            "review_status": tr.pgettext("column", "Review"),
+            "duplicate_of": tr.pgettext("column", "Duplicate of report no."),
+            "possible_duplicate_of": tr.pgettext("column", "Possible duplicate of report no."),
+            "reporter": tr.pgettext("column", "Reporter"),
+            "reporter_role": tr.pgettext("column", "Reporter's role"),
+            "anonymous": tr.pgettext("column", "Anonymous report"),
+            "last_update_at": tr.pgettext("column", "Last update"),
+            "form_version": tr.pgettext("column", "Form version"),
+        },
+        "updates": {
+            "at": tr.pgettext("column", "Time"),
+            "kind": tr.pgettext("column", "Kind of update"),
+            "author_role": tr.pgettext("column", "From"),
+            "text": tr.pgettext("column", "Text"),
+            "response": tr.pgettext("column", "Response"),
+            "outcome": tr.pgettext("column", "Outcome"),
+            "status_after": tr.pgettext("column", "Status after it"),
+            "reply_to": tr.pgettext("column", "Answers update no."),
+        },
+        "attachments": {
+            "attachment_id": tr.pgettext("column", "Attachment no."),
+            "practice_id": tr.pgettext("column", "Practice no."),
+            "position": tr.pgettext("column", "Attachment no."),
+            "mime": tr.pgettext("column", "File format"),
+        },
+        "practices": {
+            "id": tr.pgettext("column", "Practice no."),
+            "created_at": tr.pgettext("column", "Sent"),
+            "approved_at": tr.pgettext("column", "Published"),
+            "title": tr.pgettext("column", "Title"),
+            "situation": tr.pgettext("column", "Situation"),
+            "actions": tr.pgettext("column", "What was done"),
+            "result": tr.pgettext("column", "Result"),
+            "plan_budget": tr.pgettext("column", "In the local plan or budget"),
+            "advice": tr.pgettext("column", "Advice"),
+            "author": tr.pgettext("column", "Author"),
+            "author_kind": tr.pgettext("column", "Author's role"),
+            "visible_to_all": tr.pgettext("column", "Visible to all"),
+            "helpful": tr.pgettext("column", "Found it helpful"),
+            "review_note": tr.pgettext("column", "Review note"),
+        },
+        "users": {
+            "id": tr.pgettext("column", "Telegram id"),
+            "name": tr.pgettext("column", "Full name"),
+            "username": tr.pgettext("column", "Telegram username"),
+            "language": tr.pgettext("column", "Language"),
+            "kind": tr.pgettext("column", "Registered as"),
+            "place_other": tr.pgettext("column", "Place (typed)"),
+            "rayon": tr.pgettext("column", "Rayon"),
+            "rayon_code": tr.pgettext("column", "Rayon code"),
+            "registered_at": tr.pgettext("column", "Registration date"),
+            "active": tr.pgettext("column", "Account active"),
+            "roles": tr.pgettext("column", "Roles"),
+        },
+        "needs": {
+            "id": tr.pgettext("column", "Need no."),
+            "created_at": tr.pgettext("column", "Recorded"),
+            "village": tr.pgettext("column", "Village"),
+            "heard": tr.pgettext("column", "Heard at"),
+            "women": tr.pgettext("column", "Women who raised it"),
+            "description": tr.pgettext("column", "Description"),
+            "proposal": tr.pgettext("column", "Proposal"),
+            "stage": tr.pgettext("column", "Stage"),
+            "reached": tr.pgettext("column", "Furthest stage"),
+            "stage_on": tr.pgettext("column", "Stage date"),
+            "joined_to": tr.pgettext("column", "Joined to need no."),
+            "shared_with_groups": tr.pgettext("column", "Shared with groups"),
+            "voice_notes": tr.pgettext("column", "Voice notes"),
+            "photos": tr.pgettext("column", "Photos"),
+        },
+        "stages": {
+            "need_id": tr.pgettext("column", "Need no."),
+            "stage_id": tr.pgettext("column", "Step no."),
+            "happened_on": tr.pgettext("column", "Date"),
+            "from_stage": tr.pgettext("column", "From stage"),
+            "stage": tr.pgettext("column", "Stage"),
+            "raised_with": tr.pgettext("column", "Raised with"),
+            "reason": tr.pgettext("column", "Reason"),
+            "evidence_files": tr.pgettext("column", "Evidence files"),
+        },
+    }
+    return shared | own.get(table, {})
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A cell naming a file beside the export: a relative hyperlink in XLSX, its path in CSV."""
+
+    target: str
 
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """One sheet: stable column keys and rows of plain values."""
+    """One sheet (or CSV file): its code, its columns by code, and rows of plain values."""
 
-    name: str
+    code: str
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
+
+    def header(self, headers: str, tr: Tr) -> list[str]:
+        """The header row: labels in the reader's language, or the codes."""
+        if headers == Headers.CODES:
+            return list(self.columns)
+        labels = column_labels(self.code, tr)
+        return [labels.get(c, c) for c in self.columns]
+
+    def title(self, headers: str, tr: Tr) -> str:
+        """The sheet's name: its label, or its code."""
+        return self.code if headers == Headers.CODES else sheet_labels(tr)[self.code]
 
 
 @dataclass(frozen=True, slots=True)
 class ExportFile:
-    """A written export and the number of records in it."""
+    """A written export, the records in it and, for a zip, the media it carries or not."""
 
     filename: str
     data: bytes
     count: int
+    carried: int = 0  # media files in the zip
+    not_carried: int = 0  # media files of its reports left out (each named in manifest.csv)
+
+
+@dataclass(frozen=True, slots=True)
+class ZipWritten:
+    """What a zip holds, once written."""
+
+    filename: str
+    count: int
+    carried: int
+    not_carried: int
 
 
 def render(export: ExportData, tr: Tr) -> ExportFile:
-    """The file: CSV holds the first table, XLSX every table, GeoJSON the located reports."""
+    """The file: CSV holds the first table, XLSX every table, GeoJSON the located records;
+    an export with media is a zip (`write_zip`)."""
     request = export.request
+    if request.with_media:
+        out = io.BytesIO()
+        written = write_zip(export, tr, out)
+        return ExportFile(
+            written.filename, out.getvalue(), written.count, written.carried, written.not_carried
+        )
     found = tables(export, tr)
     if request.format == ExportFormat.CSV:
-        data = _csv(found[0])
+        data = _csv(found[0], export, tr)
     elif request.format == ExportFormat.XLSX:
-        data = _xlsx(found)
+        data = _xlsx(found, export, tr)
     else:
-        data = _geojson(found[0], request.kind)
-    filename = f"ayilbot-{request.kind}-{export.made_on.isoformat()}.{request.format}"
-    return ExportFile(filename, data, export.count)
+        data = _geojson(found[0], export)
+    return ExportFile(file_name(export, request.format), data, export.count)
+
+
+def write_zip(export: ExportData, tr: Tr, out: IO[bytes]) -> ZipWritten:
+    """The export with its reports' photos and voice notes, into `out` (a file or a buffer).
+
+    The media go first, each checked against the checksum taken when it was stored, so the
+    spreadsheet written after them links only the files really in the zip.
+    """
+    records = export.records
+    if not isinstance(records, Reports):
+        raise ValueError("only reports carry media")
+    sums: list[tuple[str, str]] = []
+    files: list[ReportFile] = []
+    # Who gets rounded pins gets no photo's GPS tag either.
+    clean = export.rounded_to is not None
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for item in records.files:
+            files.append(_carry(archive, item, sums, clean=clean))
+        carried = Reports(records.rows, records.updates, tuple(files))
+        found = tables(replace(export, records=carried), tr)
+        if export.request.format == ExportFormat.XLSX:
+            members = [(file_name(export, "xlsx"), _xlsx(found, export, tr))]
+        else:  # each table a CSV file, named as ODK names a form's repeats
+            members = [
+                (file_name(export, "csv", "" if i == 0 else f"-{t.code}"), _csv(t, export, tr))
+                for i, t in enumerate(found)
+            ]
+        members.append(("manifest.csv", _csv(_manifest(files, tr), export, tr)))
+        for name, data in members:
+            archive.writestr(name, data)
+            sums.append((hashlib.sha256(data).hexdigest(), name))
+        archive.writestr("SHA256SUMS", "".join(f"{h}  {n}\n" for h, n in sums))
+    included = sum(1 for f in files if f.state.carried)
+    return ZipWritten(file_name(export, "zip"), export.count, included, len(files) - included)
+
+
+def media_name(item: ReportFile) -> str:
+    """Where a report's file goes in the zip: `media/0012-photo-1.jpg`."""
+    return f"{MEDIA_FOLDER}/{item.report:04d}-{item.kind}-{item.ordinal}{item.suffix}"
+
+
+def _carry(
+    archive: zipfile.ZipFile, item: ReportFile, sums: list[tuple[str, str]], *, clean: bool
+) -> ReportFile:
+    """Put one file in the zip if it is to be carried and is whole; its state after.
+
+    `clean`: a photo's metadata is removed first (the bytes then differ from the store's;
+    the sheet and SHA256SUMS give the checksum of what is in the zip).
+    """
+    if item.state is not MediaState.INCLUDED or item.path is None:
+        return item
+    if clean and item.kind == "photo":
+        return _carry_photo(archive, item, sums)
+    digest = _sha256_of(item.path)
+    if digest is None:
+        return replace(item, state=MediaState.UNREADABLE, path=None)
+    if item.sha256 is not None and digest != item.sha256:
+        return replace(item, state=MediaState.DAMAGED, path=None)
+    name = media_name(item)
+    try:
+        # Photos and voice notes are compressed already: stored as they are.
+        archive.write(item.path, name, compress_type=zipfile.ZIP_STORED)
+    except OSError:  # removed since it was read: nothing was written for it
+        return replace(item, state=MediaState.UNREADABLE, path=None)
+    sums.append((digest, name))
+    return replace(item, sha256=digest)
+
+
+def _carry_photo(
+    archive: zipfile.ZipFile, item: ReportFile, sums: list[tuple[str, str]]
+) -> ReportFile:
+    """A photo checked against the store's checksum, without its metadata if it has any."""
+    assert item.path is not None
+    try:
+        data = item.path.read_bytes()  # a photo: a few megabytes at most
+    except OSError:
+        return replace(item, state=MediaState.UNREADABLE, path=None)
+    if item.sha256 is not None and hashlib.sha256(data).hexdigest() != item.sha256:
+        return replace(item, state=MediaState.DAMAGED, path=None)
+    cleaned = without_metadata(data)
+    if cleaned is None:
+        return replace(item, state=MediaState.UNOPENED, path=None)
+    name = media_name(item)
+    archive.writestr(name, cleaned, compress_type=zipfile.ZIP_STORED)
+    digest = hashlib.sha256(cleaned).hexdigest()
+    sums.append((digest, name))
+    state = MediaState.INCLUDED if cleaned == data else MediaState.CLEANED
+    return replace(item, state=state, sha256=digest, size=len(cleaned))
+
+
+def without_metadata(data: bytes) -> bytes | None:
+    """The photo as it is when it carries no metadata (Telegram strips it from photos), else
+    re-encoded in its format, upright, without it; None when it cannot be opened."""
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            if not any(key in opened.info for key in PHOTO_METADATA) and not opened.getexif():
+                return data
+            kind = opened.format or "JPEG"
+            image = ImageOps.exif_transpose(opened) or opened
+            if kind == "JPEG":
+                image = image.convert("RGB")
+            options: dict[str, Any] = {"quality": 92} if kind == "JPEG" else {}
+            if "icc_profile" in opened.info:
+                options["icc_profile"] = opened.info["icc_profile"]
+            out = io.BytesIO()
+            image.save(out, kind, **options)
+            return out.getvalue()
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _sha256_of(path: Path) -> str | None:
+    """The file's SHA-256, read in pieces (a voice note can be 20 MB); None if unreadable."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for piece in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(piece)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def file_name(export: ExportData, extension: str, suffix: str = "") -> str:
+    """`ayilbot-incidents-2026-03-04.xlsx`: the kind and the day it was made."""
+    made = export.made_on.isoformat()
+    return f"ayilbot-{export.request.kind}-{made}{suffix}.{extension}"
 
 
 def tables(export: ExportData, tr: Tr) -> list[Table]:
-    """The sheets of an export, first the records themselves."""
+    """The sheets of an export, first the records themselves, then their repeats."""
     records = export.records
     if isinstance(records, Reports):
         return [
@@ -289,10 +689,6 @@ def _option(tr: Tr, options: Iterable[Option], value: str | None) -> str:
     return value or ""
 
 
-def _iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _yes_no(tr: Tr, value: bool) -> str:
     return tr.pgettext("export", "yes") if value else tr.pgettext("export", "no")
 
@@ -309,13 +705,17 @@ def _side(tr: Tr, kind: str | None, typed: str | None) -> str:
     return _option(tr, ACTORS, kind)
 
 
+def _precision(tr: Tr, precision: GeoPrecision | None) -> str:
+    return _label(tr, GEO_PRECISION_LABELS[precision]) if precision is not None else ""
+
+
 def _report_row(row: ReportRow, tr: Tr) -> tuple[Any, ...]:
     incident = row.incident
     admin1, admin2, admin3 = (p.name(tr.locale) if p is not None else "" for p in row.admin)
     values: dict[str, Any] = {
         "id": incident.id,
-        "received_at": _iso(incident.received_at),
-        "event_date": _iso(incident.event_date),
+        "received_at": incident.received_at,
+        "event_date": incident.event_date,
         "date_precision": incident.date_precision,
         "resource": _option(tr, RESOURCES, incident.resource),
         "resource_other": incident.resource_other,
@@ -336,7 +736,7 @@ def _report_row(row: ReportRow, tr: Tr) -> tuple[Any, ...]:
         "location": incident.location,
         "latitude": row.latitude,
         "longitude": row.longitude,
-        "geo_precision": incident.geo_precision,
+        "geo_precision": _precision(tr, row.geo_precision),
         "border": _option(tr, BORDER, incident.border),
         "notes": incident.notes,
         "response": _option(tr, RESPONSES, incident.response),
@@ -350,7 +750,7 @@ def _report_row(row: ReportRow, tr: Tr) -> tuple[Any, ...]:
         "reporter": row.reporter,
         "reporter_role": _option(tr, KINDS, row.reporter_role),
         "anonymous": _yes_no(tr, incident.anonymous),
-        "last_update_at": _iso(incident.last_update_at),
+        "last_update_at": incident.last_update_at,
         "form_version": incident.form_version,
     }
     return tuple(values[c] for c in INCIDENT_COLUMNS)
@@ -360,7 +760,7 @@ def _update_row(update: IncidentUpdate, tr: Tr) -> tuple[Any, ...]:
     values: dict[str, Any] = {
         "incident_id": update.incident_id,
         "update_id": update.id,
-        "at": _iso(update.at),
+        "at": update.at,
         "kind": _option(tr, UPDATE_KINDS, update.kind),
         "author_role": _label(tr, AUTHOR_ROLES.get(update.author_role)),
         "text": update.text,
@@ -372,8 +772,36 @@ def _update_row(update: IncidentUpdate, tr: Tr) -> tuple[Any, ...]:
     return tuple(values[c] for c in UPDATE_COLUMNS)
 
 
-def _incident_file_row(meta: FileMeta, tr: Tr) -> tuple[Any, ...]:
-    return (meta.owner_id, meta.update_id, meta.position, _file_type(meta.type, tr), meta.duration)
+def _incident_file_row(item: ReportFile, tr: Tr) -> tuple[Any, ...]:
+    carried = item.state.carried
+    values: dict[str, Any] = {
+        "incident_id": item.report,
+        "update_id": item.update_id,
+        "attachment_id": item.attachment_id,
+        "type": _file_type(item.kind, tr),
+        "duration_s": item.duration,
+        "media": _label(tr, MEDIA_STATE_LABELS[item.state]),
+        "file": Link(media_name(item)) if carried else None,
+        "bytes": item.size,
+        "sha256": item.sha256,
+    }
+    return tuple(values[c] for c in INCIDENT_FILE_COLUMNS)
+
+
+def _manifest(files: Sequence[ReportFile], tr: Tr) -> Table:
+    rows = [
+        (
+            media_name(f) if f.state.carried else None,
+            f.report,
+            f.update_id,
+            _file_type(f.kind, tr),
+            _label(tr, MEDIA_STATE_LABELS[f.state]),
+            f.size if f.state.carried else None,
+            f.sha256 if f.state.carried else None,
+        )
+        for f in files
+    ]
+    return Table("manifest", MANIFEST_COLUMNS, rows)
 
 
 def _practice_file_row(meta: FileMeta, tr: Tr) -> tuple[Any, ...]:
@@ -389,8 +817,8 @@ def _practice_row(row: PracticeRow, tr: Tr) -> tuple[Any, ...]:
     content = practice.content
     values: dict[str, Any] = {
         "id": practice.id,
-        "created_at": _iso(practice.created_at),
-        "approved_at": _iso(practice.approved_at),
+        "created_at": practice.created_at,
+        "approved_at": practice.approved_at,
         "status": _label(tr, PRACTICE_STATUSES.get(practice.status)),
         "topic": _label(tr, practice_form.TOPIC_LABELS.get(content.topic, content.topic)),
         "topic_other": content.topic_other,
@@ -427,7 +855,7 @@ def _person_row(person: PersonRow, tr: Tr, columns: Sequence[str]) -> tuple[Any,
         "place_other": person.place_other,
         "rayon": _path(person.rayon, tr),
         "rayon_code": person.rayon_code,
-        "registered_at": _iso(person.registered_at),
+        "registered_at": person.registered_at,
         "active": _yes_no(tr, person.active),
         "groups": "; ".join(person.groups),
         "roles": "; ".join(f"{r.role}:{r.scope_value or r.scope_kind}" for r in person.roles),
@@ -446,19 +874,22 @@ def _need_row(row: NeedRow, tr: Tr) -> tuple[Any, ...]:
     need = row.need
     values: dict[str, Any] = {
         "id": need.id,
-        "created_at": _iso(need.created_at),
+        "created_at": need.created_at,
         "topic": _label(tr, need_form.TOPICS.get(need.topic)),
         "topic_other": need.topic_other,
         "place": _path(row.place, tr),
         "place_code": need.place_code,
         "village": need.village,
+        "latitude": row.latitude,
+        "longitude": row.longitude,
+        "geo_precision": _precision(tr, row.geo_precision),
         "heard": _label(tr, need_form.HEARD.get(need.heard)),
         "women": need.women,
         "description": need.description,
         "proposal": need.proposal,
         "stage": _label(tr, need_form.STAGES.get(need.stage)),
         "reached": _label(tr, need_form.STAGES.get(need.reached)),
-        "stage_on": _iso(need.stage_on),
+        "stage_on": need.stage_on,
         "amount_som": need.amount_som,
         "joined_to": need.joined_to,
         "shared_with_groups": "; ".join(row.groups),
@@ -472,7 +903,7 @@ def _stage_row(stage: NeedStage, tr: Tr) -> tuple[Any, ...]:
     values: dict[str, Any] = {
         "need_id": stage.need_id,
         "stage_id": stage.id,
-        "happened_on": _iso(stage.happened_on),
+        "happened_on": stage.happened_on,
         "from_stage": _label(tr, need_form.STAGES.get(stage.from_stage)),
         "stage": _label(tr, need_form.STAGES.get(stage.stage)),
         "raised_with": _label(tr, need_form.RAISED_WITH.get(stage.raised_with or "")),
@@ -483,71 +914,181 @@ def _stage_row(stage: NeedStage, tr: Tr) -> tuple[Any, ...]:
     return tuple(values[c] for c in STAGE_COLUMNS)
 
 
+def _codes_table(found: Sequence[Table], export: ExportData, tr: Tr) -> Table:
+    """Every sheet's columns with their stable codes, and how times and pins are written."""
+    zone = getattr(export.zone, "key", str(export.zone))
+    local = tr.label(N_("local time, {zone}")).format(zone=zone)
+    rounded = (
+        tr.label(N_("rounded to {digits} decimal places")).format(digits=export.rounded_to)
+        if export.rounded_to is not None
+        else ""
+    )
+    sheets = sheet_labels(tr)
+    rows = []
+    for table in found:
+        labels = column_labels(table.code, tr)
+        for code in table.columns:
+            note = local if code in TIME_COLUMNS else ""
+            if code in ("latitude", "longitude"):
+                note = rounded
+            rows.append((sheets[table.code], table.code, labels.get(code, code), code, note))
+    return Table("columns", CODES_COLUMNS, rows)
+
+
 # ------------------------------------------------------------------------------ writers
 
 
-def _csv_cell(value: Any) -> Any:
-    """Text as a CSV cell: rows stored before text was cleaned lose what XML forbids, and a
-    leading apostrophe keeps spreadsheet programs from running the text as a formula."""
+def _local(value: datetime, zone: tzinfo) -> datetime:
+    """A stored time in the bot's zone (stored times are UTC; naive ones are taken as UTC)."""
+    return value.astimezone(zone) if value.tzinfo is not None else value
+
+
+def _csv_cell(value: Any, zone: tzinfo, decimal_comma: bool) -> Any:
+    """A value as CSV text. Text a person typed loses what XML forbids (rows stored before
+    text was cleaned) and, starting like a formula, gets an apostrophe, so spreadsheet
+    programs never run it."""
+    if value is None:
+        return ""
+    if isinstance(value, Link):
+        return value.target
+    if isinstance(value, datetime):
+        return _local(value, zone).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(value).replace(".", ",") if decimal_comma else str(value)
     if not isinstance(value, str):
         return value
     text = xml_safe(value)
     return "'" + text if starts_formula(text) else text
 
 
-def _csv(table: Table) -> bytes:
+def _csv(table: Table, export: ExportData, tr: Tr) -> bytes:
+    request = export.request
+    separator = request.separator
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.columns)
+    writer = csv.writer(out, delimiter=separator)
+    writer.writerow(table.header(request.headers, tr))
+    # With `;` between cells, `,` is the decimal mark (Excel's in Russian; R's read.csv2).
+    comma = separator == ";"
     for row in table.rows:
-        writer.writerow(_csv_cell(v) for v in row)
+        writer.writerow(_csv_cell(v, export.zone, comma) for v in row)
     # UTF-8 with a byte-order mark: Excel then reads Cyrillic correctly.
     return out.getvalue().encode("utf-8-sig")
 
 
-def _xlsx(tables: Sequence[Table]) -> bytes:
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for table in tables:
-        sheet = book.create_sheet(table.name)
-        sheet.freeze_panes = "A2"
-        header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=column)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        for row in table.rows:
-            sheet.append([_xlsx_cell(sheet, value) for value in row])
+def _xlsx(found: Sequence[Table], export: ExportData, tr: Tr) -> bytes:
+    request = export.request
+    book = Workbook()
+    book.remove(book.active)
+    book.properties.creator = "ayilbot"
+    book.properties.title = file_name(export, "xlsx")
+    book.properties.language = request.locale
+    taken: set[str] = set()
+    for table in (*found, _codes_table(found, export, tr)):
+        sheet = book.create_sheet(_sheet_name(table.title(request.headers, tr), taken))
+        _fill_sheet(sheet, table, export, tr)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _xlsx_cell(sheet: Any, value: Any) -> WriteOnlyCell:
-    """A cell; text typed by a person is always text, never a formula, even once edited."""
+def _sheet_name(wanted: str, taken: set[str]) -> str:
+    """A name Excel accepts, unique in the workbook."""
+    name = _SHEET_FORBIDDEN.sub(" ", xml_safe(wanted)).strip()[:SHEET_NAME_MAX] or "sheet"
+    base, n = name, 2
+    while name.lower() in taken:
+        suffix = f" {n}"
+        name, n = base[: SHEET_NAME_MAX - len(suffix)] + suffix, n + 1
+    taken.add(name.lower())
+    return name
+
+
+def _fill_sheet(sheet: Any, table: Table, export: ExportData, tr: Tr) -> None:
+    """Header (bold, frozen, with a filter), typed cells, columns as wide as their text."""
+    locale = export.request.locale
+    formats = (DATE_FORMATS.get(locale, LOCAL_DATE), DATETIME_FORMATS.get(locale, LOCAL_DATETIME))
+    header = table.header(export.request.headers, tr)
+    # The filter's button takes about two characters of the header cell.
+    widths = [len(text) + 3 for text in header]
+    for column, text in enumerate(header, start=1):
+        cell = sheet.cell(row=1, column=column, value=xml_safe(text))
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(vertical="top")
+    for number, row in enumerate(table.rows, start=2):
+        for column, value in enumerate(row, start=1):
+            shown = _xlsx_cell(sheet.cell(row=number, column=column), value, export.zone, formats)
+            widths[column - 1] = max(widths[column - 1], shown)
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = min(width + 1, WIDEST_COLUMN)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(table.rows) + 1}"
+    # Printed for an official: A4 across, the header on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.print_title_rows = "1:1"
+
+
+def _xlsx_cell(cell: Cell, value: Any, zone: tzinfo, formats: tuple[str, str]) -> int:
+    """Fill one cell with a typed value; how many characters it shows.
+
+    Times are date cells in the bot's zone (Excel has no time zones); text typed by a person
+    is always text, never a formula, even once someone edits the cell.
+    """
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        cell.value = _local(value, zone).replace(tzinfo=None)
+        cell.number_format = formats[1]
+        return len(formats[1])
+    if isinstance(value, date):
+        cell.value = value
+        cell.number_format = formats[0]
+        return len(formats[0])
+    if isinstance(value, Link):
+        cell.value = value.target
+        cell.hyperlink = value.target  # relative: it opens once the zip is unpacked
+        cell.style = "Hyperlink"
+        return len(value.target)
     if not isinstance(value, str):
-        return WriteOnlyCell(sheet, value=value)
+        cell.value = value
+        return len(str(value))
     text = xml_safe(value)  # openpyxl refuses rows stored before text was cleaned
-    cell = WriteOnlyCell(sheet, value=text)
+    cell.value = text
     if starts_formula(text):
         cell.data_type = "s"  # openpyxl would store text starting with "=" as a formula
         cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
-    return cell
+    return max((len(line) for line in text.splitlines()), default=0)
 
 
-def _geojson(table: Table, kind: str) -> bytes:
+def _json_value(value: Any, zone: tzinfo) -> Any:
+    if isinstance(value, datetime):
+        return _local(value, zone).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Link):
+        return value.target
+    return value
+
+
+def _geojson(table: Table, export: ExportData) -> bytes:
+    """Every record with coordinates as a point; `geo_precision` in words, not labels."""
+    records = export.records
+    assert isinstance(records, Reports | Needs)
+    located: Sequence[ReportRow | NeedRow] = records.rows
     lat_at, lon_at = table.columns.index("latitude"), table.columns.index("longitude")
     features = []
-    for row in table.rows:
+    for record, row in zip(located, table.rows, strict=True):
         lat, lon = row[lat_at], row[lon_at]
         if lat is None or lon is None:
             continue
         properties = {
-            c: v
+            c: _json_value(v, export.zone)
             for c, v in zip(table.columns, row, strict=True)
             if c not in ("latitude", "longitude")
         }
+        precision = record.geo_precision
+        properties["geo_precision"] = precision.value if precision is not None else None
         features.append(
             {
                 "type": "Feature",
@@ -556,5 +1097,6 @@ def _geojson(table: Table, kind: str) -> bytes:
                 "properties": properties,
             }
         )
+    kind = export.request.kind
     collection = {"type": "FeatureCollection", "name": f"ayilbot-{kind}", "features": features}
     return json.dumps(collection, ensure_ascii=False, indent=1).encode()

@@ -18,7 +18,7 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class FileMeta:
-    """An attachment's metadata for exports: never its Telegram file id."""
+    """An attachment's metadata for exports; its key finds the copy in the media store."""
 
     owner_id: int  # the report, practice or need
     update_id: int | None
@@ -26,6 +26,9 @@ class FileMeta:
     type: str
     duration: int | None
     mime: str | None
+    # Telegram's file_unique_id, else its file id: how the media table names the file. The
+    # rules look the stored copy up by it; no file ever shows it.
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

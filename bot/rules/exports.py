@@ -6,6 +6,11 @@ practices and people by their place or peer groups, needs as the needs rules sho
 Coordinates are rounded unless the reader may see exact ones; an anonymous reporter appears
 only as her pseudonym; a coordinator gets people by rayon, never by aiyl aimak. The records
 here are drawn into CSV, XLSX or GeoJSON by bot/outputs/exports.py, in the request's language.
+
+A report or need without a GPS pin is placed at its place's coordinates (its village's, else
+its aiyl aimak's centre, else its rayon's), and says so (`geo_precision`). A report's photos and
+voice notes are looked up in the media store; an export "with media" carries the stored files
+(the chat's up to what Telegram lets a bot send) and names those it cannot carry.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from pathlib import Path, PurePosixPath
 
 from bot.config import LANGUAGES
 from bot.core.access import Actor, Permission, Reach
@@ -22,13 +28,15 @@ from bot.core.errors import StaleButton
 from bot.core.kernel import Kernel
 from bot.forms import need as need_form
 from bot.forms.incident_labels import REVIEW_STATUSES
-from bot.gazetteer import Gazetteer, Place
+from bot.gazetteer import Gazetteer, Location, Place
 from bot.records.core import Role, User
 from bot.records.exports import FileMeta, Period, RegisteredPerson
 from bot.records.incidents import Incident, IncidentUpdate
+from bot.records.media import MediaFile
 from bot.records.needs import Need, NeedStage
 from bot.records.practices import Practice
 from bot.rules.incidents import in_reach
+from bot.rules.media import MediaRules
 from bot.rules.needs import NeedRules
 from bot.rules.practices import Where
 from storage.audit import AuditRepository
@@ -66,8 +74,60 @@ class ExportPeriod(StrEnum):
     ALL = "all"
 
 
-# Only reports carry a location pin; the other records have a place code, not a point.
-GEO_KINDS = frozenset({ExportKind.INCIDENTS})
+class Headers(StrEnum):
+    """Column headers and sheet names: the reader's language, or the stable codes."""
+
+    LABELS = "labels"
+    CODES = "codes"
+
+
+class GeoPrecision(StrEnum):
+    """Where a record's coordinates come from; the value is the word GeoJSON gives."""
+
+    GPS = "gps"  # the pin the reporter sent
+    VILLAGE = "village"
+    AIYL_AIMAK = "aiyl aimak centre"
+    RAYON = "rayon centre"
+    CITY = "city centre"
+    OBLAST = "oblast centre"
+
+
+class MediaState(StrEnum):
+    """Where a report's photo or voice note is, for this export."""
+
+    STORED = "stored"  # in the media store (the export does not carry files)
+    INCLUDED = "included"  # carried in the export's zip
+    PENDING = "pending"  # not downloaded yet (or failing, still retried)
+    TOO_LARGE = "too_large"  # over AYILBOT_MEDIA_MAX_MB: only Telegram has it
+    LOST = "lost"  # given up after every retry
+    NOT_KEPT = "not_kept"  # sent before the media store, or removed by retention
+    LEFT_OUT = "left_out"  # stored, but the chat's zip had no room left for it
+    # Found only while the zip is written (bot/outputs/exports.py):
+    CLEANED = "cleaned"  # carried, re-encoded without its metadata (a GPS tag in its EXIF)
+    UNREADABLE = "unreadable"  # its row says stored; the folder has no such file
+    DAMAGED = "damaged"  # the bytes no longer match the checksum taken when it was stored
+    UNOPENED = "unopened"  # a photo that could not be opened to remove its metadata
+
+    @property
+    def carried(self) -> bool:
+        """Whether the file is in the export's zip."""
+        return self in (MediaState.INCLUDED, MediaState.CLEANED)
+
+
+# Reports carry a pin or a place, needs a place: both can be drawn on a map.
+GEO_KINDS = frozenset({ExportKind.INCIDENTS, ExportKind.NEEDS})
+GEO_PRECISIONS: Mapping[str, GeoPrecision] = {
+    "village": GeoPrecision.VILLAGE,
+    "aiyl_aimak": GeoPrecision.AIYL_AIMAK,
+    "rayon": GeoPrecision.RAYON,
+    "city": GeoPrecision.CITY,
+    "oblast": GeoPrecision.OBLAST,
+}
+DELIMITERS = (";", ",")
+MEDIA_FORMATS = frozenset({ExportFormat.CSV, ExportFormat.XLSX})
+# A bot may send files up to 50 MB: the chat's zip leaves room for the spreadsheet and the
+# zip's own bytes. The command line has no such limit.
+CHAT_MEDIA_BYTES = 45 * 1024 * 1024
 KIND_STATUSES: Mapping[str, tuple[str, ...]] = {
     ExportKind.INCIDENTS: ("open", "resolved", *(o.value for o in REVIEW_STATUSES)),
     ExportKind.PRACTICES: ("pending", "changes", "approved", "declined"),
@@ -81,6 +141,12 @@ class ExportError(ValueError):
     """A request that names an unknown kind, format, status or region (English, for the CLI)."""
 
 
+def default_delimiter(locale: str) -> str:
+    """The CSV separator a spreadsheet expects in this language: Excel with Russian (or
+    Kyrgyz) regional settings splits on `;`, because `,` is their decimal separator."""
+    return "," if locale == "en" else ";"
+
+
 @dataclass(frozen=True, slots=True)
 class ExportRequest:
     """What to export; dates are local calendar days, both ends included."""
@@ -92,6 +158,14 @@ class ExportRequest:
     region: str | None = None
     status: str | None = None
     locale: str = "en"
+    headers: str = Headers.LABELS
+    delimiter: str | None = None  # CSV only; None: the language's (`default_delimiter`)
+    with_media: bool = False  # a zip with the reports' photos and voice notes
+
+    @property
+    def separator(self) -> str:
+        """The CSV separator this request writes."""
+        return self.delimiter or default_delimiter(self.locale)
 
 
 # ------------------------------------------------------------------------------ rows
@@ -103,8 +177,10 @@ class ReportRow:
 
     incident: Incident
     admin: tuple[Place | None, Place | None, Place | None]  # its oblast, rayon, aiyl aimak
-    latitude: float | None  # rounded unless the reader may see exact pins
+    # Its pin, else its place's coordinates; rounded unless the reader may see exact pins.
+    latitude: float | None
     longitude: float | None
+    geo_precision: GeoPrecision | None  # None: no pin, and no place with coordinates
     # Anonymous reports name nobody, to anyone: the pseudonym links a person's anonymous
     # reports without saying who. A named report shows its name or, once its reporter erased
     # her account, nothing: never the pseudonym of her anonymous reports.
@@ -113,12 +189,29 @@ class ReportRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportFile:
+    """A report's photo or voice note and its copy in the media store (never a file id)."""
+
+    report: int
+    update_id: int | None  # None: sent with the report itself
+    attachment_id: int
+    kind: str  # photo | voice
+    ordinal: int  # 1 for the report's first photo (or voice note), 2 for the next...
+    duration: int | None  # seconds, for voice notes
+    state: MediaState
+    size: int | None  # bytes, when stored
+    sha256: str | None  # of the stored bytes
+    suffix: str  # the stored file's extension (".jpg")
+    path: Path | None  # set only when the export carries this file
+
+
+@dataclass(frozen=True, slots=True)
 class Reports:
-    """Reports with their updates and the metadata of their files (never a file id)."""
+    """Reports with their updates and their files."""
 
     rows: tuple[ReportRow, ...]
     updates: tuple[IncidentUpdate, ...]
-    files: tuple[FileMeta, ...]
+    files: tuple[ReportFile, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +267,10 @@ class NeedRow:
     need: Need
     place: Where
     groups: tuple[str, ...]
+    # Its place's coordinates (needs carry no pin), rounded unless the reader sees exact ones.
+    latitude: float | None = None
+    longitude: float | None = None
+    geo_precision: GeoPrecision | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,15 +285,27 @@ Records = Reports | Practices | People | Needs
 
 
 @dataclass(frozen=True, slots=True)
+class MediaSummary:
+    """The photos and voice notes of an export's reports, by where they are."""
+
+    files: int  # attached to the reports
+    included: int  # carried in this export (0 unless it was asked with media)
+
+
+@dataclass(frozen=True, slots=True)
 class ExportData:
     """One export's records, audited; bot/outputs/exports.py writes them as a file."""
 
     request: ExportRequest
     made_on: date  # in the bot's time zone: the file's name
     region: Place | None
-    count: int  # records in the file: located reports only, in GeoJSON
-    rounded_to: int | None  # decimals of the reports' pins, when rounded for this reader
+    count: int  # records in the file: located ones only, in GeoJSON
+    rounded_to: int | None  # decimals of the coordinates, when rounded for this reader
     records: Records
+    zone: tzinfo  # AYILBOT_TIMEZONE: times are written in it
+    media: MediaSummary | None = None  # reports only
+    # Whether the chat offers the reports' files as a zip once the file is sent.
+    offers_media: bool = False
 
 
 # ------------------------------------------------------------------------- /export's steps
@@ -303,18 +412,24 @@ class ExportRules:
         fmt: ExportFormat,
         period: ExportPeriod,
         region: str | None,
+        with_media: bool = False,
     ) -> ExportData:
-        """The export chosen with /export's buttons; anything they never offer is stale."""
+        """The export chosen with /export's buttons, in the reader's language (its CSV split
+        as her spreadsheet expects); anything the buttons never offer is stale."""
         self._require_choice(actor, kind, fmt)
+        if with_media and not _carries_media(kind, fmt):
+            raise StaleButton
         request = ExportRequest(
             kind=kind,
             format=fmt,
             since=self.since(period),
             region=region,
             locale=actor.locale,
+            with_media=with_media,
         )
         try:
-            return await self.export(actor, request)
+            # Telegram lets a bot send 50 MB: the chat's zip keeps within it.
+            return await self.export(actor, request, media_budget=CHAT_MEDIA_BYTES)
         except ExportError:
             # Only forged data reaches here (an unknown region code): a stale button.
             raise StaleButton from None
@@ -330,12 +445,17 @@ class ExportRules:
 
     # ------------------------------------------------------------------ the export itself
 
-    async def export(self, actor: Actor, request: ExportRequest) -> ExportData:
-        """Check the request, collect its records in the reader's reach, and audit it."""
+    async def export(
+        self, actor: Actor, request: ExportRequest, *, media_budget: int | None = None
+    ) -> ExportData:
+        """Check the request, collect its records in the reader's reach, and audit it.
+
+        With media, the stored files are carried up to `media_budget` bytes (None: all).
+        """
         reach = self.check(actor, request)
         kind = ExportKind(request.kind)
         if kind is ExportKind.INCIDENTS:
-            records: Records = await self._reports(actor, request, reach)
+            records: Records = await self._reports(actor, request, reach, media_budget)
         elif kind is ExportKind.PRACTICES:
             records = await self._practices(request, reach)
         elif kind is ExportKind.USERS:
@@ -357,15 +477,22 @@ class ExportRules:
             )
         log.info("export of %s as %s: %d records", request.kind, request.format, count)
         exact = self.kernel.access.allows(actor, Permission.SEE_EXACT_COORDINATES)
+        media = _media_summary(records.files) if isinstance(records, Reports) else None
         return ExportData(
             request=request,
             made_on=self._today(),
             region=self.kernel.gazetteer.get(request.region) if request.region else None,
             count=count,
             rounded_to=None
-            if kind is not ExportKind.INCIDENTS or exact
+            if kind not in GEO_KINDS or exact
             else self.kernel.settings.coordinate_precision,
             records=records,
+            zone=self.kernel.settings.zone,
+            media=media,
+            offers_media=media is not None
+            and media.files > 0
+            and not request.with_media
+            and _carries_media(kind, ExportFormat(request.format)),
         )
 
     def check(self, actor: Actor, request: ExportRequest) -> Reach:
@@ -379,7 +506,15 @@ class ExportRules:
             known = ", ".join(ExportFormat)
             raise ExportError(f"unknown format {request.format!r}; known: {known}")
         if not _fits(ExportKind(request.kind), ExportFormat(request.format)):
-            raise ExportError("GeoJSON is for incidents only: other records have no location")
+            raise ExportError("GeoJSON is for incidents and needs: other records have no place")
+        if request.headers not in tuple(Headers):
+            raise ExportError(f"unknown headers {request.headers!r}; known: labels, codes")
+        if request.delimiter is not None and request.delimiter not in DELIMITERS:
+            raise ExportError(f"unknown delimiter {request.delimiter!r}; known: ; and ,")
+        if request.with_media and not _carries_media(
+            ExportKind(request.kind), ExportFormat(request.format)
+        ):
+            raise ExportError("--with-media is for incidents as csv or xlsx")
         if request.status is not None and request.status not in KIND_STATUSES[request.kind]:
             known = ", ".join(KIND_STATUSES[request.kind])
             raise ExportError(f"unknown status {request.status!r} for {request.kind}: {known}")
@@ -397,7 +532,9 @@ class ExportRules:
 
     # ------------------------------------------------------------------ kinds
 
-    async def _reports(self, actor: Actor, request: ExportRequest, reach: Reach) -> Reports:
+    async def _reports(
+        self, actor: Actor, request: ExportRequest, reach: Reach, budget: int | None
+    ) -> Reports:
         status = request.status if request.status in ("open", "resolved") else None
         review = request.status if status is None else None
         async with self.kernel.db.reading() as conn:
@@ -417,12 +554,61 @@ class ExportRules:
             )
         exact = self.kernel.access.allows(actor, Permission.SEE_EXACT_COORDINATES)
         rows = tuple(self._report_row(i, names, exact=exact) for i in found)
-        return Reports(rows, tuple(updates), tuple(files))
+        media = self.kernel.get(MediaRules)
+        stored = await media.files([f.key for f in files if f.key])
+        carried = self._report_files(files, stored, carry=request.with_media, budget=budget)
+        return Reports(rows, tuple(updates), carried)
+
+    def _report_files(
+        self,
+        files: Iterable[FileMeta],
+        stored: Mapping[str, MediaFile],
+        *,
+        carry: bool,
+        budget: int | None,
+    ) -> tuple[ReportFile, ...]:
+        """Each file with its state; when the export carries them, the stored ones in report
+        order while `budget` bytes last (None: all of them)."""
+        media = self.kernel.get(MediaRules)
+        found: list[ReportFile] = []
+        seen: dict[tuple[int, str], int] = {}
+        room = budget
+        for meta in files:
+            mine = (meta.owner_id, meta.type)
+            ordinal = seen[mine] = seen.get(mine, 0) + 1
+            copy = stored.get(meta.key) if meta.key else None
+            state, path = _media_state(copy), None
+            if copy is not None and state is MediaState.STORED and carry:
+                size = copy.size or 0
+                if room is None or size <= room:
+                    state, path = MediaState.INCLUDED, media.path_of(copy)
+                    room = None if room is None else room - size
+                else:
+                    state = MediaState.LEFT_OUT
+            found.append(
+                ReportFile(
+                    report=meta.owner_id,
+                    update_id=meta.update_id,
+                    attachment_id=meta.position,
+                    kind=meta.type,
+                    ordinal=ordinal,
+                    duration=meta.duration,
+                    state=state,
+                    size=copy.size if copy is not None else None,
+                    sha256=copy.sha256 if copy is not None else None,
+                    suffix=_suffix(copy, meta.type),
+                    path=path,
+                )
+            )
+        return tuple(found)
 
     def _report_row(
         self, incident: Incident, names: Mapping[int, str], *, exact: bool
     ) -> ReportRow:
         lat, lon = incident.latitude, incident.longitude
+        precision: GeoPrecision | None = GeoPrecision.GPS
+        if lat is None or lon is None:
+            lat, lon, precision = self._place_point(incident.village_code or incident.place_code)
         if lat is not None and lon is not None and not exact:
             lat, lon = round_point(lat, lon, self.kernel.settings.coordinate_precision)
         if incident.anonymous:
@@ -438,6 +624,7 @@ class ExportRules:
             ),
             latitude=lat,
             longitude=lon,
+            geo_precision=precision,
             reporter=reporter,
             reporter_role=None if incident.anonymous else incident.reporter_role,
         )
@@ -533,13 +720,31 @@ class ExportRules:
         stages = await needs.tracks(actor, found)
         async with self.kernel.db.reading() as conn:
             groups = await self._group_names(conn, (g for n in found for g in n.shared_with))
-        rows = tuple(
-            NeedRow(
-                n, self._where(n.place_code), tuple(groups.get(g, str(g)) for g in n.shared_with)
-            )
-            for n in found
-        )
+        exact = self.kernel.access.allows(actor, Permission.SEE_EXACT_COORDINATES)
+        rows = tuple(self._need_row(n, groups, exact=exact) for n in found)
         return Needs(rows, tuple(stages))
+
+    def _need_row(self, need: Need, group_names: Mapping[int, str], *, exact: bool) -> NeedRow:
+        lat, lon, precision = self._place_point(need.village_code or need.place_code)
+        if lat is not None and lon is not None and not exact:
+            lat, lon = round_point(lat, lon, self.kernel.settings.coordinate_precision)
+        return NeedRow(
+            need,
+            self._where(need.place_code),
+            tuple(group_names.get(g, str(g)) for g in need.shared_with),
+            latitude=lat,
+            longitude=lon,
+            geo_precision=precision,
+        )
+
+    def _place_point(
+        self, code: str | None
+    ) -> tuple[float | None, float | None, GeoPrecision | None]:
+        """A place's coordinates, or those of the nearest place above it that has some."""
+        found: Location | None = self.kernel.gazetteer.locate(code) if code else None
+        if found is None:
+            return None, None, None
+        return found.lat, found.lon, GEO_PRECISIONS.get(found.precision, GeoPrecision.OBLAST)
 
     # ------------------------------------------------------------------ helpers
 
@@ -619,9 +824,39 @@ def _fits(kind: ExportKind, fmt: ExportFormat) -> bool:
     return fmt is not ExportFormat.GEOJSON or kind in GEO_KINDS
 
 
+def _carries_media(kind: ExportKind, fmt: ExportFormat) -> bool:
+    """Reports' files go in a zip beside a spreadsheet, not in a map's file."""
+    return kind is ExportKind.INCIDENTS and fmt in MEDIA_FORMATS
+
+
+def _media_state(copy: MediaFile | None) -> MediaState:
+    """What the media store says of a file (NOT_KEPT when it has no row for it)."""
+    if copy is None:
+        return MediaState.NOT_KEPT
+    if copy.stored:
+        return MediaState.STORED
+    return {"too_large": MediaState.TOO_LARGE, "lost": MediaState.LOST}.get(
+        copy.state, MediaState.PENDING
+    )
+
+
+def _suffix(copy: MediaFile | None, kind: str) -> str:
+    """The stored file's extension, else the usual one for its kind."""
+    suffix = PurePosixPath(copy.path).suffix if copy is not None and copy.path else ""
+    return suffix or {"voice": ".ogg"}.get(kind, ".jpg")
+
+
+def _media_summary(files: Iterable[ReportFile]) -> MediaSummary:
+    found = list(files)
+    return MediaSummary(
+        files=len(found),
+        included=sum(1 for f in found if f.state is MediaState.INCLUDED),
+    )
+
+
 def _count(records: Records, fmt: str) -> int:
-    """How many records the file holds: GeoJSON has the located reports only."""
-    if isinstance(records, Reports) and fmt == ExportFormat.GEOJSON:
+    """How many records the file holds: GeoJSON has the located ones only."""
+    if isinstance(records, Reports | Needs) and fmt == ExportFormat.GEOJSON:
         return sum(1 for r in records.rows if r.latitude is not None and r.longitude is not None)
     return len(records.rows)
 
@@ -634,5 +869,6 @@ def _filters_note(request: ExportRequest) -> str:
         "region": request.region,
         "status": request.status,
         "lang": request.locale,
+        "media": "yes" if request.with_media else None,
     }
     return ";".join(f"{k}={v}" for k, v in parts.items() if v is not None)

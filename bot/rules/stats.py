@@ -1,7 +1,8 @@
 """/stats: counts of the records a reader's exports hold, this week and all time.
 
 The same `Reach` as the exports: reports by their oblast, rayon or aiyl aimak, practices and
-people by their place or peer groups, needs as the needs rules show them.
+people by their place or peer groups, needs as the needs rules show them. Administrators also
+see the media store: files kept, waiting and given up.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from bot.core.access import Actor, Permission
 from bot.core.kernel import Kernel
 from bot.gazetteer import Place
 from bot.records.exports import IncidentCounts, Period, PracticeCounts
+from bot.records.media import MediaCounts
 from bot.rules.exports import area_of
+from bot.rules.media import MediaRules
 from bot.rules.needs import ElectionSummary, NeedRules
 from storage.exports import StatsRepository
 
@@ -47,6 +50,7 @@ class Stats:
     week: Figures
     total: Figures
     elections: ElectionSummary | None  # None: election results are not in this reader's view
+    media: MediaCounts | None = None  # the media store, for administrators only
 
 
 class StatsRules:
@@ -80,7 +84,9 @@ class StatsRules:
             places=() if reach.everything else area_of(reach, self.kernel.gazetteer),
             groups=reach.group_ids or (),
         )
-        return Stats(area, since.date(), week, total, elections)
+        # The store holds every region's files: its state is the administrators' to watch.
+        media = await self.kernel.get(MediaRules).status() if actor.is_admin else None
+        return Stats(area, since.date(), week, total, elections, media)
 
     async def _figures(self, actor: Actor, since: datetime | None) -> Figures:
         codes, groups = actor.reach.place_codes, actor.reach.group_ids

@@ -1,7 +1,9 @@
 """Callback data of /export (`exp:`), exactly as shipped: old buttons keep working.
 
 Each step adds one letter: `exp:k:<kind>`, `exp:f:<kind>:<format>`, `exp:p:<kind>:<format>:
-<period>`, `exp:r:<kind>:<format>:<period>:<region>` (`-` for the whole area).
+<period>`, `exp:r:<kind>:<format>:<period>:<region>` (`-` for the whole area). Under the file,
+`exp:m:<kind>:<format>:<period>:<region>` asks for the same export as a zip with the reports'
+photos and voice notes.
 """
 
 from __future__ import annotations
@@ -108,4 +110,15 @@ class PickRegion(Press):
     region: str | None
 
 
-CODEC = Codec("exp", PickKind, PickFormat, PickPeriod, PickRegion)
+@dataclass(frozen=True, slots=True)
+class AddMedia(Press):
+    """The export just sent, again, with its reports' files in a zip (`exp:m:...:<region>`)."""
+
+    action: ClassVar[str] = "m"
+    kind: Kind
+    format: Format
+    period: Period
+    region: str | None
+
+
+CODEC = Codec("exp", PickKind, PickFormat, PickPeriod, PickRegion, AddMedia)

@@ -8,6 +8,7 @@ from bot.rules.exports import ExportRules
 from handlers.exports import handlers as h
 from handlers.exports.buttons import (
     CODEC,
+    AddMedia,
     Format,
     Kind,
     Period,
@@ -38,6 +39,7 @@ FEATURE = Feature(
             PickFormat: h.on_format,
             PickPeriod: h.on_period,
             PickRegion: h.on_region,
+            AddMedia: h.on_media,
         },
         requires=Permission.EXPORT,
     ),
@@ -86,6 +88,19 @@ FEATURE = Feature(
             "R N N 0 Y N",
             NO_RECORDS,
         ),
+        E(
+            button(CODEC, AddMedia(INCIDENTS, XLSX, ALL, None)),
+            "export; reports in scope, with their files",
+            "R N N 0 Y N",
+            NO_RECORDS,
+        ),
+        E(
+            button(CODEC, AddMedia(INCIDENTS, CSV, ALL, REGION)),
+            "export, region in scope",
+            "R N N N Y N",
+        ),
+        # Only reports have files to zip, and only beside a table.
+        E(button(CODEC, AddMedia(INCIDENTS, GEOJSON, ALL, None)), "export", "R N N S S N"),
         # Data no codec writes: the one stale answer, once the right to export is checked.
         E("exp:k:zz", "unknown data", "R N N S S N"),
     ),

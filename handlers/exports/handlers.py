@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Update
 
 from bot.outputs.exports import render
 from bot.rules.exports import ExportRules
 from handlers.exports import screens
-from handlers.exports.buttons import PickFormat, PickKind, PickPeriod, PickRegion
+from handlers.exports.buttons import AddMedia, PickFormat, PickKind, PickPeriod, PickRegion
 from handlers.plumbing.context import AppContext
 
 
@@ -49,4 +51,19 @@ async def on_region(update: Update, context: AppContext, press: PickRegion) -> N
         region=press.region,
     )
     made = render(export, context.tr)
+    await context.reply(screens.sent(export, press.period.exported, made, context.tr))
+
+
+async def on_media(update: Update, context: AppContext, press: AddMedia) -> None:
+    """Under the file (`exp:m:`): the same export in a zip with its reports' files."""
+    export = await context.rules(ExportRules).export_chosen(
+        context.actor,
+        kind=press.kind.exported,
+        fmt=press.format.exported,
+        period=press.period.exported,
+        region=press.region,
+        with_media=True,
+    )
+    # The files are read and checked: off the event loop, so other people are not kept waiting.
+    made = await asyncio.to_thread(render, export, context.tr)
     await context.reply(screens.sent(export, press.period.exported, made, context.tr))

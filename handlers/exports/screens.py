@@ -1,4 +1,8 @@
-"""What /export shows: the kind, the format, the period, the region, then the file."""
+"""What /export shows: the kind, the format, the period, the region, then the file.
+
+The file is written in the reader's language, a CSV split as her spreadsheet expects (`;` in
+Kyrgyz and Russian, `,` in English); under it, the reports' photos and voice notes in a zip.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ from bot.rules.exports import (
     PeriodChoice,
     RegionChoice,
 )
+from handlers.dossier.screens import entry_button as dossier_button
 from handlers.exports.buttons import (
     CODEC,
+    AddMedia,
     Format,
     Kind,
     Period,
@@ -49,7 +55,7 @@ WHOLE_AREA = N_("Whole area")
 
 
 def kinds(menu: ExportMenu, tr: Tr) -> Screen:
-    """/export: which kind of records."""
+    """/export: which kind of records, and the incident dossier to print."""
     buttons = [
         Button(tr.label(KIND_LABELS[k]), CODEC.encode(PickKind(Kind.of(k)))) for k in menu.kinds
     ]
@@ -59,7 +65,7 @@ def kinds(menu: ExportMenu, tr: Tr) -> Screen:
             "area are included."
         )
     )
-    return Screen(text, rows(buttons, 2))
+    return Screen(text, (*rows(buttons, 2), (dossier_button(tr),)))
 
 
 def formats(choice: FormatChoice, tr: Tr) -> Screen:
@@ -102,8 +108,9 @@ def regions(choice: RegionChoice, tr: Tr) -> Screen:
 
 
 def sent(export: ExportData, period: ExportPeriod, made: ExportFile, tr: Tr) -> Screen:
-    """The file, with what it holds; a word on rounded pins where they are rounded."""
-    lines = [
+    """The file, with what it holds; a word on rounded pins where they are rounded; the
+    reports' files offered as a zip, or said to be in it."""
+    lines: list[str] = [
         tr.gettext(
             N_("{kind} · {period} · {region}"),
             kind=clean_label(tr.label(KIND_LABELS[ExportKind(export.request.kind)])),
@@ -115,14 +122,67 @@ def sent(export: ExportData, period: ExportPeriod, made: ExportFile, tr: Tr) -> 
         tr.ngettext("{n} record in the file.", "{n} records in the file.", export.count),
     ]
     if export.rounded_to is not None:
+        rounding = (
+            N_(
+                "Location pins are rounded to {digits} decimal places (about {km} km) "
+                "to protect the reporters; anonymous reporters appear as a pseudonym."
+            )
+            if export.request.kind == ExportKind.INCIDENTS
+            else N_(
+                "Each need is placed at its village, or at the centre of its aiyl aimak or "
+                "rayon, rounded to {digits} decimal places (about {km} km)."
+            )
+        )
         lines.append(
             tr.gettext(
-                N_(
-                    "Location pins are rounded to {digits} decimal places (about {km} km) "
-                    "to protect the reporters; anonymous reporters appear as a pseudonym."
-                ),
+                rounding,
                 digits=tr.number(export.rounded_to),
                 km=tr.number(round(111 / 10**export.rounded_to, 1)),
             )
         )
-    return Screen("\n".join(lines), attachments=(Attachment(made.filename, made.data),))
+    lines += _media_lines(export, made, tr)
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if export.offers_media:
+        again = AddMedia(
+            Kind.of(ExportKind(export.request.kind)),
+            Format.of(ExportFormat(export.request.format)),
+            Period.of(period),
+            export.request.region,
+        )
+        label = tr.label(N_("📎 With the photos and voice notes (zip)"))
+        buttons = ((Button(label, CODEC.encode(again)),),)
+    attachment = Attachment(made.filename, made.data)
+    return Screen("\n".join(lines), buttons, attachments=(attachment,))
+
+
+def _media_lines(export: ExportData, made: ExportFile, tr: Tr) -> list[str]:
+    """How many photos and voice notes the reports have, or the zip carries."""
+    media = export.media
+    if media is None or not media.files:
+        return []
+    if not export.request.with_media:
+        return [
+            tr.ngettext(
+                "📎 These reports have {n} photo or voice note.",
+                "📎 These reports have {n} photos and voice notes.",
+                media.files,
+            )
+        ]
+    lines: list[str] = [
+        tr.ngettext(
+            "📎 {n} photo or voice note in the zip, in its media folder, linked from the "
+            "table of attachments.",
+            "📎 {n} photos and voice notes in the zip, in its media folder, linked from the "
+            "table of attachments.",
+            made.carried,
+        )
+    ]
+    if made.not_carried:
+        lines.append(
+            tr.ngettext(
+                "{n} file is not in the zip; manifest.csv says why.",
+                "{n} files are not in the zip; manifest.csv says why.",
+                made.not_carried,
+            )
+        )
+    return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_, Tr
+from bot.records.media import MediaCounts
 from bot.rules.stats import Area, Figures, Stats
 from handlers.plumbing.screen import Screen
 
@@ -38,7 +39,36 @@ def stats(found: Stats, tr: Tr) -> Screen:
                 elected=tr.number(found.elections.elected),
             )
         )
+    if found.media is not None:
+        lines += ["", *_media(found.media, tr)]
     return Screen("\n".join(lines))
+
+
+def _media(counts: MediaCounts, tr: Tr) -> list[str]:
+    """The media store, for administrators: what is kept, what waits, what was given up."""
+    n = tr.number
+    lines = [
+        tr.gettext(
+            N_("🗂 Media store: {stored} photos and voice notes kept ({size} MB)"),
+            stored=n(counts.stored),
+            size=n(round(counts.stored_bytes / 2**20, 1)),
+        ),
+        "   "
+        + tr.gettext(
+            N_("waiting to be downloaded: {waiting}; failing, tried again: {retrying}"),
+            waiting=n(counts.waiting),
+            retrying=n(counts.retrying),
+        ),
+        "   "
+        + tr.gettext(
+            N_("given up: {lost}; over the size limit: {too_large}"),
+            lost=n(counts.lost),
+            too_large=n(counts.too_large),
+        ),
+    ]
+    if counts.last_error and (counts.retrying or counts.lost):
+        lines.append("   " + tr.gettext(N_("last error: {error}"), error=counts.last_error))
+    return lines
 
 
 def _reports(week: Figures, total: Figures, tr: Tr) -> list[str]:

@@ -26,6 +26,7 @@ from bot.rules.backups import BackupRules
 from bot.rules.exports import ExportRules
 from bot.rules.groups import GroupRules
 from bot.rules.incidents import IncidentRules
+from bot.rules.media import MediaRules
 from bot.rules.needs import NeedRules
 from bot.rules.practices import PracticeRules
 from bot.rules.privacy import HoldsPersonalData, PrivacyRules
@@ -73,6 +74,7 @@ async def core_kernel(tmp_path: Path, **env: Any) -> AsyncIterator[Kernel]:
         engine.specs.update(part.specs())
         assert isinstance(part, HoldsPersonalData)
         privacy.register(name, export=part.export_personal, erase=part.erase_personal)
+    kernel.add(MediaRules(kernel))
     kernel.add(ExportRules(kernel))
     kernel.add(StatsRules(kernel))
     try:

@@ -27,6 +27,7 @@ from bot.rules.exports import (
     ExportPeriod,
     ExportRequest,
     ExportRules,
+    GeoPrecision,
     Needs,
     People,
     Practices,
@@ -212,11 +213,16 @@ async def test_pins_are_rounded_unless_the_reader_may_see_exact_ones(world: Worl
     coordinator = await world.rules.export(await world.actor(RAYON), request)
     admin = await world.rules.export(await world.actor(ADMIN), request)
     assert (coordinator.rounded_to, admin.rounded_to) == (2, None)
-    for export, pin in ((coordinator, (39.91, 70.81)), (admin, PIN)):
+    for export, pin, count in ((coordinator, (39.91, 70.81), 2), (admin, PIN, 4)):
         assert isinstance(export.records, Reports)
-        located = [(r.latitude, r.longitude) for r in export.records.rows if r.latitude]
-        assert located == [pin]
-        assert export.count == 1  # GeoJSON holds the located reports only
+        pinned = [
+            (r.latitude, r.longitude)
+            for r in export.records.rows
+            if r.geo_precision is GeoPrecision.GPS
+        ]
+        assert pinned == [pin]
+        # GeoJSON holds every report with a pin or a place: here all of them.
+        assert export.count == count == len(export.records.rows)
     csv = await world.rules.export(await world.actor(RAYON), ExportRequest("incidents", "csv"))
     assert csv.count == 2 and csv.rounded_to == 2
     practices = await world.rules.export(

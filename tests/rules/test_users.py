@@ -488,8 +488,8 @@ async def test_the_people_export_names_the_coordinator_kind_in_the_readers_langu
     await invited_onboarding(kernel, AIGUL, made.code)
     admin = await kernel.actors.of_user(ADMIN)
     for locale, label in (("ru", "Координатор НПО"), ("ky", "Бейөкмөт уюмдун координатору")):
-        request = ExportRequest(kind="users", format="csv", locale=locale)
+        request = ExportRequest(kind="users", format="csv", locale=locale, headers="codes")
         found = await kernel.get(ExportRules).export(admin, request)
         data = render(found, translator(locale)).data.decode("utf-8-sig")
-        rows = {r["name"]: r for r in csv.DictReader(io.StringIO(data))}
+        rows = {r["name"]: r for r in csv.DictReader(io.StringIO(data), delimiter=";")}
         assert (rows["Гүлнара"]["kind"], rows["Гүлнара"]["place_code"]) == (label, "BA")
