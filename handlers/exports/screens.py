@@ -121,25 +121,7 @@ def sent(export: ExportData, period: ExportPeriod, made: ExportFile, tr: Tr) -> 
         ),
         tr.ngettext("{n} record in the file.", "{n} records in the file.", export.count),
     ]
-    if export.rounded_to is not None:
-        rounding = (
-            N_(
-                "Location pins are rounded to {digits} decimal places (about {km} km) "
-                "to protect the reporters; anonymous reporters appear as a pseudonym."
-            )
-            if export.request.kind == ExportKind.INCIDENTS
-            else N_(
-                "Each need is placed at its village, or at the centre of its aiyl aimak or "
-                "rayon, rounded to {digits} decimal places (about {km} km)."
-            )
-        )
-        lines.append(
-            tr.gettext(
-                rounding,
-                digits=tr.number(export.rounded_to),
-                km=tr.number(round(111 / 10**export.rounded_to, 1)),
-            )
-        )
+    lines += _rounding_lines(export, tr)
     lines += _media_lines(export, made, tr)
     buttons: tuple[tuple[Button, ...], ...] = ()
     if export.offers_media:
@@ -153,6 +135,30 @@ def sent(export: ExportData, period: ExportPeriod, made: ExportFile, tr: Tr) -> 
         buttons = ((Button(label, CODEC.encode(again)),),)
     attachment = Attachment(made.filename, made.data)
     return Screen("\n".join(lines), buttons, attachments=(attachment,))
+
+
+def _rounding_lines(export: ExportData, tr: Tr) -> list[str]:
+    """How pins and places are rounded in a coordinator's file; nothing for an admin's."""
+    if export.rounded_to is None:
+        return []
+    rounding = (
+        N_(
+            "Location pins are rounded to {digits} decimal places (about {km} km) "
+            "to protect the reporters; anonymous reporters appear as a pseudonym."
+        )
+        if export.request.kind == ExportKind.INCIDENTS
+        else N_(
+            "Each need is placed at its village, or at the centre of its aiyl aimak or "
+            "rayon, rounded to {digits} decimal places (about {km} km)."
+        )
+    )
+    return [
+        tr.gettext(
+            rounding,
+            digits=tr.number(export.rounded_to),
+            km=tr.number(round(111 / 10**export.rounded_to, 1)),
+        )
+    ]
 
 
 def _media_lines(export: ExportData, made: ExportFile, tr: Tr) -> list[str]:
