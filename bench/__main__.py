@@ -181,14 +181,15 @@ def write_results(text: str) -> None:
     )
 
 
-def write_section(text: str) -> None:
-    """Put one section (from `--dashboard`) into bench/RESULTS.md, replacing its last run."""
+def write_section(text: str, command: str = "python -m bench --dashboard") -> None:
+    """Put one section (`--dashboard`, `bench.against`) into bench/RESULTS.md, replacing its
+    last run: the section whose title starts with the same two words."""
     path = HERE / "RESULTS.md"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     title, _, body = text.partition("\n")
-    section = f"{title}\n\nRun {stamp} with `python -m bench --dashboard`.\n{body}"
+    section = f"{title}\n\nRun {stamp} with `{command}`.\n{body}"
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    start = current.find(title.split(" over ")[0])
+    start = current.find(" ".join(title.split()[:2]))
     if start == -1:
         updated = current.rstrip("\n") + "\n\n" + section + "\n"
     else:
