@@ -170,7 +170,13 @@ def write_results(text: str) -> None:
     """Keep the run in bench/RESULTS.md with the machine it ran on."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    (HERE / "RESULTS.md").write_text(
+    path = HERE / "RESULTS.md"
+    # `python -m bench.against` is run apart (it checks out another commit): its section stays.
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = current.find("\n## Against ")
+    end = current.find("\n## ", start + 1) if start != -1 else -1
+    kept = "" if start == -1 else current[start : end if end != -1 else None].rstrip("\n")
+    path.write_text(
         f"# Benchmark results\n\nRun {stamp} on {machine} with `make bench`.\n\n"
         "Interactive: each person sends one message at a time and waits for the bot's answer. "
         "The bots run in their own process against the local Bot API server, which adds the "
@@ -178,6 +184,7 @@ def write_results(text: str) -> None:
         "against the bare PTB echo bot of the same load, measured in the same run.\n\n"
         + text
         + "\n"
+        + (kept + "\n" if kept else "")
     )
 
 
