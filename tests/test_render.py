@@ -26,3 +26,12 @@ def test_a_long_line_is_never_cut_inside_a_tag() -> None:
     parts = split_text(line, limit=31)
     assert "".join(parts) == line
     assert all(part.count("<") == part.count(">") for part in parts)
+
+
+def test_lines_before_an_enormous_line_keep_their_place() -> None:
+    """A short line, then one longer than a message, then another: read in the order written."""
+    text = "head line\n" + "x" * 250 + "\ntail"
+    parts = split_text(text, limit=100)
+    assert parts[0] == "head line"
+    assert "\n".join(parts).replace("x\nx", "xx") == text
+    assert all(len(part) <= 100 for part in parts)

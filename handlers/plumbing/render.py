@@ -57,10 +57,14 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:  # a single enormous line: cut hard, rare and tag-free
-            cut = _safe_cut(line, limit)
-            parts.append(line[:cut])
-            line = line[cut:]
+        if len(line) > limit:  # a single enormous line: cut hard, rare and tag-free
+            if current:  # what came before it goes first, in order
+                parts.append(current)
+                current = ""
+            while len(line) > limit:
+                cut = _safe_cut(line, limit)
+                parts.append(line[:cut])
+                line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             parts.append(current)
