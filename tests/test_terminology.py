@@ -81,7 +81,7 @@ def test_no_catalog_uses_a_forbidden_variant(language: str, concept: dict[str, A
         for entry in entries(language)
         if not exempt(entry, concept["name"])
         for string in entry.strings
-        if re.search(pattern, string)
+        if re.search(pattern, string, re.IGNORECASE)  # as terms.toml says: case ignored
     ]
     assert found == [], f"{concept['name']}: forbidden in {language}: {found}"
 
@@ -112,7 +112,14 @@ def test_the_rules_catch_what_the_review_found() -> None:
     """The forbidden variants match the readings issue 17 quoted, so the checks can fail."""
     quoted = {
         "ky": ["Ушул жума", "аты жашырылган", "Айыл аймакты тандаңыз.", "«Өткөрүү»", "арык"],
-        "ru": ["в вашей зоне", "Новости по сообщению", "айыл өкмөтү", "Спорно", "dd.mm.yyyy"],
+        "ru": [
+            "в вашей зоне",
+            "Координаторам этого района",
+            "Новости по сообщению",
+            "айыл өкмөтү",
+            "Спорно",
+            "dd.mm.yyyy",
+        ],
     }
     for language, readings in quoted.items():
         patterns = [p for c in TERMS["concept"] for p in c.get(f"{language}_forbidden", [])]
