@@ -31,9 +31,6 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-# How long the replica keeps snapshots and changes, so a restore can go back this far. Data a
-# person erased stays in the replica until it ages out: 7 days, like the daily backups.
-RETENTION = "168h"
 SNAPSHOT_EVERY = "24h"
 COPY_TIMEOUT_S = 2 * 3600
 # Credentials Litestream reads from its environment (see Litestream's S3 and SFTP guides).
@@ -53,6 +50,15 @@ def config_path(settings: Settings) -> Path:
     return settings.db_path.resolve().with_name(f".{settings.db_path.name}-litestream.yml")
 
 
+def retention(settings: Settings) -> str:
+    """How long the replica keeps snapshots and changes, so a restore can go back this far.
+
+    Data a person erased stays in the replica until it ages out, so it keeps what the daily
+    backups keep (AYILBOT_BACKUP_KEEP days): the privacy notice names one number of days.
+    """
+    return f"{settings.backup_keep * 24}h"
+
+
 def litestream_config(settings: Settings) -> str:
     """Litestream's YAML for the one database (JSON strings are valid YAML scalars)."""
     lines = [
@@ -63,7 +69,7 @@ def litestream_config(settings: Settings) -> str:
         "  stderr: true",
         "snapshot:",
         f"  interval: {SNAPSHOT_EVERY}",
-        f"  retention: {RETENTION}",
+        f"  retention: {retention(settings)}",
         "dbs:",
         f"  - path: {json.dumps(str(settings.db_path.resolve()))}",
         "    replica:",

@@ -94,6 +94,15 @@ async def test_reports_written_while_replicating_are_all_restored(tmp_path: Path
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+def test_the_replica_forgets_after_the_days_the_privacy_notice_names(tmp_path: Path) -> None:
+    """What a person erased leaves the replica when it leaves the daily backups, not later."""
+    for days in (7, 3):
+        settings = settings_for(
+            AYILBOT_DB=tmp_path / "a.db", AYILBOT_REPLICA_URL="/srv/r", AYILBOT_BACKUP_KEEP=days
+        )
+        assert f"  retention: {days * 24}h" in litestream_config(settings).splitlines()
+
+
 def test_a_bare_path_is_a_file_replica_and_credentials_come_from_dotenv(tmp_path: Path) -> None:
     settings = settings_for(AYILBOT_DB=tmp_path / "a.db", AYILBOT_REPLICA_URL="/srv/replica")
     assert replica_url(settings) == "file:///srv/replica"

@@ -10,6 +10,7 @@ runs the daily jobs with the kernel's settings and clock.
 from __future__ import annotations
 
 import asyncio
+import glob
 import logging
 import shutil
 import sqlite3
@@ -107,6 +108,26 @@ def prune_backups(folder: Path, *, now: datetime, keep_days: int) -> list[Path]:
     return removed
 
 
+def prune_upgrade_copies(database: Path, *, now: datetime, keep_days: int) -> list[Path]:
+    """Delete the copies taken before a migration (`<db>.schema-NNNN.<time>.bak`) `keep_days`
+    days old or more.
+
+    They are a way back from an upgrade, and they hold what a person erased afterwards as much
+    as a daily backup does: the privacy notice's days apply to them too.
+    """
+    removed: list[Path] = []
+    for path in sorted(database.parent.glob(f"{glob.escape(database.name)}.schema-*.bak")):
+        stamp = path.name.removesuffix(".bak").rsplit(".", 1)[-1]
+        try:
+            taken = datetime.strptime(stamp, STAMP).replace(tzinfo=UTC)
+        except ValueError:
+            continue  # not one of ours
+        if now - taken >= timedelta(days=keep_days):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def check_backup(source: Path) -> int:
     """The backup's schema version, after checking it is whole and not from newer code."""
     if not source.is_file():
@@ -157,13 +178,14 @@ class BackupRules:
         return target
 
     async def prune_old_backups(self) -> list[Path]:
-        """Delete scheduled backups AYILBOT_BACKUP_KEEP days old or more."""
+        """Delete scheduled backups and pre-upgrade copies AYILBOT_BACKUP_KEEP days old or more."""
         settings = self.kernel.settings
-        if settings.backup_dir is None:
-            return []
-        return await asyncio.to_thread(
-            prune_backups,
-            settings.backup_dir,
-            now=self.kernel.clock.now(),
-            keep_days=settings.backup_keep,
+        now, keep_days = self.kernel.clock.now(), settings.backup_keep
+        removed = await asyncio.to_thread(
+            prune_upgrade_copies, settings.db_path, now=now, keep_days=keep_days
         )
+        if settings.backup_dir is not None:
+            removed += await asyncio.to_thread(
+                prune_backups, settings.backup_dir, now=now, keep_days=keep_days
+            )
+        return removed

@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.rules.backups import PREFIX, BackupRules
 from bot.rules.media import MediaRules
 from storage.audit import AuditRepository
+from storage.db import upgrade_backup_path
 from storage.incidents import IncidentAttachmentRepository
 from tests.coordinator_steps import add_incident, add_person
 from tests.rules.core_steps import NOW, clock_of, core_kernel
@@ -29,6 +30,22 @@ async def test_the_daily_backup_keeps_the_promised_days_and_no_more(tmp_path: Pa
         # The hourly pruning, a day later: the second is two days old now.
         assert [p.name for p in await backups.prune_old_backups()] == [taken[1]]
         assert sorted(p.name for p in folder.iterdir()) == taken[2:]
+
+
+async def test_copies_taken_before_an_upgrade_are_pruned_after_the_same_days(
+    tmp_path: Path,
+) -> None:
+    """A pre-migration copy holds what a person erased since, like a daily backup: the privacy
+    notice's days apply to it, with or without a backup folder."""
+    async with core_kernel(tmp_path, AYILBOT_BACKUP_KEEP=2) as kernel:
+        database = kernel.settings.db_path
+        old = upgrade_backup_path(database, 7, NOW - timedelta(days=2))
+        recent = upgrade_backup_path(database, 8, NOW - timedelta(days=1))
+        other = database.with_name("notes.schema-0007.20200101-000000.bak")  # not this file's
+        for path in (old, recent, other):
+            path.write_bytes(b"copy")
+        assert await kernel.get(BackupRules).prune_old_backups() == [old]
+        assert not old.exists() and recent.exists() and other.exists()
 
 
 async def test_without_a_backup_folder_nothing_is_written_or_pruned(tmp_path: Path) -> None:
