@@ -209,6 +209,7 @@ async def test_bad_inputs_are_explained_and_the_question_repeated(
     assert question("ky", "description") in described.text
     too_long = await aigul.say("ы" * 3501)
     assert "3\xa0501" in too_long.text and "3\xa0500" in too_long.text  # grouped, as Babel does
+    server.advance_clock(30)  # she shortens it (a text within seconds would be its tail)
     await aigul.say("Кыскача баяндама.")
     await aigul.press(button("ky", "Done"))
     for _ in range(5):
@@ -452,6 +453,28 @@ async def test_a_response_taken_is_kept_in_the_history(
     history = await asel.say("/myreports")
     card = await asel.press(history.flat_buttons[0][0])
     assert "Собрали суд аксакалов &lt;в субботу&gt;." in card.text
+
+
+async def test_a_text_cut_before_4096_at_a_word_is_refused_with_its_tail(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    """Telegram Desktop cuts a long text at a word or a paragraph, so the first part may be
+    shorter than 4,096: still too long here, and its tail a second later is not kept."""
+    aigul = await reporter(person, 392, "en", first_name="Aigul")
+    await walk_to_description(aigul, "en", Report())
+    long_text = "The canal was blocked at dawn. " * 160  # 4,960 characters
+    cut = long_text.rfind(" ", 0, 3900) + 1
+    await server.send_text(aigul.user, long_text[:cut])
+    server.advance_clock(1)
+    await server.send_text(aigul.user, long_text[cut:])
+    refused = await aigul.reply()
+    assert "3,500" in refused.text
+    assert await unread(aigul) == []  # the tail is refused quietly, not received
+    server.advance_clock(60)
+    await aigul.say("Blocked at dawn.")
+    await finish_report(aigul, "en", Report(description="Only the first words."))
+    await submit(aigul, "en")
+    assert (await stored(bot, 1)).notes == "Blocked at dawn.\nOnly the first words."
 
 
 async def test_a_text_telegram_split_in_two_is_refused_whole_and_can_be_cleared(

@@ -411,7 +411,13 @@ class FormEngine:
                 return _Write(self._view(form, draft, actor), save=draft)
             value = step.kind.parse(given, draft.answers, env)
         except Invalid as exc:
-            return _Write(self._view(form, draft, actor, error=exc.message, params=exc.params))
+            view = self._view(form, draft, actor, error=exc.message, params=exc.params)
+            if len(given.text or "") > getattr(step.kind, "max_len", MESSAGE_LIMIT):
+                # Too long to keep, and perhaps the first part of a split text that a Telegram
+                # app cut at a word or paragraph before 4,096: a tail within seconds is refused
+                # with it, so it is never kept as a fragment.
+                return _Write(view, save=self._mark_split(draft, step, given))
+            return _Write(view)
         return self._decided(form, draft, actor, step, value)
 
     def _decided(
@@ -444,8 +450,7 @@ class FormEngine:
         )
         if not tail and len(given.text or "") < MESSAGE_LIMIT:
             return None
-        marked = {"step": step.key, "at": given.sent_at.isoformat()}
-        draft = replace(draft, context={**draft.context, "split": marked})
+        draft = self._mark_split(draft, step, given)
         if tail:
             return _Write(FormView(Safe(""), quiet=True), save=draft)
         limit = getattr(step.kind, "max_len", None)
@@ -460,6 +465,14 @@ class FormEngine:
         )
         params = {"limit": limit} if limit is not None else {}
         return _Write(self._view(form, draft, actor, error=error, params=params), save=draft)
+
+    @staticmethod
+    def _mark_split(draft: Draft, step: Step, given: Input) -> Draft:
+        """Remember when a text too long for the step came: parts right after it are its tail."""
+        if given.sent_at is None:
+            return draft
+        marked = {"step": step.key, "at": given.sent_at.isoformat()}
+        return replace(draft, context={**draft.context, "split": marked})
 
     def _press(self, form: Form, draft: Draft, actor: Actor, action: str) -> _Write | _Submit:
         if action == "x":
