@@ -26,6 +26,14 @@ from tests.incident_steps import (
 
 VIA_ADMINS = "No coordinator covering this place could be reached, so this alert comes to the"
 QUIET = Report(event="Verbal dispute")  # not urgent
+REROUTED_TO_ADMINS = (
+    "About report {number}: the coordinators of this area could not be reached, so the "
+    "administrators were alerted instead."
+)
+REROUTED_TO_NOBODY = (
+    "About report {number}: nobody could be alerted right now, neither the coordinators nor "
+    "the administrators. The report is kept and will be reviewed."
+)
 
 
 def receipt(locale: str, kind: str, number: int) -> str:
@@ -95,6 +103,22 @@ async def test_when_no_coordinator_can_be_reached_the_administrators_are(
     (alert,) = await unread(admin)
     assert "№ 1" in alert.text
     assert translator("ru").gettext(VIA_ADMINS + " administrators.") in alert.text
+    # Her receipt named the coordinators: she is told where the alert really went.
+    (told,) = await unread(aigul)
+    assert told.text == "ℹ️ " + translator("ky").gettext(REROUTED_TO_ADMINS, number="№ 1")
+
+
+async def test_when_nobody_can_be_reached_the_reporter_is_told_after_her_receipt(
+    bot: AyilApp, person: PersonFactory, server: LocalBotApi
+) -> None:
+    batken = await coordinator(bot, person, 434, "ky", "BA-BAT")  # admin 9000 never started
+    server.block(batken.user)
+    asel = await reporter(person, 335, "ru")
+    await fill_report(asel, "ru", Report())
+    assert (await submit(asel, "ru")).text == receipt("ru", "coordinators", 1)
+    (told,) = await unread(asel)
+    assert told.text == "ℹ️ " + translator("ru").gettext(REROUTED_TO_NOBODY, number="№ 1")
+    assert "будет рассмотрено" in told.text
 
 
 async def test_admins_hear_of_an_uncovered_rayon_once_a_week_even_across_restarts(

@@ -168,6 +168,14 @@ class UncoveredArea:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertRerouted:
+    """Notice to a reporter: her urgent report's alert did not reach whom her receipt named."""
+
+    incident: Incident
+    reached: Alerted  # ADMINISTRATORS (instead of the coordinators) or NOBODY
+
+
+@dataclass(frozen=True, slots=True)
 class FollowupQuestion:
     """Notice to a reporter: a week without news, is it resolved?"""
 
@@ -499,13 +507,22 @@ class IncidentRules:
             return
         incident = loaded.incident
         reached = await self._alert_each(incident, audience, worse=worse)
+        rerouted = None
         if not reached and audience.kind is Alerted.COORDINATORS:
             admins = tuple(i for i in await self.administrators() if i != incident.reporter_id)
             reached = await self._alert_each(
                 incident, Audience(Alerted.ADMINISTRATORS, admins), worse=worse
             )
+            rerouted = Alerted.ADMINISTRATORS
         if not reached:
             log.warning("urgent alert for incident %s reached nobody", number)
+            rerouted = Alerted.NOBODY if audience.kind is not Alerted.NOBODY else None
+        # The receipt was sent before the alert (committed first, thanked at once); when the
+        # alert went elsewhere, the reporter is told what really happened.
+        if rerouted is not None and incident.reporter_id is not None:
+            for reporter in await self.people([incident.reporter_id]):
+                if reporter.active:
+                    await self.tell(reporter, AlertRerouted(incident, rerouted))
 
     async def _alert_each(self, incident: Incident, audience: Audience, *, worse: bool) -> int:
         """Send the alert to each active person of the audience; how many surely got it."""

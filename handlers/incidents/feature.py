@@ -7,6 +7,7 @@ from datetime import time
 from bot.core.access import Permission
 from bot.i18n import N_
 from bot.rules.incidents import (
+    AlertRerouted,
     FollowupQuestion,
     IncidentRules,
     UncoveredArea,
@@ -68,6 +69,7 @@ FEATURE = Feature(
     notices={
         UrgentAlert: screens.urgent_alert,
         UncoveredArea: screens.uncovered_area,
+        AlertRerouted: screens.alert_rerouted,
         FollowupQuestion: screens.followup_question,
     },
     jobs=(

@@ -26,6 +26,7 @@ from bot.i18n import N_, Safe, Tr, escape
 from bot.records.incidents import Incident, IncidentAttachment, IncidentUpdate
 from bot.rules.incidents import (
     Alerted,
+    AlertRerouted,
     FollowupQuestion,
     FollowupReply,
     MediaList,
@@ -318,6 +319,21 @@ def urgent_alert(notice: UrgentAlert, tr: Tr) -> Screen:
         )
         lines.append(f"\nℹ️ {why}")
     return Screen(Safe("\n".join(lines)), ((open_report_button(incident.id, tr),),))
+
+
+def alert_rerouted(notice: AlertRerouted, tr: Tr) -> Screen:
+    """To the reporter, after her receipt: where the urgent alert really went."""
+    if notice.reached is Alerted.ADMINISTRATORS:
+        message = N_(
+            "About report {number}: the coordinators of this area could not be reached, so "
+            "the administrators were alerted instead."
+        )
+    else:
+        message = N_(
+            "About report {number}: nobody could be alerted right now, neither the "
+            "coordinators nor the administrators. The report is kept and will be reviewed."
+        )
+    return Screen("ℹ️ " + tr.gettext(message, number=report_number(notice.incident.id)))
 
 
 def uncovered_area(notice: UncoveredArea, tr: Tr) -> Screen:

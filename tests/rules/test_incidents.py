@@ -15,6 +15,7 @@ from bot.forms.view import FormView
 from bot.rules.incidents import (
     URGENT_RECEIPTS,
     Alerted,
+    AlertRerouted,
     FollowupQuestion,
     UncoveredArea,
     UrgentAlert,
@@ -144,7 +145,10 @@ async def test_when_no_coordinator_can_be_reached_the_administrators_are(world: 
     await submitted.after_commit()
     (alert,) = world.notifier.to(ADMIN)
     assert isinstance(alert, UrgentAlert) and alert.via_administrators
-    assert world.notifier.chats() == [ADMIN]  # a coordinator covers it: no uncovered notice
+    # A coordinator covers it: no uncovered notice; the reporter hears where the alert went.
+    assert world.notifier.chats() == [ADMIN, REPORTER]
+    (told,) = world.notifier.to(REPORTER)
+    assert told == AlertRerouted(alert.incident, Alerted.ADMINISTRATORS)
 
 
 async def test_with_no_coordinator_the_administrators_get_it_and_hear_of_the_rayon_weekly(
