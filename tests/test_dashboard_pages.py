@@ -116,3 +116,25 @@ async def test_a_report_waiting_for_review_names_its_possible_original(
     shown = await page(site, BATKEN, f"/reports/{number}")
     assert f"Возможно, повтор сообщения № {original}" in shown
     assert f'href="/reports/{original}"' in shown
+
+
+async def test_the_maps_needs_layer_follows_the_filter_bar(site: DashboardSite) -> None:
+    """The page hands its filter to the needs layer; the server answers with the needs of
+    that place only, and refuses a place that does not exist."""
+    async with aiohttp.ClientSession() as http:
+        code = (await site.login_link(BATKEN)).rsplit("/", 1)[1]
+        signed = await http.post(site.url + "/login", data={"code": code}, allow_redirects=False)
+        cookie = {"Cookie": f"{COOKIE}={signed.cookies[COOKIE].value}"}
+        shown = await (await http.get(site.url + "/map?place=BA-BAT-AKT", headers=cookie)).text()
+        assert 'data-needs-url="/data/needs?place=BA-BAT-AKT"' in shown
+
+        async def places(query: str) -> list[str]:
+            answer = await http.get(site.url + "/data/needs" + query, headers=cookie)
+            assert answer.status == 200
+            return sorted({point[6] for point in (await answer.json())["points"]})
+
+        assert "Ак-Сай" in await places("")
+        assert await places("?place=BA-BAT-AKS") == ["Ак-Сай"]
+        assert await places("?place=BA-BAT-AKT") == []
+        refused = await http.get(site.url + "/data/needs?place=XX-NOPE", headers=cookie)
+        assert refused.status == 400

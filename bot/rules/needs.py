@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core.access import Actor, NotAllowed, Permission
-from bot.core.errors import StaleButton
+from bot.core.errors import StaleButton, UnknownValue
 from bot.core.kernel import Kernel
 from bot.core.notices import Delivery, Recipient
 from bot.core.text import N_
@@ -37,6 +37,7 @@ from bot.forms.need import (
 from bot.forms.view import FormView
 from bot.gazetteer import Place
 from bot.records.core import Draft, User
+from bot.records.dashboard import ReportFilter
 from bot.records.digests import Period
 from bot.records.documents import DocumentSetup
 from bot.records.needs import ElectionResult, Need, NeedStage
@@ -792,9 +793,15 @@ class NeedRules:
         needs = [n for n in await self.visible_needs(actor) if n.topic == topic]
         return TopicNeeds(topic, self._items(needs))
 
-    async def track(self, actor: Actor) -> NeedsTrack:
-        """The dashboard's needs page and map: the track with som, by place and topic."""
+    async def track(self, actor: Actor, where: ReportFilter | None = None) -> NeedsTrack:
+        """The dashboard's needs page and map: the track with som, by place and topic.
+
+        On the map the filter bar's period (the day a need was raised) and place apply; its
+        other fields describe reports and leave needs as they are.
+        """
         needs = [n for n in await self.visible_needs(actor) if n.joined_to is None]
+        if where is not None:
+            needs = [n for n in needs if self._passes(n, where)]
         by_place: dict[str | None, list[Need]] = defaultdict(list)
         for need in needs:
             by_place[need.place_code].append(need)
@@ -829,6 +836,19 @@ class NeedRules:
                 )
             )
         return NeedsTrack(funnel_of(needs), tuple(places), tuple(topics), tuple(points), unplaced)
+
+    def _passes(self, need: Need, where: ReportFilter) -> bool:
+        gazetteer = self.kernel.gazetteer
+        if where.place is not None:
+            place = gazetteer.resolve(where.place)
+            if place is None or place.level == "village":
+                raise UnknownValue("place")
+            if need.place_code is None or not gazetteer.covers(place.code, need.place_code):
+                return False
+        raised = need.created_at.astimezone(self.kernel.settings.zone).date()
+        return (where.since is None or raised >= where.since) and (
+            where.until is None or raised <= where.until
+        )
 
     # personal data -----------------------------------------------------------------------
 

@@ -326,6 +326,32 @@ async def test_the_needs_track_counts_stages_and_som_in_reach(world: World) -> N
     assert chui.funnel.total == 1 and chui.by_place[0].key == "CH-MOS-AKS"
 
 
+async def test_the_maps_needs_follow_the_filter_bars_period_and_place(world: World) -> None:
+    """The needs layer answers to the same filter bar as the reports: raised in the period,
+    in the place or below it; the fields that describe reports leave needs as they are."""
+    db = world.kernel.db
+    early = await add_need(db, author_id=REPORTER, now=T0 - timedelta(days=30))
+    recent = await add_need(db, author_id=REPORTER)
+    other = await add_need(db, author_id=REPORTER, place="BA-KAD-AKT")
+    rules, admin = world.kernel.get(NeedRules), await world.actor(ADMIN)
+
+    async def shown(where: ReportFilter) -> list[int]:
+        return sorted(p.id for p in (await rules.track(admin, where)).points)
+
+    assert await shown(ReportFilter()) == [early, recent, other]
+    assert await shown(ReportFilter(since=T0.date() - timedelta(days=7))) == [recent, other]
+    assert await shown(ReportFilter(until=T0.date() - timedelta(days=7))) == [early]
+    assert await shown(ReportFilter(place="BA-BAT")) == [early, recent]
+    assert await shown(ReportFilter(place="BA", resource="water", urgent=True)) == [
+        early,
+        recent,
+        other,
+    ]
+    for unknown in ("XX-NOPE", "BA-BAT-AKS-KEK"):  # no such place; a village
+        with pytest.raises(UnknownValue):
+            await rules.track(admin, ReportFilter(place=unknown))
+
+
 async def test_practices_by_topic_most_helpful_first(world: World) -> None:
     db = world.kernel.db
     plain = await add_practice(db, author_id=REPORTER, title="Water rota")

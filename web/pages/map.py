@@ -131,7 +131,7 @@ async def map_page(request: web.Request, viewer: Viewer) -> web.StreamResponse:
                 data_tile_attribution=settings.tile_attribution,
                 data_borders_url=BORDERS_URL,
                 data_reports_url=url("/data/map", query),
-                data_needs_url="/data/needs" if sees_needs else None,
+                data_needs_url=url("/data/needs", filter_query(where)) if sees_needs else None,
                 data_colour=mode,
             ),
             class_="map-frame",
@@ -232,7 +232,7 @@ async def map_data(request: web.Request, viewer: Viewer) -> web.StreamResponse:
 @signed_in
 async def needs_data(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     """Needs in reach at their aiyl aimak, for the map's needs layer."""
-    track = await viewer.rules(NeedRules).track(viewer.actor)
+    track = await viewer.rules(NeedRules).track(viewer.actor, report_filter(request.query))
     tr = viewer.tr
     body = {
         "points": [

@@ -2,11 +2,12 @@
  * The dashboard's map: reports in the reader's reach, as the server's rules give them.
  *
  * The page (web/pages/map.py) sets on #map: the tiles, the borders, `data-reports-url` (the
- * filter as a query), `data-needs-url` (for those who see needs) and `data-colour` (resource
- * or state). /data/map answers with markers ("points") or with counts per place ("rayon",
- * "aiyl_aimak") when the filter holds too many reports; `complete` says whether moving the
- * map can change that. Every word shown comes translated in #map-labels; text is set with
- * textContent, never as HTML.
+ * filter as a query), `data-needs-url` (for those who see needs: the same filter, whose
+ * period and place apply to needs) and `data-colour` (resource or state). /data/map
+ * answers with markers ("points") or with counts per place ("rayon", "aiyl_aimak") when the
+ * filter holds too many reports; `complete` says whether moving the map can change that.
+ * Every word shown comes translated in #map-labels; text is set with textContent, never as
+ * HTML.
  *
  * For tests and people alike: body[data-state] becomes "ready" once the borders and the
  * first data are drawn, body[data-markers] counts the report markers on the map.
