@@ -6,7 +6,8 @@ delivery error), whether the scheduler runs and when each job runs next. A row i
 database works across processes and containers that share the volume. The checks:
 
 - database: the file takes a write (write lock, an insert, rolled back);
-- bot: the heartbeat is recent (the process and its scheduler are alive);
+- bot: the heartbeat is recent (the process and its scheduler are alive) and not the last
+  one a bot writes as it stops;
 - telegram: the last successful call to Telegram is recent;
 - scheduler: it runs and no job is overdue;
 - disk: free space where the database lives is above AYILBOT_MIN_FREE_MB;
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY_S = 30.0
 HEARTBEAT_JOB = "heartbeat"  # its own runs are not news in the scheduler check
+# The mode a bot writes as its last heartbeat when it stops cleanly: a stopped bot is
+# unhealthy at once, not only once its heartbeat is AYILBOT_HEALTH_MAX_AGE old.
+STOPPED = "stopped"
 MB = 1024 * 1024
 # A download that fails once is retried within minutes; failing for an hour is a problem
 # (Telegram unreachable from the server, a full disk) that someone should look at.
@@ -93,6 +97,18 @@ class Heartbeat:
             return
         self.telegram_ok()
 
+    def stopped(self) -> Beat:
+        """The last row, written as the bot stops: health says so at once."""
+        return Beat(
+            pid=self.pid,
+            mode=STOPPED,
+            started_at=self.started_at,
+            beat_at=self.clock.now(),
+            telegram_ok_at=self.telegram_ok_at,
+            scheduler_running=False,
+            jobs=(),
+        )
+
     def snapshot(self, jobs: list[JobRun], scheduler_running: bool) -> Beat:
         """The row to write now."""
         return Beat(
@@ -129,6 +145,15 @@ def check_beat(beat: Beat | None, now: datetime, max_age: timedelta) -> list[Che
     if beat is None:
         missing = "no heartbeat: the bot has not run against this database"
         return [Check(name, False, missing) for name in ("bot", "telegram", "scheduler")]
+    if beat.mode == STOPPED:
+        stopped = f"process {beat.pid} stopped {_ago(now, beat.beat_at)}"
+        return [
+            Check("bot", False, stopped),
+            *(
+                Check(name, False, "unknown: the bot is stopped")
+                for name in ("telegram", "scheduler")
+            ),
+        ]
     fresh = now - beat.beat_at <= max_age
     checks = [
         Check(

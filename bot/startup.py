@@ -214,10 +214,23 @@ async def serve(settings: Settings, webhook: Webhook | None, stop: asyncio.Event
             await app.updater.stop()
         if app.running:
             await app.stop()
+        await _last_beat(app, heartbeat)
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
     log.info("stopped")
+
+
+async def _last_beat(app: AyilApp, heartbeat: Heartbeat) -> None:
+    """Say in the heartbeat row that the bot stopped, so health fails at once (best effort:
+    a stop is never held up by it)."""
+    if not app.bot_data.ready:
+        return
+    try:
+        row = heartbeat.stopped()
+        await app.bot_data.kernel.db.write(lambda conn: record_beat(conn, row))
+    except Exception as exc:  # a full disk, a read-only file: the stop goes on
+        log.warning("could not record the stop in the heartbeat", extra={"error": str(exc)})
 
 
 async def _run(

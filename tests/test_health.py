@@ -198,6 +198,13 @@ async def test_healthy_bot_then_read_only_database_then_a_hung_bot(
             "disk": True,
             "media": True,
         }
+        # Stopped cleanly: unhealthy at once, not once the heartbeat is old.
+        bot.terminate()
+        assert await asyncio.wait_for(bot.wait(), 20) == 0
+        code, lines = await health(env)
+        assert code == 1
+        assert lines["bot"].startswith(f"FAIL bot: process {bot.pid} stopped ")
+        assert lines["scheduler"] == "FAIL scheduler: unknown: the bot is stopped"
     finally:
         if bot.returncode is None:
             bot.send_signal(signal.SIGCONT)
