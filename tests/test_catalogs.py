@@ -9,7 +9,7 @@ import pytest
 from babel.messages.catalog import Message
 
 from bot.catalogs import load_catalogs, missing, used_messages
-from bot.i18n import translator
+from bot.i18n import LOCALE_DIR, translator
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -87,3 +87,21 @@ def test_no_catalog_keeps_messages_the_code_no_longer_uses(language: str) -> Non
         if m.id and (m.context, m.id if isinstance(m.id, str) else m.id[0]) not in used
     ]
     assert stale == []
+
+
+# A line of a .po file as GNU gettext (msgfmt, Poedit, Weblate) reads it: blank, a comment, a
+# keyword with its string, or a continued string. Babel forgives a lone `"`; those tools refuse
+# the whole file, so a translator could not open it.
+PO_LINE = re.compile(
+    r'(|#.*|(msgctxt|msgid|msgid_plural|msgstr|msgstr\[\d+\]) "(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*")'
+)
+
+
+def test_every_catalog_file_is_valid_for_gettext_tools() -> None:
+    broken = [
+        f"{path.relative_to(LOCALE_DIR)}:{number}: {line!r}"
+        for path in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if not PO_LINE.fullmatch(line)
+    ]
+    assert broken == []
