@@ -59,8 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--with-media",
         action="store_true",
-        help="incidents as csv or xlsx: a zip with the reports' photos and voice notes "
-        "(media/0012-photo-1.jpg), linked from the attachments, with their checksums",
+        help="incidents or needs as csv or xlsx: a zip with their photos and voice notes "
+        "(media/0012-photo-1.jpg, media/need-0012-photo-1.jpg), linked from the attachments, "
+        "with their checksums",
     )
     parser.add_argument("-o", "--output", help="file to write; '-' for standard output")
 
@@ -121,7 +122,7 @@ async def export_practices(settings: Settings, args: argparse.Namespace) -> int:
 
 async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     """Incidents, practices, users or needs as CSV, XLSX or GeoJSON, with the filters given;
-    with --with-media, a zip of the export and the reports' files."""
+    with --with-media, a zip of the export and the reports' (or needs') files."""
     from bot.core.access import Actor
     from bot.i18n import translator
     from bot.outputs.exports import render

@@ -58,6 +58,7 @@ from handlers.exports import screens as export_screens
 from storage.db import Database
 from storage.media import MediaRepository
 from storage.media_files import relative_path
+from storage.needs import NeedRepository
 from tests.conftest import PersonFactory
 from tests.coordinator_steps import (
     AKSAY,
@@ -594,7 +595,40 @@ async def test_the_chats_zip_keeps_within_what_telegram_sends(world: World) -> N
     with pytest.raises(ExportError):  # a map has no attachments sheet to link from
         await world.data(COORD, format="geojson", with_media=True)
     with pytest.raises(ExportError):
-        await world.data(COORD, kind="needs", with_media=True)
+        await world.data(COORD, kind="needs", format="geojson", with_media=True)
+
+
+async def test_a_needs_zip_carries_the_needs_photos_and_voice_notes(world: World) -> None:
+    """A candidate's photo of the school's broken tap goes to the ayil kenesh with the need:
+    named by the need's number, linked from the needs' attachments sheet, in the manifest."""
+    need = await add_need(world.db, author_id=NAMED, place=AKSAY, photos=2, voice=True)
+    async with world.db.reading() as conn:
+        voice = (await NeedRepository(conn).get(need)).voice  # type: ignore[union-attr]
+    assert voice is not None
+    await keep(world, "NPHOTO-0", PHOTO_A)
+    await keep(world, str(voice["file_id"]), b"OggS voice", kind="voice")
+    offered = await world.data(COORD, kind="needs")
+    assert offered.offers_media and offered.media is not None and offered.media.files == 3
+    made = await world.file(COORD, kind="needs", with_media=True, locale="ru")
+    assert made.filename == "ayilbot-needs-2026-03-04.zip"
+    files = unpack(made.data)
+    media = {n for n in files if n.startswith("media/")}
+    # (The suffix is the stored file's; the test's fetcher names every file .jpg.)
+    assert {n.rsplit(".", 1)[0] for n in media} == {
+        f"media/need-{need:04d}-photo-1",
+        f"media/need-{need:04d}-voice-1",
+    }
+    assert files[f"media/need-{need:04d}-photo-1.jpg"] == PHOTO_A
+    assert (made.carried, made.not_carried) == (2, 1)  # NPHOTO-1 was never downloaded
+    book = load_workbook(io.BytesIO(files["ayilbot-needs-2026-03-04.xlsx"]))
+    assert book.sheetnames == ["Потребности", "Этапы", "Вложения", "Коды столбцов"]
+    sheet = book["Вложения"]
+    assert rows(sheet)[0][:3] == ("№ потребности", "№ вложения", "Тип")
+    links = {c.hyperlink.target for c in sheet["F"] if c.hyperlink is not None}
+    assert links == media
+    manifest = csv_rows(files["manifest.csv"], ";")
+    assert manifest[0][:2] == ["Файл", "№ потребности"]
+    assert {r[0] for r in manifest[1:] if r[0]} == media
 
 
 def test_the_command_line_writes_the_zip_and_each_csv_choice(

@@ -340,7 +340,7 @@ async def test_people_and_needs_exports(world: World) -> None:
     assert {p["id"] for p in admin} >= {str(NAMED), "807"}
     assert rows_of(await world.export(None, kind="users", status="inactive")) == []
     book = load_workbook(io.BytesIO(await world.export(COORD_BA, kind="needs", format="xlsx")))
-    assert book.sheetnames == ["needs", "stages", "columns"]
+    assert book.sheetnames == ["needs", "stages", "attachments", "columns"]
     header, need = list(book["needs"].iter_rows(values_only=True))
     row = dict(zip(header, need, strict=True))
     assert (row["photos"], row["voice_notes"], row["women"]) == (2, 1, 12)

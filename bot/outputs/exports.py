@@ -277,6 +277,16 @@ NEED_COLUMNS = (
     "voice_notes",
     "photos",
 )
+NEED_FILE_COLUMNS = (
+    "need_id",
+    "attachment_id",
+    "type",
+    "duration_s",
+    "media",
+    "file",
+    "bytes",
+    "sha256",
+)
 STAGE_COLUMNS = (
     "need_id",
     "stage_id",
@@ -288,8 +298,9 @@ STAGE_COLUMNS = (
     "reason",
     "evidence_files",
 )
-# The zip's list of the reports' files: those carried and what became of the others.
+# The zip's list of the reports' (or needs') files: those carried and what became of the others.
 MANIFEST_COLUMNS = ("file", "incident_id", "update_id", "type", "media", "bytes", "sha256")
+NEED_MANIFEST_COLUMNS = ("file", "need_id", "type", "media", "bytes", "sha256")
 CODES_COLUMNS = ("sheet", "sheet_code", "column", "column_code", "note")
 # Moments (stored in UTC), written in AYILBOT_TIMEZONE; the other dates are calendar days.
 TIME_COLUMNS = frozenset(
@@ -325,6 +336,7 @@ def column_labels(table: str, tr: Tr) -> dict[str, str]:
         "amount_som": tr.pgettext("column", "Amount, som"),
         "groups": tr.pgettext("column", "Groups"),
         "incident_id": tr.pgettext("column", "Report no."),
+        "need_id": tr.pgettext("column", "Need no."),
         "update_id": tr.pgettext("column", "Update no."),
         "type": tr.pgettext("column", "Type"),
         "duration_s": tr.pgettext("column", "Length, seconds"),
@@ -525,8 +537,8 @@ def write_zip(export: ExportData, tr: Tr, out: IO[bytes]) -> ZipWritten:
     spreadsheet written after them links only the files really in the zip.
     """
     records = export.records
-    if not isinstance(records, Reports):
-        raise ValueError("only reports carry media")
+    if not isinstance(records, Reports | Needs):
+        raise ValueError("only reports and needs carry media")
     sums: list[tuple[str, str]] = []
     files: list[ReportFile] = []
     # Who gets rounded pins gets no photo's GPS tag either.
@@ -534,7 +546,7 @@ def write_zip(export: ExportData, tr: Tr, out: IO[bytes]) -> ZipWritten:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for item in records.files:
             files.append(_carry(archive, item, sums, clean=clean))
-        carried = Reports(records.rows, records.updates, tuple(files))
+        carried = replace(records, files=tuple(files))
         found = tables(replace(export, records=carried), tr)
         if export.request.format == ExportFormat.XLSX:
             members = [(file_name(export, "xlsx"), _xlsx(found, export, tr))]
@@ -543,7 +555,8 @@ def write_zip(export: ExportData, tr: Tr, out: IO[bytes]) -> ZipWritten:
                 (file_name(export, "csv", "" if i == 0 else f"-{t.code}"), _csv(t, export, tr))
                 for i, t in enumerate(found)
             ]
-        members.append(("manifest.csv", _csv(_manifest(files, tr), export, tr)))
+        manifest = _manifest(files, tr, needs=isinstance(records, Needs))
+        members.append(("manifest.csv", _csv(manifest, export, tr)))
         for name, data in members:
             archive.writestr(name, data)
             sums.append((hashlib.sha256(data).hexdigest(), name))
@@ -553,8 +566,10 @@ def write_zip(export: ExportData, tr: Tr, out: IO[bytes]) -> ZipWritten:
 
 
 def media_name(item: ReportFile) -> str:
-    """Where a report's file goes in the zip: `media/0012-photo-1.jpg`."""
-    return f"{MEDIA_FOLDER}/{item.report:04d}-{item.kind}-{item.ordinal}{item.suffix}"
+    """Where a report's file goes in the zip: `media/0012-photo-1.jpg`; a need's
+    `media/need-0012-photo-1.jpg`."""
+    number = f"{item.prefix}{item.report:04d}"
+    return f"{MEDIA_FOLDER}/{number}-{item.kind}-{item.ordinal}{item.suffix}"
 
 
 def _carry(
@@ -788,20 +803,22 @@ def _incident_file_row(item: ReportFile, tr: Tr) -> tuple[Any, ...]:
     return tuple(values[c] for c in INCIDENT_FILE_COLUMNS)
 
 
-def _manifest(files: Sequence[ReportFile], tr: Tr) -> Table:
-    rows = [
-        (
-            media_name(f) if f.state.carried else None,
-            f.report,
-            f.update_id,
-            _file_type(f.kind, tr),
-            _label(tr, MEDIA_STATE_LABELS[f.state]),
-            f.size if f.state.carried else None,
-            f.sha256 if f.state.carried else None,
-        )
-        for f in files
-    ]
-    return Table("manifest", MANIFEST_COLUMNS, rows)
+def _manifest(files: Sequence[ReportFile], tr: Tr, *, needs: bool = False) -> Table:
+    columns = NEED_MANIFEST_COLUMNS if needs else MANIFEST_COLUMNS
+    rows = []
+    for f in files:
+        values: dict[str, Any] = {
+            "file": media_name(f) if f.state.carried else None,
+            "incident_id": f.report,
+            "need_id": f.report,
+            "update_id": f.update_id,
+            "type": _file_type(f.kind, tr),
+            "media": _label(tr, MEDIA_STATE_LABELS[f.state]),
+            "bytes": f.size if f.state.carried else None,
+            "sha256": f.sha256 if f.state.carried else None,
+        }
+        rows.append(tuple(values[c] for c in columns))
+    return Table("manifest", columns, rows)
 
 
 def _practice_file_row(meta: FileMeta, tr: Tr) -> tuple[Any, ...]:
@@ -867,7 +884,13 @@ def _need_tables(needs: Needs, tr: Tr) -> list[Table]:
     return [
         Table("needs", NEED_COLUMNS, [_need_row(n, tr) for n in needs.rows]),
         Table("stages", STAGE_COLUMNS, [_stage_row(s, tr) for s in needs.stages]),
+        Table("attachments", NEED_FILE_COLUMNS, [_need_file_row(f, tr) for f in needs.files]),
     ]
+
+
+def _need_file_row(item: ReportFile, tr: Tr) -> tuple[Any, ...]:
+    values = dict(zip(INCIDENT_FILE_COLUMNS, _incident_file_row(item, tr), strict=True))
+    return (item.report, *(values[c] for c in NEED_FILE_COLUMNS[1:]))
 
 
 def _need_row(row: NeedRow, tr: Tr) -> tuple[Any, ...]:

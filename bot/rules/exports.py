@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -36,7 +36,7 @@ from bot.records.media import MediaFile
 from bot.records.needs import Need, NeedStage
 from bot.records.practices import Practice
 from bot.rules.incidents import in_reach
-from bot.rules.media import MediaRules
+from bot.rules.media import MediaRules, file_key, files_in
 from bot.rules.needs import NeedRules
 from bot.rules.practices import Where
 from storage.audit import AuditRepository
@@ -190,9 +190,10 @@ class ReportRow:
 
 @dataclass(frozen=True, slots=True)
 class ReportFile:
-    """A report's photo or voice note and its copy in the media store (never a file id)."""
+    """A report's (or need's) photo or voice note and its copy in the media store (never a
+    file id)."""
 
-    report: int
+    report: int  # the report's number, or the need's for a need's file (`prefix` "need-")
     update_id: int | None  # None: sent with the report itself
     attachment_id: int
     kind: str  # photo | voice
@@ -203,6 +204,7 @@ class ReportFile:
     sha256: str | None  # of the stored bytes
     suffix: str  # the stored file's extension (".jpg")
     path: Path | None  # set only when the export carries this file
+    prefix: str = ""  # before the number in the zip's file name: "" for reports, "need-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,10 +277,11 @@ class NeedRow:
 
 @dataclass(frozen=True, slots=True)
 class Needs:
-    """Needs and the stages of their tracks."""
+    """Needs, the stages of their tracks, and their files."""
 
     rows: tuple[NeedRow, ...]
     stages: tuple[NeedStage, ...]
+    files: tuple[ReportFile, ...] = ()
 
 
 Records = Reports | Practices | People | Needs
@@ -461,7 +464,7 @@ class ExportRules:
         elif kind is ExportKind.USERS:
             records = await self._people(actor, request, reach)
         else:
-            records = await self._needs(actor, request)
+            records = await self._needs(actor, request, media_budget)
         count = _count(records, request.format)
         now = self.kernel.clock.now()
         async with self.kernel.db.transaction() as conn:
@@ -477,7 +480,7 @@ class ExportRules:
             )
         log.info("export of %s as %s: %d records", request.kind, request.format, count)
         exact = self.kernel.access.allows(actor, Permission.SEE_EXACT_COORDINATES)
-        media = _media_summary(records.files) if isinstance(records, Reports) else None
+        media = _media_summary(records.files) if isinstance(records, Reports | Needs) else None
         return ExportData(
             request=request,
             made_on=self._today(),
@@ -514,7 +517,7 @@ class ExportRules:
         if request.with_media and not _carries_media(
             ExportKind(request.kind), ExportFormat(request.format)
         ):
-            raise ExportError("--with-media is for incidents as csv or xlsx")
+            raise ExportError("--with-media is for incidents and needs as csv or xlsx")
         if request.status is not None and request.status not in KIND_STATUSES[request.kind]:
             known = ", ".join(KIND_STATUSES[request.kind])
             raise ExportError(f"unknown status {request.status!r} for {request.kind}: {known}")
@@ -702,7 +705,7 @@ class ExportRules:
             roles=person.roles,
         )
 
-    async def _needs(self, actor: Actor, request: ExportRequest) -> Needs:
+    async def _needs(self, actor: Actor, request: ExportRequest, budget: int | None) -> Needs:
         needs = self.kernel.get(NeedRules)
         period = self._period(request)
         gazetteer = self.kernel.gazetteer
@@ -722,7 +725,23 @@ class ExportRules:
             groups = await self._group_names(conn, (g for n in found for g in n.shared_with))
         exact = self.kernel.access.allows(actor, Permission.SEE_EXACT_COORDINATES)
         rows = tuple(self._need_row(n, groups, exact=exact) for n in found)
-        return Needs(rows, tuple(stages))
+        # A need's files live in its own row (voice note first, then photos), not in a table.
+        metas = [
+            FileMeta(
+                need.id,
+                None,
+                position,
+                str(item["type"]),
+                item.get("duration"),
+                None,
+                file_key(item),
+            )
+            for need in found
+            for position, item in enumerate(files_in([need.voice, list(need.photos)]), 1)
+        ]
+        stored = await self.kernel.get(MediaRules).files([m.key for m in metas if m.key])
+        carried = self._report_files(metas, stored, carry=request.with_media, budget=budget)
+        return Needs(rows, tuple(stages), tuple(replace(f, prefix="need-") for f in carried))
 
     def _need_row(self, need: Need, group_names: Mapping[int, str], *, exact: bool) -> NeedRow:
         lat, lon, precision = self._place_point(need.village_code or need.place_code)
@@ -825,8 +844,8 @@ def _fits(kind: ExportKind, fmt: ExportFormat) -> bool:
 
 
 def _carries_media(kind: ExportKind, fmt: ExportFormat) -> bool:
-    """Reports' files go in a zip beside a spreadsheet, not in a map's file."""
-    return kind is ExportKind.INCIDENTS and fmt in MEDIA_FORMATS
+    """Reports' and needs' files go in a zip beside a spreadsheet, not in a map's file."""
+    return kind in (ExportKind.INCIDENTS, ExportKind.NEEDS) and fmt in MEDIA_FORMATS
 
 
 def _media_state(copy: MediaFile | None) -> MediaState:
