@@ -167,6 +167,14 @@ def _media_lines(export: ExportData, made: ExportFile, tr: Tr) -> list[str]:
     if media is None or not media.files:
         return []
     if not export.request.with_media:
+        if export.request.kind == ExportKind.NEEDS:
+            return [
+                tr.ngettext(
+                    "📎 These needs have {n} photo or voice note.",
+                    "📎 These needs have {n} photos and voice notes.",
+                    media.files,
+                )
+            ]
         return [
             tr.ngettext(
                 "📎 These reports have {n} photo or voice note.",
