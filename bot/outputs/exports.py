@@ -277,16 +277,8 @@ NEED_COLUMNS = (
     "voice_notes",
     "photos",
 )
-NEED_FILE_COLUMNS = (
-    "need_id",
-    "attachment_id",
-    "type",
-    "duration_s",
-    "media",
-    "file",
-    "bytes",
-    "sha256",
-)
+# A need's files: those of a report's but the update they came with (a need has none).
+NEED_FILE_COLUMNS = ("need_id", *INCIDENT_FILE_COLUMNS[2:])
 STAGE_COLUMNS = (
     "need_id",
     "stage_id",
