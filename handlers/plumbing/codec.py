@@ -9,6 +9,7 @@ reaches a rule with a value the rule did not expect.
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 import typing
@@ -107,6 +108,7 @@ def _field_types(kind: type[Press]) -> tuple[tuple[str, Any], ...]:
     return _FIELD_TYPES[kind]
 
 
+@functools.cache  # hints are few and hashable; typing's introspection is not cheap
 def _optional(hint: Any) -> tuple[bool, Any]:
     """(is optional, the inner type) of `X | None`."""
     if get_origin(hint) in (typing.Union, types.UnionType):
