@@ -142,7 +142,6 @@ class DigestSection(Protocol):
     @property
     def news(self) -> bool:
         """Whether it says something worth a message on its own (else a quiet week)."""
-        ...
 
 
 @runtime_checkable
@@ -153,7 +152,6 @@ class SectionSource(Protocol):
 
     async def digest_section(self, reader: Actor, period: Period) -> DigestSection | None:
         """The section for this reader's reach and period, or None when it has nothing."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,15 +63,12 @@ class Ledger(Protocol[T]):
 
     async def pending(self, targets: Sequence[Target[T]]) -> list[Target[T]]:
         """The targets still to send: not sent, skipped or in flight already."""
-        ...
 
     async def claim(self, target: Target[T]) -> bool:
         """Claim the send; False when it is not ours (sent, or claimed by another run)."""
-        ...
 
     async def finish(self, target: Target[T], outcome: Delivery) -> str:
         """Record how the claimed send ended; the result the report counts."""
-        ...
 
 
 class FanOut(Generic[T]):
