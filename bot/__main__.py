@@ -164,7 +164,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.token is None:
         print("TELEGRAM_BOT_TOKEN is not set: starting the sandbox instead.", file=sys.stderr)
         return asyncio.run(_sandbox(settings, args))
-    from bot.startup import Webhook, run
+    from bot.wiring import Webhook, run
 
     webhook = Webhook(args.webhook, args.listen, args.port) if args.webhook else None
     return run(settings, webhook)

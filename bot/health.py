@@ -20,7 +20,7 @@ import logging
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +28,8 @@ from pathlib import Path
 from bot.clock import Clock
 from bot.config import Settings
 from bot.sdnotify import watchdog_seconds
-from storage.health import Beat, JobRun, probe_write, read_beat
+from storage.db import Database
+from storage.health import Beat, JobRun, probe_write, read_beat, record_beat
 from storage.media import read_counts
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,9 @@ class Heartbeat:
             jobs=(),
         )
 
-    def snapshot(self, jobs: list[JobRun], scheduler_running: bool) -> Beat:
+    def snapshot(
+        self, jobs: Iterable[tuple[str, datetime | None]], scheduler_running: bool
+    ) -> Beat:
         """The row to write now."""
         return Beat(
             pid=self.pid,
@@ -118,8 +121,13 @@ class Heartbeat:
             beat_at=self.clock.now(),
             telegram_ok_at=self.telegram_ok_at,
             scheduler_running=scheduler_running,
-            jobs=tuple(jobs),
+            jobs=tuple(JobRun(name, next_run) for name, next_run in jobs),
         )
+
+
+async def record(db: Database, row: Beat) -> None:
+    """Write the heartbeat row (it replaces the last one)."""
+    await db.write(lambda conn: record_beat(conn, row))
 
 
 # ---------------------------------------------------------------------- the checks

@@ -6,17 +6,22 @@ storage); the import-linter contracts in pyproject.toml hold the rest apart.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import logging
+import signal
+import sqlite3
+import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
@@ -27,14 +32,17 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.config import LANGUAGES, Settings
 from bot.core.access import Access, Actor
+from bot.core.errors import StartupError
 from bot.core.kernel import Kernel
 from bot.forms.engine import FormEngine, FormSpec
 from bot.forms.kinds import Env
-from bot.gazetteer import Gazetteer
-from bot.i18n import Tr, check_compiled, translator
-from bot.rules.early_warning import SEVERITY_PATH, SignalConfig
+from bot.gazetteer import Gazetteer, GazetteerError, use_file
+from bot.health import HEARTBEAT_JOB, Heartbeat, heartbeat_interval, record
+from bot.i18n import CatalogsNotCompiled, Tr, check_compiled, translator
+from bot.rules.early_warning import SEVERITY_PATH, SeverityFileError, SignalConfig
 from bot.rules.privacy import HoldsPersonalData, PrivacyRules
 from bot.rules.users import sole_reporter_places
+from bot.sdnotify import notify
 from handlers.admin.feature import FEATURE as ADMIN
 from handlers.assessments.feature import FEATURE as ASSESSMENTS
 from handlers.common.feature import FEATURE as COMMON
@@ -52,10 +60,12 @@ from handlers.needs.feature import FEATURE as NEEDS
 from handlers.places.feature import FEATURE as PLACES
 from handlers.plumbing import errors
 from handlers.plumbing.context import AppContext, BotData
+from handlers.plumbing.context import AyilApp as AyilApp  # what tests and the sandbox type against
 from handlers.plumbing.feature import Feature, Surface
 from handlers.plumbing.guards import admit, flood_gate
 from handlers.plumbing.http import AiohttpRequest
 from handlers.plumbing.install import install, schedule
+from handlers.plumbing.lifecycle import beat, long_poll_seconds, on_poll_error, reach_telegram
 from handlers.plumbing.media import TelegramMediaFetcher
 from handlers.plumbing.menu import on_menu_button
 from handlers.plumbing.notify import TelegramNotifier
@@ -67,12 +77,12 @@ from handlers.plumbing.webhook import webhook_route
 from handlers.practices.feature import FEATURE as PRACTICES
 from handlers.review.feature import FEATURE as REVIEW
 from handlers.stats.feature import FEATURE as STATS
-from storage.db import Database
+from storage.db import Database, SchemaMismatch
 from web.app import dashboard_app
 from web.media import first_of, stored_media
+from web.server import serve as serve_web
 
 log = logging.getLogger(__name__)
-AyilApp = Application[Any, AppContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 # Every feature, in the order of Telegram's command list and /help (the menu has its own
 # positions). Rules are built in this order, so a feature comes after those it uses; hooks
@@ -295,3 +305,173 @@ async def shutdown_application(app: AyilApp) -> None:
     await app.shutdown()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)
+
+
+# ---------------------------------------------------------------------- `ayilbot run`
+# Check data and database, reach Telegram with backoff, serve until stopped. A fatal start-up
+# error (a broken data file, a database that cannot be opened, Telegram still unreachable after
+# AYILBOT_STARTUP_RETRY_SECONDS) ends the process with status 1 and one line on stderr naming
+# what to fix, so a service manager sees a failed unit, not an "active" process with nothing
+# behind it. The dashboard (#20) is served by this process: beside polling on AYILBOT_WEB_HOST
+# and AYILBOT_WEB_PORT, and with a webhook on the webhook's own server and port.
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """Where Telegram posts updates and where this process listens for them."""
+
+    url: str
+    listen: str
+    port: int
+
+    @property
+    def path(self) -> str:
+        """The URL's path, which a reverse proxy passes on unchanged."""
+        return urlsplit(self.url).path.strip("/")
+
+
+def check_data(settings: Settings) -> None:
+    """Load the gazetteer, the severity weights and the catalogs; StartupError names the file."""
+    use_file(settings.gazetteer_path)
+    try:
+        Gazetteer.default()
+        SignalConfig.load(settings.severity_path or SEVERITY_PATH)
+        check_compiled()
+    except (GazetteerError, SeverityFileError, CatalogsNotCompiled) as exc:
+        raise StartupError(str(exc)) from None
+    except OSError as exc:  # an AYILBOT_GAZETTEER that does not exist or cannot be read
+        raise StartupError(f"{exc.filename}: {exc.strerror}") from None
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Open the database once (migrating it, after a backup) and close it again."""
+    try:
+        db = await Database.open(settings.db_path, replicated=settings.replica_url is not None)
+    except SchemaMismatch as exc:
+        raise StartupError(f"{settings.db_path}: {exc}") from None
+    except (sqlite3.Error, OSError) as exc:
+        raise StartupError(f"AYILBOT_DB={settings.db_path}: {exc}") from None
+    await db.close()
+
+
+async def serve(settings: Settings, webhook: Webhook | None, stop: asyncio.Event) -> None:
+    """Run the bot until `stop` is set; StartupError for a fatal problem at start."""
+    await prepare_database(settings)
+    heartbeat = Heartbeat(mode="webhook" if webhook else "polling", clock=Clock())
+    app = build_application(settings, on_poll=heartbeat.telegram_ok)
+    try:
+        reached = await reach_telegram(app, within=settings.startup_retry_seconds, stop=stop)
+    except BaseException:
+        await app.bot.shutdown()  # the HTTP sessions the attempts opened
+        raise
+    if not reached:
+        await app.bot.shutdown()
+        return
+    try:
+        await _run(app, settings, webhook, heartbeat, stop)
+    finally:
+        notify("STOPPING=1")
+        assert app.updater is not None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await _last_beat(app, heartbeat)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+    log.info("stopped")
+
+
+async def _last_beat(app: AyilApp, heartbeat: Heartbeat) -> None:
+    """Say in the heartbeat row that the bot stopped, so health fails at once (best effort:
+    a stop is never held up by it)."""
+    if not app.bot_data.ready:
+        return
+    try:
+        row = heartbeat.stopped()
+        await record(app.bot_data.kernel.db, row)
+    except Exception as exc:  # a full disk, a read-only file: the stop goes on
+        log.warning("could not record the stop in the heartbeat", extra={"error": str(exc)})
+
+
+async def _run(
+    app: AyilApp,
+    settings: Settings,
+    webhook: Webhook | None,
+    heartbeat: Heartbeat,
+    stop: asyncio.Event,
+) -> None:
+    assert app.post_init is not None and app.job_queue is not None and app.updater is not None
+    await app.post_init(app)  # services, jobs, the command menu
+    queue = app.job_queue
+
+    def ready() -> None:
+        notify("READY=1")
+        log.info("ready", extra={"mode": heartbeat.mode})
+        queue.run_once(beat, 0, data=heartbeat, name=f"{HEARTBEAT_JOB}-now")
+
+    heartbeat.on_first_ok.append(ready)
+    queue.run_repeating(
+        beat, interval=heartbeat_interval(settings), first=1, data=heartbeat, name=HEARTBEAT_JOB
+    )
+    tune_gc()
+    await app.start()
+    try:
+        site = dashboard(app)
+    except ValueError as exc:  # a tile URL that cannot go into the CSP
+        raise StartupError(f"AYILBOT_TILE_URL: {exc}") from None
+    runner: web.AppRunner | None = None
+    try:
+        if webhook is None:
+            if settings.web_port:
+                runner = await listen(site, settings.web_host, settings.web_port, "AYILBOT_WEB")
+            await app.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=on_poll_error,
+                timeout=long_poll_seconds(settings),
+            )
+        else:
+            # Telegram's updates and the dashboard on one server and port (README, "Webhooks,
+            # the dashboard and a reverse proxy").
+            assert settings.token is not None
+            secret = webhook_secret(settings.token)
+            add_webhook(site, app, webhook.path, secret)
+            runner = await listen(site, webhook.listen, webhook.port, "--listen/--port")
+            await app.bot.set_webhook(
+                url=webhook.url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
+            heartbeat.telegram_ok()  # setWebhook succeeded
+        await stop.wait()
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+
+
+async def listen(site: web.Application, host: str, port: int, setting: str) -> web.AppRunner:
+    """Serve the web application; StartupError naming the setting when the address is taken."""
+    try:
+        runner = await serve_web(site, host, port)
+    except OSError as exc:
+        raise StartupError(f"{setting}: cannot listen on {host}:{port}: {exc.strerror}") from None
+    log.info("dashboard listening", extra={"address": f"{host}:{port}"})
+    return runner
+
+
+def run(settings: Settings, webhook: Webhook | None = None) -> int:
+    """`ayilbot run` with a token: 0 after a stop signal, 1 after a fatal start-up error."""
+    try:
+        check_data(settings)
+        asyncio.run(_main(settings, webhook))
+    except StartupError as exc:
+        print(f"ayilbot: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+async def _main(settings: Settings, webhook: Webhook | None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(settings, webhook, stop)

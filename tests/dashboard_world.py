@@ -1,7 +1,7 @@
 """A running bot with its dashboard, and the Batken and Chui records the dashboard tests read.
 
 The bot runs against the local Bot API server exactly as in the chat tests; the dashboard is
-the web application `ayilbot run` serves (`bot.startup.dashboard`), on a port of its own.
+the web application `ayilbot run` serves (`bot.wiring.dashboard`), on a port of its own.
 People and reports are stored directly (tests/coordinator_steps.py); photos and voice notes
 are files the local server holds, so the dashboard fetches them through getFile as it does
 from Telegram.

@@ -55,7 +55,7 @@ def test_text_lines_carry_level_and_key_value_fields(out: io.StringIO) -> None:
 
 def test_json_mode_writes_one_object_per_line(out: io.StringIO) -> None:
     configure(stream=out, fmt="json")
-    log = logging.getLogger("bot.startup")
+    log = logging.getLogger("bot.wiring")
     log.info("ready", extra={"mode": "polling"})
     try:
         1 / 0  # noqa: B018
@@ -63,8 +63,8 @@ def test_json_mode_writes_one_object_per_line(out: io.StringIO) -> None:
         log.exception("boom")
     events = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [(e["level"], e["logger"], e["msg"]) for e in events] == [
-        ("INFO", "bot.startup", "ready"),
-        ("ERROR", "bot.startup", "boom"),
+        ("INFO", "bot.wiring", "ready"),
+        ("ERROR", "bot.wiring", "boom"),
     ]
     assert events[0]["mode"] == "polling"
     assert events[1]["exc"].startswith("Traceback") and "ZeroDivisionError" in events[1]["exc"]

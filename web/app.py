@@ -1,7 +1,7 @@
 """The dashboard's web application: every route, the refusals middleware, security headers.
 
 `dashboard_app(kernel, media)` is what the process serves beside polling (or, with a
-webhook, on the webhook's own server: `bot/startup.py`); `web/server.py` starts it.
+webhook, on the webhook's own server: `bot/wiring.py`, `serve`); `web/server.py` starts it.
 """
 
 from __future__ import annotations

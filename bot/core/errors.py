@@ -34,3 +34,8 @@ class UnknownValue(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
+
+
+class StartupError(Exception):
+    """A fatal start-up problem (a data file, the database, Telegram); the message is the one
+    line `ayilbot run` prints before it exits with status 1."""

@@ -113,3 +113,7 @@ class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     async def reply(self, shown: Screen | FormView) -> None:
         """Answer the bound update with a screen (or a form's view)."""
         await reply(self.incoming, self, shown)
+
+
+# The application as the wiring builds it: our context and bot data types.
+AyilApp = Application[Any, AppContext, dict[Any, Any], dict[Any, Any], BotData, Any]
