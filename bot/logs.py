@@ -1,6 +1,6 @@
 """Logs: one line per event, `key=value` fields or JSON; the bot token is never written.
 
-    ts=2026-06-01T08:30:00.120Z level=WARNING logger=handlers.plumbing.lifecycle msg="retrying" attempt=2
+    ts=2026-06-01T08:30:00.120Z level=INFO logger=bot.wiring msg=ready mode=polling
 
 Fields come from `extra=` (`log.warning("telegram unreachable", extra={"attempt": 2})`); an
 exception's traceback is one escaped field, so a line is always one event. Messages carry ids

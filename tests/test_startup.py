@@ -123,7 +123,8 @@ async def test_telegram_unreachable_is_retried_then_exits_1_with_a_clear_line(
     assert len(retries) == 2, lines
     for attempt, line in enumerate(retries, 1):
         assert re.fullmatch(
-            rf'ts=\S+ level=WARNING logger=handlers\.plumbing\.lifecycle msg="telegram unreachable, retrying" '
+            r"ts=\S+ level=WARNING logger=handlers\.plumbing\.lifecycle "
+            r'msg="telegram unreachable, retrying" '
             rf"attempt={attempt} retry_in_s=\S+ error=.*Cannot connect to host.*",
             line,
         ), line
