@@ -16,8 +16,8 @@ import pytest
 from bot.core.access import Actor
 from bot.core.errors import StaleButton
 from bot.forms.engine import Form, FormEngine, FormSpec, Step, Submitted
-from bot.forms.incident import REPORT_LEVELS, REPORT_WALK, village_step
-from bot.forms.kinds import PAGE, SHORT_LIST, Env, Input, PlaceScope, Text
+from bot.forms.incident import REPORT_LEVELS, REPORT_WALK, village_steps
+from bot.forms.kinds import PAGE, SHORT_LIST, Env, Input, Text
 from bot.forms.onboarding import NOT_LISTED, walk_step
 from bot.forms.view import FormPress, FormView
 from bot.gazetteer import Gazetteer, Place
@@ -35,26 +35,13 @@ ACTOR = Actor(
 )
 
 
-def _villages(answers: Mapping[str, Any], env: Env) -> list[Place]:
+def _aimak(answers: Mapping[str, Any], env: Env) -> Place | None:
     aimak = answers.get("aiyl_aimak")
-    return env.gazetteer.villages(str(aimak)) if aimak not in (None, NOT_LISTED) else []
-
-
-def _in_the_aimak(answers: Mapping[str, Any], env: Env) -> PlaceScope | None:
-    aimak = answers.get("aiyl_aimak")
-    if aimak in (None, NOT_LISTED):
-        return None
-    return PlaceScope(str(aimak), frozenset({"village"}))
+    return env.gazetteer.resolve(str(aimak)) if aimak not in (None, NOT_LISTED) else None
 
 
 def _typed_anywhere(answers: Mapping[str, Any], env: Env) -> bool:
     return NOT_LISTED in (answers.get("oblast"), answers.get("rayon"), answers.get("aiyl_aimak"))
-
-
-def _village_listed(answers: Mapping[str, Any], env: Env) -> bool:
-    return bool(_villages(answers, env)) and (
-        "village" not in answers or "village_code" in answers
-    )
 
 
 WALK = Form(
@@ -88,24 +75,7 @@ WALK = Form(
             "Type the place.",
             when=_typed_anywhere,
         ),
-        Step(
-            "village_code",
-            village_step(_villages, _in_the_aimak, typed_max=120),
-            "Village?",
-            optional=True,
-            when=_village_listed,
-            clears=("village",),
-        ),
-        Step(
-            "village",
-            Text(max_len=120),
-            "Village, typed?",
-            optional=True,
-            when=lambda a, env: (
-                a.get("aiyl_aimak") not in (None, NOT_LISTED)
-                and (not _villages(a, env) or a.get("village_code") == NOT_LISTED)
-            ),
-        ),
+        *village_steps(_aimak, typed_max=120, typed_needs_aimak=True),
     ),
 )
 

@@ -212,28 +212,6 @@ def _report_aimak(answers: Answers, env: Env) -> Place | None:
     return place if place is not None and place.level == "aiyl_aimak" else None
 
 
-def _villages(answers: Answers, env: Env) -> list[Place]:
-    """The listed villages of the report's aiyl aimak."""
-    aimak = _report_aimak(answers, env)
-    return env.gazetteer.villages(aimak.code) if aimak is not None else []
-
-
-def _in_the_aimak(answers: Answers, env: Env) -> PlaceScope | None:
-    aimak = _report_aimak(answers, env)
-    return PlaceScope(aimak.code, frozenset({"village"})) if aimak is not None else None
-
-
-def _village_listed(answers: Answers, env: Env) -> bool:
-    # A draft that had the village typed before villages were listed keeps that answer.
-    return bool(_villages(answers, env)) and (
-        "village" not in answers or "village_code" in answers
-    )
-
-
-def _village_typed(answers: Answers, env: Env) -> bool:
-    return not _village_listed(answers, env) or answers.get("village_code") == NOT_LISTED
-
-
 def picked_village(answers: Answers, env: Env) -> Place | None:
     """The village picked from the gazetteer (not typed), if any."""
     value = answers.get("village_code")
@@ -244,23 +222,66 @@ def picked_village(answers: Answers, env: Env) -> Place | None:
 VILLAGE_NOT_LISTED = Option(NOT_LISTED, N_("✏️ Not on the list"))
 
 
-def village_step(
-    villages: Callable[[Answers, Env], Sequence[Place]],
-    scope: Callable[[Answers, Env], PlaceScope | None],
+def village_steps(
+    aimak: Callable[[Answers, Env], Place | None],
     *,
     typed_max: int,
-) -> PlaceChoice:
-    """The villages of the chosen aiyl aimak; a name typed that none starts with is kept as
-    typed in the `village` answer, as before villages were listed."""
-    return PlaceChoice(
+    typed_needs_aimak: bool = False,
+) -> tuple[Step, Step]:
+    """The village questions after an aiyl aimak (`aimak` finds it among the answers).
+
+    With villages listed for it: pick one, or type a name (one that no village starts with is
+    kept as typed in `village`, as before villages were listed). Without, or after "not on
+    the list": type the name. `typed_needs_aimak`: no typed village without an aiyl aimak.
+    """
+
+    def villages(answers: Answers, env: Env) -> list[Place]:
+        found = aimak(answers, env)
+        return env.gazetteer.villages(found.code) if found is not None else []
+
+    def within(answers: Answers, env: Env) -> PlaceScope | None:
+        found = aimak(answers, env)
+        return PlaceScope(found.code, frozenset({"village"})) if found is not None else None
+
+    def listed(answers: Answers, env: Env) -> bool:
+        # A draft that had the village typed before villages were listed keeps that answer.
+        return bool(villages(answers, env)) and (
+            "village" not in answers or "village_code" in answers
+        )
+
+    def typed(answers: Answers, env: Env) -> bool:
+        if typed_needs_aimak and aimak(answers, env) is None:
+            return False
+        return not listed(answers, env) or answers.get("village_code") == NOT_LISTED
+
+    choice = PlaceChoice(
         villages,
         rank=3,
-        search=scope,
+        search=within,
         after=(VILLAGE_NOT_LISTED,),
         typed="village",
         unlisted=NOT_LISTED,
         typed_max=typed_max,
         keep_unmatched=True,
+    )
+    return (
+        Step(
+            "village_code",
+            choice,
+            N_("Which village? Choose it or type its name, or press Skip."),
+            label=N_("Village"),
+            optional=True,
+            when=listed,
+            clears=("village",),
+        ),
+        Step(
+            "village",
+            Text(max_len=typed_max),
+            N_("Which village? Type its name, or press Skip."),
+            label=N_("Village"),
+            optional=True,
+            when=typed,
+        ),
     )
 
 
@@ -384,23 +405,7 @@ INCIDENT = Form(
             label=N_("Place, in words"),
             when=_not_listed,
         ),
-        Step(
-            "village_code",
-            village_step(_villages, _in_the_aimak, typed_max=120),
-            N_("Which village? Choose it or type its name, or press Skip."),
-            label=N_("Village"),
-            optional=True,
-            when=_village_listed,
-            clears=("village",),
-        ),
-        Step(
-            "village",
-            Text(max_len=120),
-            N_("Which village? Type its name, or press Skip."),
-            label=N_("Village"),
-            optional=True,
-            when=_village_typed,
-        ),
+        *village_steps(_report_aimak, typed_max=120),
         Step(
             "location",
             Location(),

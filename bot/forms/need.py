@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.forms.engine import Form, Step, option_list
-from bot.forms.incident import village_step
+from bot.forms.incident import village_steps
 from bot.forms.kinds import (
     Answers,
     Choice,
@@ -109,29 +109,6 @@ def _aimak(answers: Answers, env: Env) -> Place | None:
     return place if place is not None and place.level == "aiyl_aimak" else None
 
 
-def _villages(answers: Answers, env: Env) -> list[Place]:
-    aimak = _aimak(answers, env)
-    return env.gazetteer.villages(aimak.code) if aimak is not None else []
-
-
-def _in_the_aimak(answers: Answers, env: Env) -> PlaceScope | None:
-    aimak = _aimak(answers, env)
-    return PlaceScope(aimak.code, frozenset({"village"})) if aimak is not None else None
-
-
-def _village_listed(answers: Answers, env: Env) -> bool:
-    # A draft that had the village typed before villages were listed keeps that answer.
-    return bool(_villages(answers, env)) and (
-        "village" not in answers or "village_code" in answers
-    )
-
-
-def _village_typed(answers: Answers, env: Env) -> bool:
-    if answers.get("aiyl_aimak") in (None, OTHER):
-        return False
-    return not _village_listed(answers, env) or answers.get("village_code") == OTHER
-
-
 def _place_unknown(answers: Answers, env: Env) -> bool:
     return answers.get("aiyl_aimak") in (None, OTHER)
 
@@ -170,23 +147,7 @@ NEED = Form(
             label=N_("Aiyl aimak"),
             clears=("village_code", "village", "village_other"),
         ),
-        Step(
-            "village_code",
-            village_step(_villages, _in_the_aimak, typed_max=80),
-            N_("Which village? Choose it or type its name, or press Skip."),
-            label=N_("Village"),
-            optional=True,
-            when=_village_listed,
-            clears=("village",),
-        ),
-        Step(
-            "village",
-            Text(max_len=80),
-            N_("Which village? Type its name, or press Skip."),
-            label=N_("Village"),
-            optional=True,
-            when=_village_typed,
-        ),
+        *village_steps(_aimak, typed_max=80, typed_needs_aimak=True),
         Step(
             "village_other",
             Text(max_len=120),
