@@ -41,12 +41,10 @@ from storage.places import TypedPlaceRepository
 SHOWN = 10  # typed names listed in the chat at once, most frequent first
 
 
-@dataclass(frozen=True, slots=True)
-class TypedName:
-    """One name typed by hand under one place, with the records that hold it."""
+class _Counted:
+    """How many reports, people and needs among the records holding a typed name."""
 
-    typed: str  # the spelling typed most often
-    within: Place | None  # what was chosen before typing; None: nothing
+    __slots__ = ()
     records: tuple[TypedPlace, ...]
 
     @property
@@ -60,6 +58,15 @@ class TypedName:
     @property
     def needs(self) -> int:
         return sum(r.holder == "need" for r in self.records)
+
+
+@dataclass(frozen=True, slots=True)
+class TypedName(_Counted):
+    """One name typed by hand under one place, with the records that hold it."""
+
+    typed: str  # the spelling typed most often
+    within: Place | None  # what was chosen before typing; None: nothing
+    records: tuple[TypedPlace, ...]
 
     @property
     def first(self) -> TypedPlace:
@@ -76,7 +83,7 @@ class TypedNames:
 
 
 @dataclass(frozen=True, slots=True)
-class Attached:
+class Attached(_Counted):
     """What attaching a typed name did."""
 
     typed: str
@@ -85,18 +92,6 @@ class Attached:
     # Records with that name whose own answer rules the place out (typed under another
     # oblast or rayon): left as they are.
     skipped: tuple[TypedPlace, ...] = ()
-
-    @property
-    def reports(self) -> int:
-        return sum(r.holder == "incident" for r in self.records)
-
-    @property
-    def people(self) -> int:
-        return sum(r.holder == "user" for r in self.records)
-
-    @property
-    def needs(self) -> int:
-        return sum(r.holder == "need" for r in self.records)
 
 
 class PlaceRules:
