@@ -2,13 +2,19 @@
 
 python -m bench.botproc echo URL CONCURRENCY
 python -m bench.botproc ayilbot URL DB_PATH
+
+`BENCH_PROFILE=/tmp/prof python -m bench --level 80:500` profiles the bot process of each level
+(read it with `python -m pstats /tmp/prof.<ms>`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,5 +80,20 @@ async def serve(kind: str, base_url: str, extra: str) -> None:
         await shutdown_application(app)
 
 
+def main(kind: str, base_url: str, extra: str) -> None:
+    """Serve; with BENCH_PROFILE=PATH, write a cProfile of the bot to PATH.<ms> when it stops."""
+    out = os.environ.get("BENCH_PROFILE")
+    if not out or kind == "echo":
+        asyncio.run(serve(kind, base_url, extra))
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        asyncio.run(serve(kind, base_url, extra))
+    finally:
+        profile.disable()
+        profile.dump_stats(f"{out}.{time.time_ns() // 1_000_000}")
+
+
 if __name__ == "__main__":
-    asyncio.run(serve(sys.argv[1], sys.argv[2], sys.argv[3]))
+    main(sys.argv[1], sys.argv[2], sys.argv[3])

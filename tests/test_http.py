@@ -9,7 +9,7 @@ import traceback
 
 import pytest
 from aiohttp import web
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.localapi import LocalBotApi
@@ -47,6 +47,27 @@ async def test_documents_go_up_as_multipart(server: LocalBotApi) -> None:
         assert message.document == b"\x00binary\xff" and message.text == "<b>ok</b>"
         with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
             await bot.send_message(user.id, "a <b> b", parse_mode="HTML")
+    finally:
+        await bot.shutdown()
+
+
+async def test_keyboards_telegram_echoes_back_are_not_parsed(server: LocalBotApi) -> None:
+    # PTB would build an object per button of every echoed keyboard; the bot reads none of them.
+    user = server.user(503, "Айбек")
+    bot = await make_bot(server)
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Суу", callback_data="inc:t:water")]])
+    try:
+        sent = await bot.send_message(user.id, "Эмне болду?", reply_markup=keyboard)
+        assert sent.message_id and sent.text == "Эмне болду?"
+        assert sent.reply_markup is None
+        shown = await server.next_message(user)
+        assert shown.flat_buttons == [("Суу", "inc:t:water")]  # the keyboard went out whole
+        await server.press_button(user, "Суу", message=shown)
+        (update,) = await bot.get_updates(timeout=0)
+        query = update.callback_query
+        assert query is not None and query.data == "inc:t:water"
+        assert isinstance(query.message, Message) and query.message.message_id == sent.message_id
+        assert query.message.reply_markup is None
     finally:
         await bot.shutdown()
 

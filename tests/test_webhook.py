@@ -6,6 +6,10 @@ import socket
 from pathlib import Path
 
 import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from telegram import Message, Update
+from telegram.ext import ApplicationBuilder
 
 from bot.localapi import LocalBotApi
 from bot.wiring import (
@@ -15,6 +19,7 @@ from bot.wiring import (
     shutdown_application,
     webhook_secret,
 )
+from handlers.plumbing.webhook import webhook_route
 from tests.harness import TOKEN, make_settings
 
 
@@ -72,3 +77,38 @@ async def test_webhook_update_is_answered_and_forgeries_are_refused(
         await app.updater.stop()
         await app.stop()
         await shutdown_application(app)
+
+
+async def test_the_dashboards_webhook_route_drops_echoed_keyboards_as_polling_does() -> None:
+    app = ApplicationBuilder().token(TOKEN).updater(None).build()
+    web_app = web.Application()
+    web_app.router.add_post("/hook", webhook_route(app, "s3cret"))
+    pressed = {
+        "update_id": 7,
+        "callback_query": {
+            "id": "q1",
+            "chat_instance": "c",
+            "data": "inc:t:water",
+            "from": {"id": 1102, "is_bot": False, "first_name": "Айгүл"},
+            "message": {
+                "message_id": 3,
+                "date": 0,
+                "chat": {"id": 1102, "type": "private"},
+                "text": "Эмне болду?",
+                "reply_markup": {
+                    "inline_keyboard": [[{"text": "Суу", "callback_data": "inc:t:water"}]]
+                },
+            },
+        },
+    }
+    async with TestClient(TestServer(web_app)) as client:
+        answer = await client.post(
+            "/hook", json=pressed, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        )
+        assert answer.status == 200
+    update = app.update_queue.get_nowait()
+    assert isinstance(update, Update)
+    assert update.callback_query is not None and update.callback_query.data == "inc:t:water"
+    message = update.callback_query.message
+    assert isinstance(message, Message) and message.text == "Эмне болду?"
+    assert message.reply_markup is None

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
+from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -48,6 +48,13 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> JSONDict:
+        """Telegram's answer, without the keyboards it echoes back (see `forget_keyboards`)."""
+        data = BaseRequest.parse_json_payload(payload)
+        forget_keyboards(data.get("result"))
+        return data
 
     @property
     def read_timeout(self) -> float | None:
@@ -94,6 +101,24 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as err:
             # aiohttp's text names the address, and the address holds the token.
             raise NetworkError(redact(f"aiohttp.{err.__class__.__name__}: {err}")) from None
+
+
+def forget_keyboards(result: object) -> None:
+    """Drop the inline keyboards Telegram echoes back, in place, before PTB parses them.
+
+    A message just sent comes back with the keyboard we sent, and a pressed button's update
+    carries its message's whole keyboard. PTB would build an object for every button of both
+    (a quarter of the bot's CPU in a form, `bench/`), and nothing reads them: what a button
+    means is its callback data, read by the feature's codec.
+    """
+    if isinstance(result, dict) and "message_id" in result:  # a message sent or edited
+        result.pop("reply_markup", None)
+    elif isinstance(result, list):  # getUpdates
+        for update in result:
+            query = update.get("callback_query") if isinstance(update, dict) else None
+            message = query.get("message") if isinstance(query, dict) else None
+            if isinstance(message, dict):
+                message.pop("reply_markup", None)
 
 
 def _body(request_data: RequestData | None) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from handlers.plumbing.http import forget_keyboards
+
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -33,6 +35,7 @@ def webhook_route(
             return web.Response(status=403)
         try:
             data = await request.json()
+            forget_keyboards([data])  # as polling does
             update = Update.de_json(data, app.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400)
