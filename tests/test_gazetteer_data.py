@@ -2,47 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.gazetteer import COUNTRY_BOX, FORMER_PATH, Gazetteer
 
-# Rural communities (aiyl aimaks) per rayon BEFORE the 2023-2025 reform, as the sources state
-# them (also listed in the header of data/gazetteer.csv):
-#   Wikipedia "Districts of Kyrgyzstan", column "Rural communities": the Chui rayons, Ak-Suu and
-#   Issyk-Kul; en.wikipedia-on-ipfs "Leilek_District": 9; en.wikipedia "Toktogul_District": 10;
-#   ru.frwiki "District_de_Tong": 9; for.kg news-790081 (Tup, "на базе 13 айыльных аймаков"): 13;
-#   open.kg 69715 (Jeti-Oguz, "previously ... 13 rural administrations"): 13;
-#   en.wikipedia-on-ipfs "Kara-Kulja_District": 12; ky.wikipedia "Алай району" (14 айыл өкмөтү):
-#   14; ky.wikipedia "Ак-Талаа району" (13 айыл аймагы): 13; de Wikipedia copy "Rajon Aitmatow"
-#   (profilbaru.com, 10 Landgemeinden): 10; Wikipedia "Batken_District" (2018 kiwix copy, "9 rural
-#   communities"): 9; "Aravan_District" (hu.frwiki copy, "8 vidéki közösség"): 8; "Aksy_District"
-#   (2019 revision, "11 rural communities"): 11; "District_de_Kotchkor" (pl.frwiki copy,
-#   "jedenaście gmin wiejskich"): 11.
-STATED_PRE_REFORM = {
-    "CH-ALA": 17,
-    "CH-CHU": 10,
-    "CH-JAI": 12,
-    "CH-KEM": 11,
-    "CH-MOS": 12,
-    "CH-PAN": 6,
-    "CH-SOK": 19,
-    "CH-YSA": 18,
-    "IK-AKS": 14,
-    "IK-YSK": 12,
-    "IK-TUP": 13,
-    "IK-TON": 9,
-    "JA-TOK": 10,
-    "BA-LEI": 9,
-    "IK-JET": 13,
-    "OS-KKU": 12,
-    "OS-ALA": 14,
-    "NA-AKT": 13,
-    "TA-AIT": 10,
-    "BA-BAT": 9,
-    "OS-ARA": 8,
-    "JA-AKS": 11,
-    "NA-KOC": 11,
-}
+# Aiyl aimaks per rayon at the start of 2023, before the 2023-2025 reform: the National
+# Statistical Committee's table of population by aiyl aimak and village (form 9-С, 01.01.2023,
+# 452 aiyl aimaks in all), read in a public copy: github.com/Suiunduk/KG-DLI6-NET-CORE,
+# original/9-С-01.01.2023 ОСНОВНОЙ.xlsx (commit 1b8e2b3). The sources read before it agree for
+# the 23 rayons they state: Wikipedia "Districts of Kyrgyzstan" (the Chui rayons, Ak-Suu,
+# Issyk-Kul), the district articles of Leilek, Toktogul, Tong, Kara-Kulja, Alay, Ak-Talaa,
+# Aitmatov, Batken, Aravan, Aksy and Kochkor, for.kg 790081 (Tup) and open.kg 69715 (Jeti-Oguz).
+STATED_2023 = {
+    "BA-BAT": 9, "BA-KAD": 13, "BA-LEI": 9,
+    "CH-ALA": 17, "CH-CHU": 10, "CH-JAI": 12, "CH-KEM": 11, "CH-MOS": 12, "CH-PAN": 6,
+    "CH-SOK": 19, "CH-YSA": 18,
+    "IK-AKS": 14, "IK-JET": 13, "IK-TON": 9, "IK-TUP": 13, "IK-YSK": 12,
+    "JA-AKS": 11, "JA-ALB": 8, "JA-BAZ": 8, "JA-CHA": 4, "JA-NOO": 8, "JA-SUZ": 13,
+    "JA-TOG": 5, "JA-TOK": 10,
+    "NA-AKT": 13, "NA-ATB": 11, "NA-JUM": 13, "NA-KOC": 11, "NA-NAR": 15,
+    "OS-ALA": 14, "OS-ARA": 8, "OS-CHA": 3, "OS-KKU": 12, "OS-KSU": 16, "OS-NOO": 16,
+    "OS-UZG": 19,
+    "TA-AIT": 10, "TA-BAK": 9, "TA-MAN": 5, "TA-TAL": 13,
+}  # fmt: skip
+SOATE_CITED = re.compile(r"СОАТЕ (\d{14})")
 # Aiyl aimaks per rayon AFTER the reform, where a source lists them all: open.kg 69715 (Jeti-Oguz
 # "reduced to five"); the Kara-Kulja district site's seven territories (territories-data.ts in
 # alabelautoexport-boop/kara-kulja-kg).
@@ -80,14 +65,29 @@ def test_every_rayon_of_the_covered_oblasts_has_aiyl_aimaks(gaz: Gazetteer, obla
         assert aiyl_aimaks(gaz, rayon.code), rayon.code
 
 
-@pytest.mark.parametrize(("rayon", "stated"), sorted(STATED_PRE_REFORM.items()))
-def test_pre_reform_counts_match_the_sources(gaz: Gazetteer, rayon: str, stated: int) -> None:
-    # A pre-reform unit is one with a СОАТЕ code: a row here, or one the reform merged away,
-    # whose old code now lives on as an alias in former_names.csv.
-    listed = {p.code for p in gaz.children(rayon) if p.level == "aiyl_aimak" and p.soate}
-    retired = {f.old_code for f in gaz.former_names() if f.old_code.startswith(rayon + "-")}
-    assert not listed & retired
-    assert len(listed) + len(retired) == stated
+def test_the_table_of_2023_states_every_rayon(gaz: Gazetteer) -> None:
+    rayons = {p.code for p in gaz if p.level == "rayon"}
+    assert set(STATED_2023) == rayons
+    assert sum(STATED_2023.values()) == 452  # the reform's "452 into 231"
+
+
+@pytest.mark.parametrize(("rayon", "stated"), sorted(STATED_2023.items()))
+def test_pre_reform_counts_match_the_statistics_table(
+    gaz: Gazetteer, rayon: str, stated: int
+) -> None:
+    # Each unit of 2023 is still here by its СОАТЕ code: a row of its own, or a unit the reform
+    # merged away or joined to a city, whose former name cites the code. Units that ended
+    # before 2023 (Bazar-Korgon became a town in 2021) are not in the table.
+    prefix = gaz[rayon].soate[:8]
+    listed = {p.soate for p in gaz.children(rayon) if p.level == "aiyl_aimak" and p.soate}
+    merged = {
+        code
+        for former in gaz.former_names()
+        if former.changed >= "2023"
+        for code in SOATE_CITED.findall(former.source)
+        if code.startswith(prefix) and code[8] == "8" and code.endswith("000")  # an aiyl aimak
+    }
+    assert len(listed | merged) == stated
 
 
 @pytest.mark.parametrize(("rayon", "stated"), sorted(STATED_AFTER_REFORM.items()))
@@ -107,8 +107,8 @@ def test_every_retired_code_resolves_inside_its_oblast(gaz: Gazetteer) -> None:
         place = gaz.resolve(former.old_code)
         assert place is not None and place.status == "current", former.old_code
         oblast = gaz.oblast_of(place.code).code
-        # Aiyl aimaks that joined Bishkek left Chui oblast with it.
-        assert oblast in (former.old_code.split("-")[0], "BISHKEK"), former.old_code
+        # Aiyl aimaks that joined Bishkek or Osh left their oblast with it.
+        assert oblast in (former.old_code.split("-")[0], "BISHKEK", "OSH-CITY"), former.old_code
         assert former.changed, former.old_code
 
 
@@ -282,18 +282,19 @@ def test_villages_of_a_border_aiyl_aimak(gaz: Gazetteer) -> None:
     assert names[0] == "Катран"
     assert len(names) == 3
     assert all(v.level == "village" for v in gaz.villages("BA-LEI-TGB"))
-    assert gaz.villages("BA-KAD-CHA") == []  # no village list read for Chauvai yet
+    # Chauvai's only list read is the statistics committee's table of 2023: one village.
+    assert [v.name("ru") for v in gaz.villages("BA-KAD-CHA")] == ["Чаувай"]
 
 
 def test_locate_walks_up_to_the_nearest_coordinates(gaz: Gazetteer) -> None:
     village = gaz.locate("BA-LEI-KAT-KAT")
     assert village is not None and village.precision == "village"
     # A village without coordinates takes its aiyl aimak's centre.
-    jangy = next(v for v in gaz.villages("BA-LEI-KAT") if v.coords is None)
-    centre = gaz.locate(jangy.code)
+    unmapped = next(v for v in gaz.villages("BA-LEI-TGB") if v.coords is None)
+    centre = gaz.locate(unmapped.code)
     assert centre is not None
-    assert (centre.code, centre.precision) == ("BA-LEI-KAT", "aiyl_aimak")
-    assert (centre.lat, centre.lon) == gaz["BA-LEI-KAT"].coords
+    assert (centre.code, centre.precision) == ("BA-LEI-TGB", "aiyl_aimak")
+    assert (centre.lat, centre.lon) == gaz["BA-LEI-TGB"].coords
     # An aiyl aimak without coordinates takes its rayon's centre.
     rayon = gaz.locate("BA-BAT-DAR")  # its centre Jangyryk has no coordinates in the sources read
     assert rayon is not None and (rayon.code, rayon.precision) == ("BA-BAT", "rayon")
