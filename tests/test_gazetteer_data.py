@@ -296,8 +296,12 @@ def test_locate_walks_up_to_the_nearest_coordinates(gaz: Gazetteer) -> None:
     assert (centre.code, centre.precision) == ("BA-LEI-TGB", "aiyl_aimak")
     assert (centre.lat, centre.lon) == gaz["BA-LEI-TGB"].coords
     # An aiyl aimak without coordinates takes its rayon's centre.
-    rayon = gaz.locate("BA-BAT-DAR")  # its centre Jangyryk has no coordinates in the sources read
+    rayon = gaz.locate("BA-BAT-TGL")  # its centre Ak-Otok has no coordinates in the sources read
     assert rayon is not None and (rayon.code, rayon.precision) == ("BA-BAT", "rayon")
+    # One whose centre village has a point takes that point.
+    darya = gaz.locate("BA-BAT-DAR")
+    assert darya is not None and (darya.code, darya.precision) == ("BA-BAT-DAR", "aiyl_aimak")
+    assert (darya.lat, darya.lon) == gaz["BA-BAT-DAR-JNR"].coords
     assert gaz.locate("NOPE") is None
 
 
