@@ -112,7 +112,7 @@ class Driver:
         return f"k{self.seq}"
 
     async def start(self) -> FormView:
-        self.screen = await self.engine.start(ACTOR, chat_id=1, form_id="toy")
+        self.screen = await self.engine.start(ACTOR, form_id="toy")
         return self.screen
 
     def data(self, label: str) -> FormPress:
@@ -283,7 +283,7 @@ async def test_drafts_survive_a_new_engine(db: Database, recorder: Recorder) -> 
     second = make_engine(db, recorder)
     screen = await second.current(ACTOR)
     assert screen is not None and "How many?" in screen.text
-    restarted = await second.start(ACTOR, chat_id=1, form_id="toy")
+    restarted = await second.start(ACTOR, form_id="toy")
     assert "unfinished" in restarted.text and "How many?" in restarted.text
 
 

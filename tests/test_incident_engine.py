@@ -79,7 +79,7 @@ async def test_a_refused_submit_without_summary_asks_the_last_question_again(
     engine = FormEngine(
         db, {"one": FormSpec(ONE_NUMBER, submit)}, env_for=env_for, clock=lambda: NOW
     )
-    await engine.start(ACTOR, chat_id=1, form_id="one")
+    await engine.start(ACTOR, form_id="one")
     refused = await engine.on_input(ACTOR, Input("text", text="13"), event_key="m:1")
     assert refused is not None
     assert "There is no report 13." in refused.text and "Which number?" in refused.text

@@ -123,7 +123,7 @@ class Driver:
         return f"k{self.seq}"
 
     async def start(self, answers: Mapping[str, Any] | None = None) -> FormView:
-        self.screen = await self.engine.start(ACTOR, chat_id=1, form_id="walk", answers=answers)
+        self.screen = await self.engine.start(ACTOR, form_id="walk", answers=answers)
         return self.screen
 
     def labels(self) -> list[str]:

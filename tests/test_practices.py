@@ -499,7 +499,6 @@ async def test_engine_prefills_answers_and_computes_multichoice_options(tmp_path
         # Pre-filled: straight to the summary, where one answer is changed.
         screen = await engine.start(
             actor,
-            chat_id=1,
             form_id="toy",
             context={"groups": [[7, "Seven"], [8, "Eight"]]},
             answers={"name": "Old", "groups": ["7"]},
@@ -513,7 +512,7 @@ async def test_engine_prefills_answers_and_computes_multichoice_options(tmp_path
         assert submitted == [{"name": "New", "groups": ["7"]}]
         # The options come from the draft's context: toggling the second one picks group 8.
         screen = await engine.start(
-            actor, chat_id=1, form_id="toy", context={"groups": [[7, "Seven"], [8, "Eight"]]}
+            actor, form_id="toy", context={"groups": [[7, "Seven"], [8, "Eight"]]}
         )
         screen = (
             await engine.on_input(actor, Input("text", text="Third"), event_key="k4") or screen

@@ -195,7 +195,6 @@ class FormEngine:
         self,
         actor: Actor,
         *,
-        chat_id: int,
         form_id: str,
         context: Mapping[str, Any] | None = None,
         restart: bool = False,
@@ -220,7 +219,7 @@ class FormEngine:
                 draft = Draft(
                     id=uuid.uuid4().hex,
                     user_id=actor.user_id,
-                    chat_id=chat_id,
+                    chat_id=actor.user_id,  # a form is answered in the person's private chat
                     form_id=form_id,
                     form_version=spec.form.version,
                     answers=dict(answers or {}),

@@ -158,7 +158,7 @@ class AssessmentRules:
         # A half-filled assessment of another aiyl aimak is not resumed for this one.
         restart = live is not None and dict(live.context) != context
         return await self.kernel.get(FormEngine).start(
-            actor, chat_id=actor.user_id, form_id=ASSESSMENT.id, context=context, restart=restart
+            actor, form_id=ASSESSMENT.id, context=context, restart=restart
         )
 
     async def submit(self, conn: Connection, draft: Draft, actor: Actor, env: Env) -> Submitted:

@@ -232,10 +232,10 @@ class GroupRules:
 
     # creating ------------------------------------------------------------------------------
 
-    async def start_new(self, actor: Actor, *, chat_id: int) -> FormView:
+    async def start_new(self, actor: Actor) -> FormView:
         """/newgroup: open the new-group form (coordinators)."""
         self.kernel.access.require(actor, Permission.MANAGE_GROUPS)
-        return await self.forms.start(actor, chat_id=chat_id, form_id="new_group")
+        return await self.forms.start(actor, form_id="new_group")
 
     async def submit_new_group(
         self, conn: Connection, draft: Draft, actor: Actor, env: Env
@@ -424,13 +424,12 @@ class GroupRules:
             )
         return page
 
-    async def start_rename(self, actor: Actor, group_id: int, *, chat_id: int) -> FormView:
+    async def start_rename(self, actor: Actor, group_id: int) -> FormView:
         """Open the rename form for a managed group."""
         async with self.kernel.db.reading() as conn:
             await self._managed_group(conn, actor, group_id)
         return await self.forms.start(
             actor,
-            chat_id=chat_id,
             form_id="group_rename",
             context={"group_id": group_id},
             restart=True,

@@ -345,9 +345,7 @@ class IncidentRules:
     async def start_report(self, actor: Actor) -> FormView:
         """The report form, or the unfinished one where it stopped."""
         self.kernel.access.require(actor, Permission.USE_FORMS)
-        return await self.kernel.get(FormEngine).start(
-            actor, chat_id=actor.user_id, form_id="incident"
-        )
+        return await self.kernel.get(FormEngine).start(actor, form_id="incident")
 
     async def submit_report(
         self, conn: Connection, draft: Draft, actor: Actor, env: Env
@@ -674,7 +672,6 @@ class IncidentRules:
         loaded = await self._own(actor, number)
         return await self.kernel.get(FormEngine).start(
             actor,
-            chat_id=actor.user_id,
             form_id="incident_update",
             context={"incident": number, "status": loaded.incident.status},
             restart=True,

@@ -370,7 +370,7 @@ class NeedRules:
     async def start_need(self, actor: Actor) -> FormView:
         """/need: open the need form."""
         self.kernel.access.require(actor, Permission.RECORD_NEED)
-        return await self._forms.start(actor, chat_id=actor.user_id, form_id=NEED.id)
+        return await self._forms.start(actor, form_id=NEED.id)
 
     async def submit_need(
         self, conn: Connection, draft: Draft, actor: Actor, env: Env
@@ -467,7 +467,6 @@ class NeedRules:
         restart = live is not None and dict(live.context) != context
         return await self._forms.start(
             actor,
-            chat_id=actor.user_id,
             form_id=NEED_STAGE.id,
             context=context,
             restart=restart,
@@ -633,7 +632,6 @@ class NeedRules:
         # Always fresh: the list of needs may have changed since a form was put aside.
         return await self._forms.start(
             actor,
-            chat_id=actor.user_id,
             form_id=PROGRAMME.id,
             context={"choices": choices},
             restart=True,
@@ -683,7 +681,7 @@ class NeedRules:
     async def start_election(self, actor: Actor) -> FormView:
         """/election: record whether she ran and was elected."""
         self.kernel.access.require(actor, Permission.RECORD_NEED)
-        return await self._forms.start(actor, chat_id=actor.user_id, form_id=ELECTION.id)
+        return await self._forms.start(actor, form_id=ELECTION.id)
 
     async def submit_election(
         self, conn: Connection, draft: Draft, actor: Actor, env: Env

@@ -146,7 +146,7 @@ class PlaceRules:
                 if (place := self.kernel.gazetteer.get(code)) and place.level in TARGET_LEVELS
             )
         return await self.kernel.get(FormEngine).start(
-            actor, chat_id=actor.user_id, form_id=ATTACH.id, context=context, restart=True
+            actor, form_id=ATTACH.id, context=context, restart=True
         )
 
     async def submit_attach(

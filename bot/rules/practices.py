@@ -455,13 +455,11 @@ class PracticeRules:
             groups = await GroupRepository(conn).of_member(actor.user_id)
         return [[g.id, g.name] for g in groups]
 
-    async def start_sharing(self, actor: Actor, *, chat_id: int) -> FormView:
+    async def start_sharing(self, actor: Actor) -> FormView:
         """/practice: open the form; the author's groups become the visibility options."""
         self.kernel.access.require(actor, Permission.USE_FORMS)
         groups = await self._group_choices(actor)
-        return await self.forms.start(
-            actor, chat_id=chat_id, form_id="practice", context={"groups": groups}
-        )
+        return await self.forms.start(actor, form_id="practice", context={"groups": groups})
 
     async def _content(
         self, conn: Connection, answers: Mapping[str, Any], actor: Actor
@@ -534,7 +532,7 @@ class PracticeRules:
 
         return tell
 
-    async def start_edit(self, actor: Actor, practice_id: int, *, chat_id: int) -> FormView:
+    async def start_edit(self, actor: Actor, practice_id: int) -> FormView:
         """The author edits a practice not yet published: the summary, pre-filled."""
         self.kernel.access.require(actor, Permission.USE_FORMS)
         async with self.kernel.db.reading() as conn:
@@ -573,7 +571,6 @@ class PracticeRules:
             answers["groups"] = chosen
         return await self.forms.start(
             actor,
-            chat_id=chat_id,
             form_id="practice_edit",
             context={"groups": groups, "practice_id": practice_id},
             answers=answers,
@@ -778,7 +775,7 @@ class PracticeRules:
             )
         return Helpful.NOTED if added else Helpful.ALREADY
 
-    async def start_question(self, actor: Actor, practice_id: int, *, chat_id: int) -> FormView:
+    async def start_question(self, actor: Actor, practice_id: int) -> FormView:
         """The "Ask the author" button: a short form whose answer the bot relays."""
         viewer = self.viewer(actor)
         async with self.kernel.db.reading() as conn:
@@ -791,7 +788,6 @@ class PracticeRules:
             raise StaleButton
         return await self.forms.start(
             actor,
-            chat_id=chat_id,
             form_id="practice_ask",
             context={"practice_id": practice_id},
             restart=True,
@@ -830,9 +826,7 @@ class PracticeRules:
             after_commit=send,
         )
 
-    async def start_answer(
-        self, actor: Actor, question_id: int, *, chat_id: int
-    ) -> FormView | AlreadyAnswered:
+    async def start_answer(self, actor: Actor, question_id: int) -> FormView | AlreadyAnswered:
         """The author's Answer button."""
         self.kernel.access.require(actor, Permission.USE_FORMS)
         async with self.kernel.db.reading() as conn:
@@ -845,7 +839,6 @@ class PracticeRules:
             return AlreadyAnswered()
         return await self.forms.start(
             actor,
-            chat_id=chat_id,
             form_id="practice_answer",
             context={"question_id": question_id},
             restart=True,
@@ -887,12 +880,10 @@ class PracticeRules:
 
     # search --------------------------------------------------------------------------------
 
-    async def start_search(self, actor: Actor, *, chat_id: int) -> FormView:
+    async def start_search(self, actor: Actor) -> FormView:
         """The Search button: ask for a word."""
         self.viewer(actor)
-        return await self.forms.start(
-            actor, chat_id=chat_id, form_id="practice_search", restart=True
-        )
+        return await self.forms.start(actor, form_id="practice_search", restart=True)
 
     async def _save_search(self, conn: Connection, actor: Actor, words: str) -> int:
         repo = PracticeRepository(conn)
@@ -988,19 +979,17 @@ class PracticeRules:
         return await UserRepository(conn).get(practice.author_id)
 
     async def start_edits_request(
-        self, actor: Actor, practice_id: int, *, chat_id: int
+        self, actor: Actor, practice_id: int
     ) -> FormView | AlreadyReviewed:
         """Ask for edits: a one-question form for the comment the author gets."""
-        return await self._start_review_comment(actor, practice_id, "practice_edits", chat_id)
+        return await self._start_review_comment(actor, practice_id, "practice_edits")
 
-    async def start_decline(
-        self, actor: Actor, practice_id: int, *, chat_id: int
-    ) -> FormView | AlreadyReviewed:
+    async def start_decline(self, actor: Actor, practice_id: int) -> FormView | AlreadyReviewed:
         """Decline: a one-question form for the reason the author gets."""
-        return await self._start_review_comment(actor, practice_id, "practice_decline", chat_id)
+        return await self._start_review_comment(actor, practice_id, "practice_decline")
 
     async def _start_review_comment(
-        self, actor: Actor, practice_id: int, form_id: str, chat_id: int
+        self, actor: Actor, practice_id: int, form_id: str
     ) -> FormView | AlreadyReviewed:
         async with self.kernel.db.reading() as conn:
             practice = await self._reviewable(conn, actor, practice_id)
@@ -1008,7 +997,6 @@ class PracticeRules:
             return AlreadyReviewed(practice.status)
         return await self.forms.start(
             actor,
-            chat_id=chat_id,
             form_id=form_id,
             context={"practice_id": practice_id},
             restart=True,

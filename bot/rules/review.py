@@ -273,7 +273,6 @@ class ReviewRules:
             raise StaleButton
         return await self.kernel.get(FormEngine).start(
             actor,
-            chat_id=actor.user_id,
             form_id=form_id,
             context={"incident": number},
             restart=True,
@@ -346,7 +345,6 @@ class ReviewRules:
             raise StaleButton
         return await self.kernel.get(FormEngine).start(
             actor,
-            chat_id=actor.user_id,
             form_id="incident_answer",
             context={
                 "incident": incident.id,

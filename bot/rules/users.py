@@ -185,7 +185,6 @@ class UserRules:
             context[INVITATION] = {"role": opened.role, "place": opened.place}
         view = await self.kernel.get(FormEngine).start(
             actor,
-            chat_id=actor.user_id,
             form_id="onboarding",
             context=context or None,
             # A form begun before the link was opened starts again, without the questions

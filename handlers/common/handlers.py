@@ -64,9 +64,7 @@ async def on_help(update: Update, context: AppContext) -> None:
 async def on_language(update: Update, context: AppContext) -> None:
     """/language: choose the language again."""
     context.kernel.access.require(context.actor, Permission.USE_FORMS)
-    view = await context.rules(FormEngine).start(
-        context.actor, chat_id=context.actor.user_id, form_id="language", restart=True
-    )
+    view = await context.rules(FormEngine).start(context.actor, form_id="language", restart=True)
     await context.reply(view)
 
 

@@ -29,13 +29,12 @@ from handlers.groups.buttons import (
     Unlink,
 )
 from handlers.plumbing.context import AppContext
-from handlers.plumbing.guards import chat_of
 
 
 async def on_newgroup(update: Update, context: AppContext) -> None:
     """/newgroup: a coordinator creates a peer group."""
     rules = context.rules(GroupRules)
-    await context.reply(await rules.start_new(context.actor, chat_id=chat_of(update)))
+    await context.reply(await rules.start_new(context.actor))
 
 
 async def on_groups(update: Update, context: AppContext) -> None:
@@ -127,9 +126,7 @@ async def on_remove_confirmed(update: Update, context: AppContext, press: Remove
 
 async def on_rename(update: Update, context: AppContext, press: Rename) -> None:
     """Rename a managed group (`grp:rn:<group>`)."""
-    view = await context.rules(GroupRules).start_rename(
-        context.actor, press.group, chat_id=chat_of(update)
-    )
+    view = await context.rules(GroupRules).start_rename(context.actor, press.group)
     await context.reply(view)
 
 

@@ -1,6 +1,6 @@
 """Handler groups -2 and -1: flood control, then who is behind the update, once per update.
 
-Also who and where an update comes from, as the domain sees them (`person_of`, `chat_of`).
+Also who an update comes from, as the domain sees people (`person_of`).
 """
 
 from __future__ import annotations
@@ -35,11 +35,6 @@ def person_of(update: Update) -> Person:
         username=user.username,
         language_code=user.language_code,
     )
-
-
-def chat_of(update: Update) -> int:
-    """The update's chat id (0 when it has none)."""
-    return update.effective_chat.id if update.effective_chat else 0
 
 
 async def resolve_actor(update: Update, context: AppContext) -> None:

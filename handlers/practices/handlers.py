@@ -10,7 +10,6 @@ from telegram import Update
 from bot.rules.practices import PracticeRules
 from bot.rules.recommendations import RecommendationRules
 from handlers.plumbing.context import AppContext
-from handlers.plumbing.guards import chat_of
 from handlers.plumbing.render import answer_query
 from handlers.practices import screens
 from handlers.practices.buttons import (
@@ -39,7 +38,7 @@ from handlers.practices.buttons import (
 async def on_practice(update: Update, context: AppContext) -> None:
     """/practice and the menu entry: share a practice."""
     rules = context.rules(PracticeRules)
-    await context.reply(await rules.start_sharing(context.actor, chat_id=chat_of(update)))
+    await context.reply(await rules.start_sharing(context.actor))
 
 
 async def on_practices(update: Update, context: AppContext) -> None:
@@ -53,7 +52,7 @@ async def on_search(update: Update, context: AppContext) -> None:
     words = " ".join(context.args or ())
     rules = context.rules(PracticeRules)
     if not words:
-        await context.reply(await rules.start_search(context.actor, chat_id=chat_of(update)))
+        await context.reply(await rules.start_search(context.actor))
         return
     found = await rules.search(context.actor, words)
     await context.reply(screens.search_result(found, context.tr))
@@ -102,17 +101,13 @@ async def on_helpful(update: Update, context: AppContext, press: MarkHelpful) ->
 
 async def on_ask(update: Update, context: AppContext, press: AskAuthor) -> None:
     """Ask the author (`pr:q:<practice>`)."""
-    view = await context.rules(PracticeRules).start_question(
-        context.actor, press.practice, chat_id=chat_of(update)
-    )
+    view = await context.rules(PracticeRules).start_question(context.actor, press.practice)
     await context.reply(view)
 
 
 async def on_answer(update: Update, context: AppContext, press: AnswerQuestion) -> None:
     """The author answers a relayed question (`pr:an:<question>`)."""
-    opened = await context.rules(PracticeRules).start_answer(
-        context.actor, press.question, chat_id=chat_of(update)
-    )
+    opened = await context.rules(PracticeRules).start_answer(context.actor, press.question)
     await context.reply(screens.answer_opened(opened, context.tr))
 
 
@@ -125,7 +120,7 @@ async def on_mine(update: Update, context: AppContext, press: MyPractices) -> No
 async def on_search_form(update: Update, context: AppContext, press: SearchForm) -> None:
     """The Search button (`pr:sf`): ask for a word."""
     rules = context.rules(PracticeRules)
-    await context.reply(await rules.start_search(context.actor, chat_id=chat_of(update)))
+    await context.reply(await rules.start_search(context.actor))
 
 
 async def on_search_page(update: Update, context: AppContext, press: SearchResults) -> None:
@@ -136,9 +131,7 @@ async def on_search_page(update: Update, context: AppContext, press: SearchResul
 
 async def on_edit(update: Update, context: AppContext, press: EditPractice) -> None:
     """The author edits a practice not yet published (`pr:e:<practice>`)."""
-    view = await context.rules(PracticeRules).start_edit(
-        context.actor, press.practice, chat_id=chat_of(update)
-    )
+    view = await context.rules(PracticeRules).start_edit(context.actor, press.practice)
     await context.reply(view)
 
 
@@ -156,17 +149,13 @@ async def on_approve(update: Update, context: AppContext, press: Approve) -> Non
 
 async def on_ask_for_edits(update: Update, context: AppContext, press: AskForEdits) -> None:
     """Send a practice back with a comment (`pr:ed:<practice>`)."""
-    opened = await context.rules(PracticeRules).start_edits_request(
-        context.actor, press.practice, chat_id=chat_of(update)
-    )
+    opened = await context.rules(PracticeRules).start_edits_request(context.actor, press.practice)
     await context.reply(screens.review_comment(opened, context.tr))
 
 
 async def on_decline(update: Update, context: AppContext, press: Decline) -> None:
     """Decline a practice with a reason (`pr:dc:<practice>`)."""
-    opened = await context.rules(PracticeRules).start_decline(
-        context.actor, press.practice, chat_id=chat_of(update)
-    )
+    opened = await context.rules(PracticeRules).start_decline(context.actor, press.practice)
     await context.reply(screens.review_comment(opened, context.tr))
 
 

@@ -225,7 +225,7 @@ async def test_a_coordinator_creates_renames_and_closes_a_group(seeded: Seeded) 
     w = seeded.world
     chui = await w.actor(CHUI)
     with pytest.raises(NotAllowed):
-        await w.groups.start_new(await w.actor(MEMBER), chat_id=MEMBER)
+        await w.groups.start_new(await w.actor(MEMBER))
     answers = {"name": "Chui circle", "kind": "candidates", "oblast": "CH", "rayon": "whole"}
     async with w.db.transaction() as conn:
         done = await w.groups.submit_new_group(

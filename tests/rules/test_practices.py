@@ -248,7 +248,7 @@ async def test_comments_go_to_the_author_and_she_edits_from_a_prefilled_form(
 ) -> None:
     w = seeded.world
     reviewer = await w.actor(RAYON)
-    opened = await w.practices.start_edits_request(reviewer, seeded.pending, chat_id=RAYON)
+    opened = await w.practices.start_edits_request(reviewer, seeded.pending)
     assert isinstance(opened, FormView)
     comment = draft(
         "practice_edits", RAYON, {"comment": "Name the villages."}, {"practice_id": seeded.pending}
@@ -260,11 +260,11 @@ async def test_comments_go_to_the_author_and_she_edits_from_a_prefilled_form(
     assert w.notifier.to(AUTHOR) == [
         EditsAsked(seeded.pending, "Pending idea", "Name the villages.")
     ]
-    edit = await w.practices.start_edit(await w.actor(AUTHOR), seeded.pending, chat_id=AUTHOR)
+    edit = await w.practices.start_edit(await w.actor(AUTHOR), seeded.pending)
     assert "Pending idea" in edit.text  # straight to the summary, pre-filled
     with pytest.raises(StaleButton):  # only the author edits
-        await w.practices.start_edit(await w.actor(MEMBER), seeded.pending, chat_id=MEMBER)
-    decline = await w.practices.start_decline(reviewer, seeded.pending, chat_id=RAYON)
+        await w.practices.start_edit(await w.actor(MEMBER), seeded.pending)
+    decline = await w.practices.start_decline(reviewer, seeded.pending)
     assert decline == AlreadyReviewed("changes")
     async with w.db.reading() as conn:
         audit = await AuditRepository(conn).for_entity(
@@ -293,7 +293,7 @@ async def test_questions_and_answers_are_relayed_naming_no_one_unless_both_agree
     w = seeded.world
     member, author = await w.actor(MEMBER), await w.actor(AUTHOR)
     with pytest.raises(StaleButton):  # one does not ask oneself
-        await w.practices.start_question(author, seeded.shared, chat_id=AUTHOR)
+        await w.practices.start_question(author, seeded.shared)
     asked = draft(
         "practice_ask",
         MEMBER,
@@ -307,10 +307,10 @@ async def test_questions_and_answers_are_relayed_naming_no_one_unless_both_agree
     (relay,) = w.notifier.to(AUTHOR)
     assert isinstance(relay, QuestionRelayed) and relay.question == "How many hours?"
     assert "Асель" not in repr(relay) and str(MEMBER) not in repr(relay)
-    answer_form = await w.practices.start_answer(author, relay.question_id, chat_id=AUTHOR)
+    answer_form = await w.practices.start_answer(author, relay.question_id)
     assert isinstance(answer_form, FormView)
     with pytest.raises(StaleButton):  # only the author answers
-        await w.practices.start_answer(member, relay.question_id, chat_id=MEMBER)
+        await w.practices.start_answer(member, relay.question_id)
 
     async def answer(share: str) -> None:
         given = draft(
@@ -331,9 +331,7 @@ async def test_questions_and_answers_are_relayed_naming_no_one_unless_both_agree
     to_author, shared = w.notifier.sent[-1]
     assert to_author == Recipient(AUTHOR, "ky")
     assert isinstance(shared, ContactShared) and shared.asker.name == "Асель"
-    assert await w.practices.start_answer(author, relay.question_id, chat_id=AUTHOR) == (
-        AlreadyAnswered()
-    )
+    assert await w.practices.start_answer(author, relay.question_id) == (AlreadyAnswered())
 
 
 async def test_search_keeps_its_words_for_their_owner_only(seeded: Seeded) -> None:
@@ -420,4 +418,4 @@ async def test_a_declined_practice_is_told_with_its_reason_and_cannot_be_edited(
     card = await w.practices.open(author, seeded.pending)
     assert card.note == "A repeat." and not card.may_edit
     with pytest.raises(StaleButton):
-        await w.practices.start_edit(author, seeded.pending, chat_id=AUTHOR)
+        await w.practices.start_edit(author, seeded.pending)
