@@ -180,9 +180,9 @@ class Actor:
     coordinator_scopes: tuple[Scope, ...] = ()
     group_ids: frozenset[int] = field(default_factory=frozenset)  # groups she is a member of
     reach: Reach = NOWHERE
-    # Registered people, this one included, who gave the same place: with 1, coordinators
-    # can tell who sent an anonymous report from there.
-    registered_at_place: int = 0
+    # She is the only registered person at her place but coordinators: they could tell that
+    # an anonymous report from there is hers.
+    alone_at_place: bool = False
 
     def __post_init__(self) -> None:
         # An administrator reaches everything, however the actor was made (the command line,

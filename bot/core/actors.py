@@ -57,7 +57,7 @@ class Actors:
             is_admin=is_admin,
             coordinator_scopes=scopes,
             group_ids=frozenset(found.groups),
-            registered_at_place=found.registered_at_place,
+            alone_at_place=found.alone_at_place,
             reach=Reach.of(
                 scopes, self.gazetteer, admin=is_admin, created_groups=found.created_groups
             ),

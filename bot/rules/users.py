@@ -46,7 +46,7 @@ def sole_reporter_places(actor: Actor) -> frozenset[str]:
     """Places where the actor is the only registered person: coordinators, who know who is
     registered where, could tell that an anonymous report from there is hers."""
     user = actor.user
-    if user is None or user.place_code is None or actor.registered_at_place != 1:
+    if user is None or user.place_code is None or not actor.alone_at_place:
         return frozenset()
     return frozenset({user.place_code})
 
