@@ -27,6 +27,7 @@ import bisect
 import csv
 import math
 import re
+import statistics
 import threading
 import unicodedata
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -206,7 +207,8 @@ class Location:
     """Coordinates for a place: its own, or those of the nearest ancestor that has some.
 
     `precision` is the level whose coordinates were used ("village", "aiyl_aimak", "rayon",
-    "city" or "oblast"), so a map can say "aiyl aimak centre" rather than pretend to a pin.
+    "city" or "oblast"), or "aiyl_aimak_villages" for the middle of an aiyl aimak's villages,
+    so a map can say "aiyl aimak centre" rather than pretend to a pin.
     """
 
     lat: float
@@ -302,6 +304,32 @@ class _Entry:
 
 # ---------------------------------------------------------------------- the gazetteer
 
+# `Location.precision` of an aiyl aimak placed by its villages rather than by its centre.
+VILLAGES_MIDDLE = "aiyl_aimak_villages"
+
+
+def _middles_of_villages(
+    places: Sequence[Place], children: Mapping[str, list[Place]]
+) -> dict[str, tuple[float, float]]:
+    """Where to put an aiyl aimak whose centre has no coordinates in the sources read: the
+    median latitude and longitude of its villages that have some.
+
+    Better on a map than its rayon's centre, which may lie in another aiyl aimak; the median,
+    not the mean, so that one village matched to a distant namesake does not drag the point.
+    Computed, never written into the file: the file keeps only what a source states.
+    """
+    middles: dict[str, tuple[float, float]] = {}
+    for place in places:
+        if place.level != "aiyl_aimak" or place.coords is not None:
+            continue
+        points = [v.coords for v in children[place.code] if v.coords is not None]
+        if points:
+            middles[place.code] = (
+                statistics.median(lat for lat, _ in points),
+                statistics.median(lon for _, lon in points),
+            )
+    return middles
+
 
 class Gazetteer:
     """The places of one or more gazetteer files, in file order, with their hierarchy."""
@@ -314,6 +342,7 @@ class Gazetteer:
         "_entries",
         "_former",
         "_keys",
+        "_middles",
         "_order",
         "_places",
         "source",
@@ -350,6 +379,7 @@ class Gazetteer:
             while chain[-1].parent is not None:
                 chain.append(self._by_code[chain[-1].parent])
             self._chains[place.code] = tuple(chain)
+        self._middles = _middles_of_villages(self._places, self._children)
         self._former: tuple[FormerName, ...] = tuple(former)
         self._aliases: dict[str, str] = {}
         for item in self._former:
@@ -540,13 +570,17 @@ class Gazetteer:
 
     def locate(self, code: str) -> Location | None:
         """The nearest coordinates up the chain: the village, else its aiyl aimak's centre,
-        else the rayon's centre, and so on; None for an unknown code or none on the way."""
+        else the middle of that aiyl aimak's located villages (precision
+        "aiyl_aimak_villages"), else the rayon's centre, and so on; None for an unknown code
+        or none on the way."""
         place = self.resolve(code)
         if place is None:
             return None
         for step in self._chains[place.code]:
             if step.lat is not None and step.lon is not None:
                 return Location(step.lat, step.lon, step.code, step.level)
+            if (middle := self._middles.get(step.code)) is not None:
+                return Location(*middle, step.code, VILLAGES_MIDDLE)
         return None
 
     def former_names(self, code: str | None = None) -> list[FormerName]:

@@ -201,6 +201,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         ),
         "aimak": await add_incident(db, reporter_id=NAMED, place="BA-BAT-AKT", photos=1),
         "rayon": await add_incident(db, reporter_id=NAMED, place="BA-KAD"),
+        # Tort-Gul's centre has no coordinates in the sources read; one of its villages has.
+        "villages": await add_incident(db, reporter_id=NAMED, place="BA-BAT-TGL"),
         # Only a place typed by hand: nothing to put on a map.
         "typed": await add_incident(
             db,
@@ -412,11 +414,12 @@ async def test_geojson_holds_every_report_with_a_place_and_says_where_its_point_
         numbers["village"]: "village",
         numbers["aimak"]: "aiyl aimak centre",
         numbers["rayon"]: "rayon centre",
+        numbers["villages"]: "aiyl aimak villages",
     }
     # Every report with any place: all but the one whose place was only typed.
     assert isinstance(export.records, Reports)
     with_place = [r for r in export.records.rows if r.incident.place_code or r.geo_precision]
-    assert export.count == len(features) == len(with_place) == 4
+    assert export.count == len(features) == len(with_place) == 5
     assert features[numbers["late"]]["geometry"]["coordinates"] == [PIN[1], PIN[0]]
     assert features[numbers["village"]]["geometry"]["coordinates"] == [70.53583, 39.94972]
     # Times in the local zone, as in the other formats.
@@ -428,6 +431,10 @@ async def test_geojson_holds_every_report_with_a_place_and_says_where_its_point_
     labels = by_number((await world.book(COORD, headers="codes"))["reports"])
     assert labels[numbers["aimak"]]["geo_precision"] == "центр айылного аймака"
     assert labels[numbers["late"]]["geo_precision"] == "GPS-метка"
+    assert labels[numbers["villages"]]["geo_precision"] == "айылный аймак (середина его сёл)"
+    zar_tash = world.kernel.gazetteer["BA-BAT-TGL-ZAR"].coords
+    assert zar_tash is not None
+    assert features[numbers["villages"]]["geometry"]["coordinates"] == [zar_tash[1], zar_tash[0]]
 
 
 async def test_needs_are_placed_at_their_place_in_every_format(world: World) -> None:

@@ -40,6 +40,28 @@ def test_a_full_file_loads_with_coordinates(tmp_path: Path) -> None:
     assert gaz["BA"].source == "src"
 
 
+def test_an_aiyl_aimak_without_coordinates_is_placed_at_the_middle_of_its_villages(
+    tmp_path: Path,
+) -> None:
+    village = "BA-BAT-AKS-{0},village,BA-BAT-AKS,{0},{0},{0},{1},{2},,src"
+    rows = [
+        village.format("A", "40.10", "70.50"),
+        village.format("B", "40.20", "70.60"),
+        village.format("C", "40.30", "70.90"),  # far east: a median, not a mean, ignores it
+        village.format("D", "", ""),
+    ]
+    gaz = Gazetteer.load(places(tmp_path, OBLAST, RAYON, AIMAK, *rows))
+    middle = gaz.locate("BA-BAT-AKS")
+    assert middle is not None
+    assert (middle.lat, middle.lon, middle.code) == (40.20, 70.60, "BA-BAT-AKS")
+    assert middle.precision == "aiyl_aimak_villages"
+    assert gaz.locate("BA-BAT-AKS-D") == middle  # a village without a point, likewise
+    assert gaz["BA-BAT-AKS"].coords is None  # computed, never written into the place
+    # With no located village the rayon's centre is used, as before.
+    bare = Gazetteer.load(places(tmp_path, OBLAST, RAYON, AIMAK, village.format("D", "", "")))
+    assert bare.locate("BA-BAT-AKS") == bare.locate("BA-BAT")
+
+
 def test_missing_source_names_the_line(tmp_path: Path) -> None:
     path = places(tmp_path, OBLAST, RAYON, "BA-BAT-AKS,aiyl_aimak,BA-BAT,Ак-Сай,Ак-Сай,Ak-Say,,,,")
     err = error_for(path)

@@ -295,9 +295,16 @@ def test_locate_walks_up_to_the_nearest_coordinates(gaz: Gazetteer) -> None:
     assert centre is not None
     assert (centre.code, centre.precision) == ("BA-LEI-TGB", "aiyl_aimak")
     assert (centre.lat, centre.lon) == gaz["BA-LEI-TGB"].coords
-    # An aiyl aimak without coordinates takes its rayon's centre.
-    rayon = gaz.locate("BA-BAT-TGL")  # its centre Ak-Otok has no coordinates in the sources read
-    assert rayon is not None and (rayon.code, rayon.precision) == ("BA-BAT", "rayon")
+    # An aiyl aimak whose centre has no coordinates in the sources read (Ak-Otok) takes the
+    # middle of its villages that have some: here Zar-Tash alone.
+    tort_gul = gaz.locate("BA-BAT-TGL")
+    assert tort_gul is not None
+    assert (tort_gul.code, tort_gul.precision) == ("BA-BAT-TGL", "aiyl_aimak_villages")
+    assert (tort_gul.lat, tort_gul.lon) == gaz["BA-BAT-TGL-ZAR"].coords
+    # One whose villages have no coordinates either takes its rayon's centre.
+    assert all(v.coords is None for v in gaz.villages("BA-LEI-JJR"))
+    rayon = gaz.locate("BA-LEI-JJR")
+    assert rayon is not None and (rayon.code, rayon.precision) == ("BA-LEI", "rayon")
     # One whose centre village has a point takes that point.
     darya = gaz.locate("BA-BAT-DAR")
     assert darya is not None and (darya.code, darya.precision) == ("BA-BAT-DAR", "aiyl_aimak")

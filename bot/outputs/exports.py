@@ -11,7 +11,8 @@ They follow the exports coordinators know from KoboToolbox and ODK Central:
   with `,` as the decimal mark, as R's write.csv2), `,` for English; times in ISO 8601 with
   the local offset. It holds the first table; a zip holds each table as a file (ODK's layout).
 - GeoJSON: every record with coordinates (a pin, or its place's), properties by code,
-  `geo_precision` in words ("gps", "village", "aiyl aimak centre", "rayon centre").
+  `geo_precision` in words ("gps", "village", "aiyl aimak centre", "aiyl aimak villages",
+  "rayon centre").
 - A zip "with media": the spreadsheet, the reports' photos and voice notes named by report
   number (`media/0012-photo-1.jpg`) and linked from the attachments sheet, `manifest.csv`
   naming every file and what became of those not carried, and `SHA256SUMS`. Where the pins
@@ -101,6 +102,7 @@ GEO_PRECISION_LABELS: Mapping[GeoPrecision, str] = {
     GeoPrecision.GPS: N_("GPS pin"),
     GeoPrecision.VILLAGE: N_("village"),
     GeoPrecision.AIYL_AIMAK: N_("aiyl aimak centre"),
+    GeoPrecision.AIYL_AIMAK_VILLAGES: N_("aiyl aimak (middle of its villages)"),
     GeoPrecision.RAYON: N_("rayon centre"),
     GeoPrecision.CITY: N_("city centre"),
     GeoPrecision.OBLAST: N_("oblast centre"),

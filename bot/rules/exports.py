@@ -8,7 +8,8 @@ only as her pseudonym; a coordinator gets people by rayon, never by aiyl aimak. 
 here are drawn into CSV, XLSX or GeoJSON by bot/outputs/exports.py, in the request's language.
 
 A report or need without a GPS pin is placed at its place's coordinates (its village's, else
-its aiyl aimak's centre, else its rayon's), and says so (`geo_precision`). A report's photos and
+its aiyl aimak's centre, else the middle of its aiyl aimak's villages, else its rayon's centre),
+and says so (`geo_precision`). A report's photos and
 voice notes are looked up in the media store; an export "with media" carries the stored files
 (the chat's up to what Telegram lets a bot send) and names those it cannot carry.
 """
@@ -28,7 +29,7 @@ from bot.core.errors import StaleButton
 from bot.core.kernel import Kernel
 from bot.forms import need as need_form
 from bot.forms.incident_labels import REVIEW_STATUSES
-from bot.gazetteer import Gazetteer, Location, Place
+from bot.gazetteer import VILLAGES_MIDDLE, Gazetteer, Location, Place
 from bot.records.core import Role, User
 from bot.records.exports import FileMeta, Period, RegisteredPerson
 from bot.records.incidents import Incident, IncidentUpdate
@@ -87,6 +88,7 @@ class GeoPrecision(StrEnum):
     GPS = "gps"  # the pin the reporter sent
     VILLAGE = "village"
     AIYL_AIMAK = "aiyl aimak centre"
+    AIYL_AIMAK_VILLAGES = "aiyl aimak villages"  # the middle of its villages' points
     RAYON = "rayon centre"
     CITY = "city centre"
     OBLAST = "oblast centre"
@@ -119,6 +121,7 @@ GEO_KINDS = frozenset({ExportKind.INCIDENTS, ExportKind.NEEDS})
 GEO_PRECISIONS: Mapping[str, GeoPrecision] = {
     "village": GeoPrecision.VILLAGE,
     "aiyl_aimak": GeoPrecision.AIYL_AIMAK,
+    VILLAGES_MIDDLE: GeoPrecision.AIYL_AIMAK_VILLAGES,
     "rayon": GeoPrecision.RAYON,
     "city": GeoPrecision.CITY,
     "oblast": GeoPrecision.OBLAST,
