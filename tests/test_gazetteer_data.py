@@ -195,6 +195,32 @@ def test_coordinates_fall_inside_the_country_and_their_oblast(gaz: Gazetteer) ->
     assert located >= 40
 
 
+def test_all_but_seven_aiyl_aimaks_stand_on_the_map_at_their_own_place(gaz: Gazetteer) -> None:
+    """354 at a centre a source gives, 60 at the middle of their villages; the seven whose
+    villages have no point either stand at their rayon's centre."""
+    aimaks = gaz.by_level("aiyl_aimak")
+    assert sum(1 for p in aimaks if p.coords is not None) == 354
+    precisions: dict[str, int] = {}
+    elsewhere = []
+    for place in aimaks:
+        found = gaz.locate(place.code)
+        assert found is not None, place.code
+        if found.code != place.code:
+            elsewhere.append(place.code)
+        else:
+            precisions[found.precision] = precisions.get(found.precision, 0) + 1
+    assert precisions == {"aiyl_aimak": 354, "aiyl_aimak_villages": 60}
+    assert sorted(elsewhere) == [
+        "BA-LEI-JJR",
+        "CH-SOK-ASY",
+        "CH-YSA-NUR",
+        "IK-AKS-KAD",
+        "JA-AKS-SCH",
+        "NA-AKT-KYZ",
+        "NA-KOC-SON",
+    ]
+
+
 def test_every_oblast_states_a_box(gaz: Gazetteer) -> None:
     for oblast in gaz.oblasts():
         assert oblast.bbox is not None, oblast.code
