@@ -93,7 +93,8 @@ REPORTS = (
     (14, 30, "BA-BAT-AKS", None, {"notes": "Перекрыли канал у моста", "anonymous": True}),
     (15, 50, "BA-KAD", None, {"resource": "arable_land", "status": "resolved"}),
     (16, 70, "BA-BAT-SAM", (39.99639, 70.54194), {"review_status": "verified"}),
-    (17, 91, "BA-BAT-AKS", None, {"notes": "Жалоба на новую дамбу"}),
+    # Tort-Gul's centre has no point in the sources read: placed at its villages' middle.
+    (17, 91, "BA-BAT-TGL", None, {"notes": "Жалоба на новую дамбу"}),
 )
 
 

@@ -9,9 +9,9 @@ here are drawn into CSV, XLSX or GeoJSON by bot/outputs/exports.py, in the reque
 
 A report or need without a GPS pin is placed at its place's coordinates (its village's, else
 its aiyl aimak's centre, else the middle of its aiyl aimak's villages, else its rayon's centre),
-and says so (`geo_precision`). A report's photos and
-voice notes are looked up in the media store; an export "with media" carries the stored files
-(the chat's up to what Telegram lets a bot send) and names those it cannot carry.
+and says so (`geo_precision`). A report's photos and voice notes are looked up in the media
+store; an export "with media" carries the stored files (the chat's up to what Telegram lets a
+bot send) and names those it cannot carry.
 """
 
 from __future__ import annotations
